@@ -1,0 +1,177 @@
+//! Human output: tables aligned by display width (Korean and other wide text
+//! take two columns), colour only on a terminal and never with NO_COLOR
+//! (anstream strips styles otherwise), and JSON for scripts.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::error::{Error, Result};
+
+pub const DIM: Style = Style::new().dimmed();
+pub const BOLD: Style = Style::new().bold();
+pub const RED: Style = AnsiColor::Red.on_default();
+pub const GREEN: Style = AnsiColor::Green.on_default();
+pub const YELLOW: Style = AnsiColor::Yellow.on_default();
+pub const CYAN: Style = AnsiColor::Cyan.on_default();
+pub const MAGENTA: Style = AnsiColor::Magenta.on_default();
+
+/// Write to stdout; a closed pipe (`jr tasks list | head`) is not an error.
+pub fn out(text: &str) -> Result<()> {
+    let mut o = anstream::stdout().lock();
+    match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::from(e)),
+        _ => Ok(()),
+    }
+}
+
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut s = serde_json::to_string(value).map_err(|e| Error::user(e.to_string()))?;
+    s.push('\n');
+    out(&s)
+}
+
+pub fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Cut `s` to at most `max` display columns, ending in `…` when cut; never
+/// splits a character.
+pub fn fit(s: &str, max: usize) -> String {
+    if s.width() <= max {
+        return s.to_string();
+    }
+    let mut w = 0;
+    let mut out = String::new();
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Control characters out, newlines to spaces: one table row stays one line.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+pub struct Cell {
+    pub text: String,
+    pub style: Style,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell {
+            text,
+            style: Style::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell {
+            text: text.to_string(),
+            style: Style::new(),
+        }
+    }
+}
+
+pub fn styled(text: impl Into<String>, style: Style) -> Cell {
+    Cell {
+        text: text.into(),
+        style,
+    }
+}
+
+/// A table whose columns are padded by display width. The last column is not padded.
+pub struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&'static str]) -> Table {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn render(&self) -> String {
+        let n = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate().take(n) {
+                widths[i] = widths[i].max(c.text.width());
+            }
+        }
+        let mut s = String::new();
+        let line = |cells: Vec<(&str, Style)>, s: &mut String| {
+            for (i, (text, style)) in cells.iter().enumerate() {
+                let last = i + 1 == cells.len();
+                s.push_str(&paint(*style, text));
+                if !last {
+                    s.push_str(&" ".repeat(widths[i] - text.width() + 2));
+                }
+            }
+            s.push('\n');
+        };
+        line(self.headers.iter().map(|h| (*h, DIM)).collect(), &mut s);
+        for r in &self.rows {
+            line(
+                r.iter().map(|c| (c.text.as_str(), c.style)).collect(),
+                &mut s,
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn korean_columns_stay_aligned() {
+        let mut t = Table::new(&["ID", "TITLE", "TAG"]);
+        t.row(vec!["1".into(), "보고서 작성".into(), "work".into()]);
+        t.row(vec!["22".into(), "write report".into(), "x".into()]);
+        let plain: Vec<String> = t
+            .render()
+            .lines()
+            .map(|l| anstream::adapter::strip_str(l).to_string())
+            .collect();
+        let col = |l: &str| {
+            l.find("work")
+                .or_else(|| l.rfind('x'))
+                .map(|b| l[..b].width())
+        };
+        assert_eq!(col(&plain[1]), col(&plain[2]));
+    }
+
+    #[test]
+    fn fit_never_splits_a_wide_character() {
+        assert_eq!(fit("스케줄러에서", 7), "스케줄…");
+        assert_eq!(fit("abc", 7), "abc");
+        assert!(fit("스케줄러에서", 7).width() <= 7);
+    }
+}

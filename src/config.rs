@@ -1,0 +1,186 @@
+//! The user's settings from `config.toml` (a commented default ships in
+//! `assets/config.toml`). A missing file means defaults; a broken one is an
+//! error naming the file, the line and the key. The path is chosen by the front
+//! end; this module only reads what it is given.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// IANA zone for due dates and jobs without their own; default: the system's.
+    pub timezone: Option<String>,
+    pub scheduler: SchedulerConfig,
+    pub runs: RunsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Runs executing at once, across all jobs.
+    pub concurrency: usize,
+    /// A lease not renewed for this long may be taken over.
+    #[serde(with = "humantime_serde_compat")]
+    pub lease_ttl: Duration,
+    /// How long SIGTERM'd runs may finish before they are killed.
+    #[serde(with = "humantime_serde_compat")]
+    pub shutdown_grace: Duration,
+    /// Catch-up window for `misfire = "once"`.
+    #[serde(with = "humantime_serde_compat")]
+    pub misfire_grace: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            concurrency: 4,
+            lease_ttl: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(10),
+            misfire_grace: Duration::from_secs(3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunsConfig {
+    /// Bytes of output kept per run (head and tail; the middle is cut).
+    pub output_cap: u64,
+    /// Runs kept per job; older ones are pruned.
+    pub keep_per_job: usize,
+    /// Runs older than this many days are pruned.
+    pub keep_days: u32,
+}
+
+impl Default for RunsConfig {
+    fn default() -> Self {
+        RunsConfig {
+            output_cap: 1024 * 1024,
+            keep_per_job: 500,
+            keep_days: 90,
+        }
+    }
+}
+
+/// Durations written as "30s", "10m", "1h 30m".
+mod humantime_serde_compat {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s)
+            .map_err(|e| serde::de::Error::custom(format!("{e} (write e.g. \"30s\", \"10m\")")))
+    }
+}
+
+impl Config {
+    /// Read `path`; a file that does not exist gives the defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "cannot read the config file {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Config> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let (line, key) = locate(text, e.span());
+            let mut msg = format!("config file {name}");
+            if let Some(line) = line {
+                msg.push_str(&format!(", line {line}"));
+            }
+            if let Some(key) = key {
+                msg.push_str(&format!(", key `{key}`"));
+            }
+            msg.push_str(&format!(": {}", e.message().trim()));
+            Error::config(msg).hint("fix the file or move it away to use the defaults (assets/config.toml documents every key)")
+        })?;
+        if let Some(tz) = &cfg.timezone
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(Error::config(format!(
+                "config file {name}, key `timezone`: unknown time zone {tz:?} (use an IANA name such as Asia/Seoul)"
+            )));
+        }
+        if cfg.scheduler.concurrency == 0 {
+            return Err(Error::config(format!(
+                "config file {name}, key `scheduler.concurrency`: must be at least 1"
+            )));
+        }
+        Ok(cfg)
+    }
+}
+
+/// Line number and key name at a byte span of a TOML text.
+fn locate(text: &str, span: Option<std::ops::Range<usize>>) -> (Option<usize>, Option<String>) {
+    let Some(span) = span else {
+        return (None, None);
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .or_else(|| {
+            let t = line.trim();
+            (!t.is_empty() && !t.starts_with('#') && !t.contains('=')).then(|| t.to_string())
+        });
+    (Some(line_no), key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_a_good_file() {
+        let c = Config::parse(
+            "timezone = \"Asia/Seoul\"\n[scheduler]\nconcurrency = 2\nlease_ttl = \"20s\"\n",
+            "c",
+        )
+        .unwrap();
+        assert_eq!(c.scheduler.concurrency, 2);
+        assert_eq!(c.scheduler.lease_ttl, Duration::from_secs(20));
+        assert_eq!(c.runs.output_cap, 1024 * 1024);
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let e =
+            Config::parse("[scheduler]\nconcurrency = \"four\"\n", "/x/config.toml").unwrap_err();
+        assert!(
+            e.message
+                .contains("/x/config.toml, line 2, key `concurrency`"),
+            "{}",
+            e.message
+        );
+        let e = Config::parse("[scheduler]\nconcurency = 3\n", "c").unwrap_err();
+        assert!(
+            e.message.contains("line 2") && e.message.contains("concurency"),
+            "{}",
+            e.message
+        );
+        let e = Config::parse("timezone = \"Mars/Base\"\n", "c").unwrap_err();
+        assert!(e.message.contains("timezone"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_shipped_default_parses() {
+        Config::parse(include_str!("../assets/config.toml"), "assets/config.toml").unwrap();
+    }
+}

@@ -1,0 +1,12 @@
+//! jr: a terminal control center for one person running AI agents and
+//! automations. Layers, each using only those before it:
+//! `domain` ← `store`, `schedule` ← `engine` ← `cli` (and later `tui`, `mcp`, `daemon`).
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod error;
+pub mod store;
+
+pub mod cli;

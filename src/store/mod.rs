@@ -1,0 +1,215 @@
+//! The SQLite store: one file, opened with WAL, a busy timeout and foreign keys,
+//! migrated by numbered SQL files embedded from `data/migrations/`. Synchronous;
+//! knows nothing of tokio, HTTP or the terminal. Every statement binds its
+//! parameters; none is built with `format!` from user data.
+
+pub mod tasks;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use crate::error::{Error, Result};
+
+/// The migrations, in order. Never edit a landed file; add the next number.
+const MIGRATIONS: &[&str] = &[include_str!("../../data/migrations/0001_tasks.sql")];
+
+/// How long a writer waits for another process before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(8);
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this binary writes.
+pub fn schema_version() -> usize {
+    MIGRATIONS.len()
+}
+
+impl Store {
+    /// Open (creating if needed, mode 0600) the database file at `path` and migrate it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::config(format!(
+                    "cannot create the directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        if !path.exists() {
+            create_private(path)?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+            Error::config(format!("cannot open the database {}: {e}", path.display()))
+        })?;
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store { conn, path: None };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let where_ = self.describe();
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| {
+                Error::config(format!("{where_} cannot be used: {e}"))
+                    .hint("is it a jr database? pass another path with --db or JR_DB")
+            })?;
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        )?;
+        self.migrate()
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let on_disk: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let on_disk = on_disk.max(0) as usize;
+        let ours = schema_version();
+        if on_disk > ours {
+            return Err(Error::config(format!(
+                "{} has schema version {on_disk}, but this jr knows only up to {ours}",
+                self.describe()
+            ))
+            .hint("it was written by a newer jr; upgrade jr (nothing was changed)"));
+        }
+        if on_disk == ours {
+            return Ok(());
+        }
+        migrations().to_latest(&mut self.conn).map_err(|e| {
+            Error::config(format!("cannot migrate {}: {e}", self.describe()))
+                .hint("the database was left as it was; nothing was changed")
+        })
+    }
+
+    fn describe(&self) -> String {
+        match &self.path {
+            Some(p) => format!("the database {}", p.display()),
+            None => "the in-memory database".into(),
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in an IMMEDIATE transaction: the write lock is taken up front, so
+    /// two processes never deadlock upgrading a read, and a failed `f` leaves
+    /// nothing behind.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Size of the database file plus its WAL, in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        let Some(p) = &self.path else {
+            let pages: i64 = self
+                .conn
+                .pragma_query_value(None, "page_count", |r| r.get(0))
+                .unwrap_or(0);
+            let size: i64 = self
+                .conn
+                .pragma_query_value(None, "page_size", |r| r.get(0))
+                .unwrap_or(0);
+            return (pages * size) as u64;
+        };
+        let mut wal = p.clone().into_os_string();
+        wal.push("-wal");
+        [p.as_path(), Path::new(&wal)]
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| {
+            Error::config(format!(
+                "cannot create the database {}: {e}",
+                path.display()
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn newer_database_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jr.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().unwrap();
+        assert!(err.message.contains("schema version 99"), "{}", err.message);
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 99);
+    }
+
+    #[test]
+    fn new_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/jr.db");
+        Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
