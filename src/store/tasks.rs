@@ -75,6 +75,11 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Task>> {
 
 pub fn list(conn: &Connection, f: &TaskFilter) -> Result<Vec<Task>> {
     let mut sql = String::from(SELECT);
+    // The plain open list walks its partial index in display order and stops
+    // after a page; without the hint the planner sorts every open task.
+    if f.statuses.is_empty() && !f.all && f.tag.is_none() && f.parent.is_none() {
+        sql.push_str(" INDEXED BY tasks_open_order");
+    }
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if !f.statuses.is_empty() {
@@ -111,7 +116,7 @@ pub fn list(conn: &Connection, f: &TaskFilter) -> Result<Vec<Task>> {
 /// order to work on them: priority, then due date, then age.
 pub fn ready(conn: &Connection, me: Option<&str>, limit: usize) -> Result<Vec<Task>> {
     let sql = format!(
-        "{SELECT} WHERE t.status = 'pending' \
+        "{SELECT} INDEXED BY tasks_pending_order WHERE t.status = 'pending' \
          AND (t.claimed_by IS NULL OR t.claimed_by = ?1) \
          AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks b ON b.id = d.depends_on \
                          WHERE d.task_id = t.id AND b.status <> 'done') \
