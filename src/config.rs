@@ -17,6 +17,14 @@ pub struct Config {
     pub timezone: Option<String>,
     pub scheduler: SchedulerConfig,
     pub runs: RunsConfig,
+    pub daemon: DaemonConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Also append the daemon's log to this file.
+    pub log_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

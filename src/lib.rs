@@ -7,6 +7,9 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod exec;
+pub mod schedule;
 pub mod store;
 
 pub mod cli;
+pub mod daemon;

@@ -2,7 +2,11 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod cron;
+pub mod jobs;
 pub mod output;
+pub mod runs;
+pub mod status;
 pub mod tasks;
 
 use std::path::PathBuf;
@@ -28,6 +32,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "JR_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Run headless as the scheduler (same as `jr daemon`).
+    #[arg(long)]
+    pub daemon: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,6 +45,22 @@ pub enum Command {
     /// The task manager: the host agent's persistent memory.
     #[command(subcommand)]
     Tasks(tasks::TasksCmd),
+    /// Scheduled and on-demand jobs.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCmd),
+    /// Run a job now (queued for the scheduler, or here when none runs).
+    Run(runs::RunArgs),
+    /// Run history and output.
+    #[command(subcommand)]
+    Runs(runs::RunsCmd),
+    /// The next fire times of a cron expression.
+    Cron(cron::CronArgs),
+    /// Tasks, jobs, runs and the scheduler at a glance.
+    Status(status::StatusArgs),
+    /// The agenda: overdue and ready tasks, and the fires ahead.
+    Plan(status::PlanArgs),
+    /// Run headless as the scheduler for this database (for a home server).
+    Daemon,
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -118,12 +142,47 @@ impl Ctx {
 pub fn run(cli: Cli) -> Result<i32> {
     let ctx = Ctx::from_cli(&cli)?;
     match cli.command {
+        Some(Command::Daemon) => daemon(&ctx),
+        None if cli.daemon => daemon(&ctx),
         Some(Command::Tasks(cmd)) => tasks::run(&ctx, cmd),
+        Some(Command::Jobs(cmd)) => jobs::run(&ctx, cmd),
+        Some(Command::Run(a)) => runs::run_now(&ctx, a),
+        Some(Command::Runs(cmd)) => runs::run(&ctx, cmd),
+        Some(Command::Cron(a)) => cron::run(&ctx, a),
+        Some(Command::Status(a)) => status::status(&ctx, a),
+        Some(Command::Plan(a)) => status::plan(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;
             Ok(0)
         }
+    }
+}
+
+fn daemon(ctx: &Ctx) -> Result<i32> {
+    crate::daemon::init_logging(ctx.config.daemon.log_file.as_deref())?;
+    let engine = ctx.engine()?;
+    tracing::info!(db = %ctx.db_path.display(), "database");
+    crate::daemon::run(engine, &ctx.config)?;
+    Ok(0)
+}
+
+/// Ask on the terminal; without one, refuse and say how to go ahead.
+pub fn confirm(question: &str) -> Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            Error::user(format!("not going ahead without confirmation: {question}"))
+                .hint("pass --yes"),
+        );
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::user("not confirmed; nothing was changed"))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `jr tasks ...`: add, list, ready, show, the status flow, edit, split, claim,
 //! release, rm, export and import.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -294,19 +294,7 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<i32> {
         TasksCmd::Rm(a) => {
             let task = e.get_task(a.id)?;
             if !a.yes {
-                if !std::io::stdin().is_terminal() {
-                    return Err(Error::user(format!(
-                        "not removing task {} without confirmation",
-                        a.id
-                    ))
-                    .hint("pass --yes to remove it"));
-                }
-                eprint!("remove task #{} {:?}? [y/N] ", task.id, task.title);
-                let mut answer = String::new();
-                std::io::stdin().lock().read_line(&mut answer)?;
-                if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                    return Err(Error::user("not removed"));
-                }
+                super::confirm(&format!("remove task #{} {:?}?", task.id, task.title))?;
             }
             let task = e.remove_task(a.id)?;
             output::out(&format!("removed #{} {}\n", task.id, task.title))?;

@@ -2,6 +2,11 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod jobs;
+pub mod runs;
+pub mod scheduler;
+pub mod shared;
+pub mod status;
 pub mod tasks;
 pub mod taskwarrior;
 pub mod views;

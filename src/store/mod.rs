@@ -3,6 +3,9 @@
 //! knows nothing of tokio, HTTP or the terminal. Every statement binds its
 //! parameters; none is built with `format!` from user data.
 
+pub mod jobs;
+pub mod lease;
+pub mod runs;
 pub mod tasks;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +17,10 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Error, Result};
 
 /// The migrations, in order. Never edit a landed file; add the next number.
-const MIGRATIONS: &[&str] = &[include_str!("../../data/migrations/0001_tasks.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../data/migrations/0001_tasks.sql"),
+    include_str!("../../data/migrations/0002_jobs.sql"),
+];
 
 /// How long a writer waits for another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(8);

@@ -1,0 +1,422 @@
+//! `jr run JOB` and `jr runs list|show|logs|cancel`.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use super::Ctx;
+use super::jobs::run_status_style;
+use super::output::{self, Table, fit, one_line, paint, styled};
+use crate::domain::{OutputLine, Run, RunStatus, Trigger};
+use crate::engine::Engine;
+use crate::engine::runs::Me;
+use crate::error::{Error, Result};
+use crate::store::runs::RunFilter;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job to run now.
+    pub job: String,
+    /// Wait for the run to end; exit 0 only if it succeeded.
+    #[arg(long, short)]
+    pub wait: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCmd {
+    /// Run history, newest first.
+    #[command(alias = "ls")]
+    List(ListArgs),
+    /// One run with the tail of its output.
+    Show(ShowArgs),
+    /// A run's output (stdout and stderr interleaved).
+    Logs(LogsArgs),
+    /// Cancel a queued or running run.
+    Cancel(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub job: Option<String>,
+    #[arg(long = "status", short = 's')]
+    pub statuses: Vec<RunStatus>,
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub id: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    pub id: i64,
+    /// Keep printing while the run is active.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only the last N lines.
+    #[arg(long)]
+    pub tail: Option<usize>,
+}
+
+pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
+    let engine = ctx.engine()?;
+    let run = engine.queue_run(&a.job, Trigger::Manual)?;
+    let me = Me::this_process();
+    if let Some(lease) = engine.live_lease(&me.host)? {
+        if !a.json {
+            eprintln!(
+                "queued run #{} of {}; the scheduler ({} pid {} on {}) starts it",
+                run.id, run.job, lease.role, lease.pid, lease.host
+            );
+        }
+        if !a.wait {
+            return print_run(&run, a.json);
+        }
+        let done = wait_for_end(&engine, run.id, !a.json)?;
+        print_run(&done, a.json)?;
+        return Ok(if done.status == RunStatus::Success {
+            0
+        } else {
+            1
+        });
+    }
+    if !a.json {
+        eprintln!(
+            "no scheduler is running (start one with `jr daemon`); running {} here in the foreground as run #{}",
+            run.job, run.id
+        );
+    }
+    let done = foreground(ctx, engine, run.id, !a.json)?;
+    print_run(&done, a.json)?;
+    Ok(if done.status == RunStatus::Success {
+        0
+    } else {
+        1
+    })
+}
+
+/// Execute the run in this process, printing its output as it comes.
+fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -> Result<Run> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let cap = ctx.config.runs.output_cap;
+    rt.block_on(async move {
+        let db = crate::engine::shared::Shared::new(engine);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let s = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                s.cancel();
+            }
+        });
+        let printed = Arc::new(AtomicI64::new(0));
+        let printer = stream.then(|| {
+            let (db, printed) = (db.clone(), printed.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let seq = printed.load(Ordering::SeqCst);
+                    let lines = db
+                        .call(move |e| e.run_output(run_id, seq, 1000))
+                        .await
+                        .unwrap_or_default();
+                    if let Some(l) = lines.last() {
+                        printed.store(l.seq, Ordering::SeqCst);
+                    }
+                    let _ = output::out(&format_lines(&lines));
+                }
+            })
+        });
+        let done = crate::engine::scheduler::run_in_foreground(
+            db.clone(),
+            Me::this_process(),
+            run_id,
+            cap,
+            stop,
+        )
+        .await?;
+        if let Some(p) = printer {
+            p.abort();
+            let _ = p.await;
+            let seq = printed.load(Ordering::SeqCst);
+            let rest = db
+                .call(move |e| e.run_output(run_id, seq, usize::MAX >> 1))
+                .await?;
+            output::out(&format_lines(&rest))?;
+        }
+        Ok(done)
+    })
+}
+
+/// Poll until the run ends, printing new output when `stream`.
+fn wait_for_end(e: &Engine, id: i64, stream: bool) -> Result<Run> {
+    let mut seq = 0;
+    loop {
+        if stream {
+            let lines = e.run_output(id, seq, 1000)?;
+            if let Some(l) = lines.last() {
+                seq = l.seq;
+            }
+            output::out(&format_lines(&lines))?;
+        }
+        let run = e.get_run(id)?;
+        if !run.status.is_active() {
+            if stream {
+                output::out(&format_lines(&e.run_output(id, seq, usize::MAX >> 1)?))?;
+            }
+            return Ok(run);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
+    let engine = ctx.engine()?;
+    let e = &engine;
+    match cmd {
+        RunsCmd::List(a) => {
+            let runs = e.list_runs(&RunFilter {
+                job: a.job,
+                statuses: a.statuses,
+                limit: a.limit,
+                before_id: None,
+            })?;
+            if a.json {
+                output::json(&runs)?;
+            } else if runs.is_empty() {
+                output::out("no runs yet; start one with `jr run JOB`\n")?;
+            } else {
+                output::out(&run_table(e, &runs).render())?;
+            }
+            Ok(0)
+        }
+        RunsCmd::Show(a) => {
+            let run = e.get_run(a.id)?;
+            let tail = e.run_output_tail(a.id, 20)?;
+            if a.json {
+                #[derive(serde::Serialize)]
+                struct Shown<'a> {
+                    #[serde(flatten)]
+                    run: &'a Run,
+                    log_tail: Vec<String>,
+                }
+                output::json(&Shown {
+                    run: &run,
+                    log_tail: tail.iter().map(|l| l.line.clone()).collect(),
+                })?;
+            } else {
+                output::out(&render_run(e, &run, &tail))?;
+            }
+            Ok(0)
+        }
+        RunsCmd::Logs(a) => {
+            let run = e.get_run(a.id)?;
+            let mut seq = match a.tail {
+                Some(n) => {
+                    let lines = e.run_output_tail(a.id, n)?;
+                    output::out(&format_lines(&lines))?;
+                    lines.last().map(|l| l.seq).unwrap_or(0)
+                }
+                None => 0,
+            };
+            if a.tail.is_none() {
+                loop {
+                    let lines = e.run_output(a.id, seq, 5000)?;
+                    let Some(last) = lines.last() else { break };
+                    seq = last.seq;
+                    output::out(&format_lines(&lines))?;
+                }
+            }
+            if a.follow && run.status.is_active() {
+                loop {
+                    let lines = e.run_output(a.id, seq, 5000)?;
+                    if let Some(l) = lines.last() {
+                        seq = l.seq;
+                        output::out(&format_lines(&lines))?;
+                        continue;
+                    }
+                    if !e.get_run(a.id)?.status.is_active() {
+                        output::out(&format_lines(&e.run_output(a.id, seq, usize::MAX >> 1)?))?;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+            Ok(0)
+        }
+        RunsCmd::Cancel(a) => {
+            let run = e.cancel_run(a.id)?;
+            if a.json {
+                output::json(&run)?;
+            } else if run.status == RunStatus::Running {
+                output::out(&format!(
+                    "asked the scheduler to stop run #{} of {}\n",
+                    run.id, run.job
+                ))?;
+            } else {
+                output::out(&format!("cancelled run #{} of {}\n", run.id, run.job))?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn format_lines(lines: &[OutputLine]) -> String {
+    let mut s = String::new();
+    for l in lines {
+        match l.stream.as_str() {
+            "err" => s.push_str(&paint(output::RED, &l.line)),
+            "jr" | "cut" => s.push_str(&paint(output::YELLOW, &l.line)),
+            _ => s.push_str(&l.line),
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn print_run(run: &Run, json: bool) -> Result<i32> {
+    if json {
+        output::json(run)?;
+    } else {
+        let mut line = format!(
+            "run #{} {} {}",
+            run.id,
+            run.job,
+            paint(run_status_style(run.status.as_str()), run.status.as_str())
+        );
+        if let Some(ms) = run.duration_ms {
+            line.push_str(&format!(" in {}", human_ms(ms)));
+        }
+        if let Some(err) = &run.error {
+            line.push_str(&format!(": {}", one_line(err)));
+        }
+        if let Some(res) = &run.result {
+            line.push_str(&format!(" → {}", one_line(res)));
+        }
+        output::out(&format!("{line}\n"))?;
+    }
+    Ok(0)
+}
+
+pub fn human_ms(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        let s = ms / 1000;
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+pub fn run_table(e: &Engine, runs: &[Run]) -> Table {
+    let tz = e.tz();
+    let mut t = Table::new(&[
+        "ID",
+        "JOB",
+        "STATUS",
+        "TRIGGER",
+        "WHEN",
+        "TOOK",
+        "ERROR / RESULT",
+    ]);
+    for r in runs {
+        let when = r.started_at.or(r.scheduled_for).unwrap_or(r.queued_at);
+        let note = r
+            .error
+            .clone()
+            .or_else(|| r.result.clone())
+            .unwrap_or_default();
+        t.row(vec![
+            r.id.to_string().into(),
+            r.job.clone().into(),
+            styled(r.status.as_str(), run_status_style(r.status.as_str())),
+            r.trigger.as_str().into(),
+            when.with_timezone(&tz)
+                .format("%m-%d %H:%M:%S")
+                .to_string()
+                .into(),
+            r.duration_ms.map(human_ms).unwrap_or_default().into(),
+            styled(fit(&one_line(&note), 60), output::DIM),
+        ]);
+    }
+    t
+}
+
+fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
+    let tz = e.tz();
+    let mut s = format!(
+        "{} {}  {}\n",
+        paint(output::BOLD, &format!("run #{}", r.id)),
+        paint(output::BOLD, &r.job),
+        paint(run_status_style(r.status.as_str()), r.status.as_str())
+    );
+    let mut field = |k: &str, v: String| {
+        s.push_str(&format!(
+            "  {}{v}\n",
+            paint(output::DIM, &format!("{k:<14}"))
+        ))
+    };
+    let fmt = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    };
+    field("trigger", r.trigger.to_string());
+    field("attempt", r.attempt.to_string());
+    if let Some(f) = r.first_run {
+        field("first attempt", format!("#{f}"));
+    }
+    if let Some(t) = r.scheduled_for {
+        field("scheduled for", fmt(t));
+    }
+    field("queued", fmt(r.queued_at));
+    if let Some(t) = r.started_at {
+        field("started", fmt(t));
+    }
+    if let Some(t) = r.finished_at {
+        field("finished", fmt(t));
+    }
+    if let Some(ms) = r.duration_ms {
+        field("took", human_ms(ms));
+    }
+    if let Some(c) = r.exit_code {
+        field("exit code", c.to_string());
+    }
+    if let Some(err) = &r.error {
+        field("error", err.clone());
+    }
+    if let Some(res) = &r.result {
+        field("result", res.clone());
+    }
+    field(
+        "output",
+        format!(
+            "{} bytes{}",
+            r.output_bytes,
+            if r.output_cut > 0 {
+                format!(" ({} cut from the middle)", r.output_cut)
+            } else {
+                String::new()
+            }
+        ),
+    );
+    if !tail.is_empty() {
+        s.push_str(&format!("\n{}\n", paint(output::BOLD, "output (tail)")));
+        s.push_str(&format_lines(tail));
+    }
+    s
+}

@@ -1,0 +1,92 @@
+//! `jr daemon` (also `jr --daemon`): the headless scheduler for a home
+//! server. Logs go to stderr, one line per event without colour (and without
+//! timestamps under systemd, which adds its own), and to a file when configured.
+//! SIGTERM or SIGINT: stop firing, let running runs finish within the grace
+//! period, interrupt the rest, release the lease, exit 0.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::engine::runs::Me;
+use crate::engine::scheduler::{Scheduler, Settings};
+use crate::engine::shared::Shared;
+use crate::error::{Error, Result};
+
+pub fn run(engine: Engine, config: &Config) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async {
+        let me = Me::this_process();
+        let db = Shared::new(engine);
+        let settings = Settings::from_config(config, "daemon");
+        tracing::info!(pid = me.pid, host = %me.host, concurrency = settings.concurrency, "jr daemon starting");
+        let shutdown = CancellationToken::new();
+        let sched = tokio::spawn(Scheduler::new(db, settings, me).run(shutdown.clone(), None));
+        wait_for_signal().await?;
+        tracing::info!("stopping: no new fires; waiting for running runs");
+        shutdown.cancel();
+        sched.await.map_err(|e| Error::config(format!("scheduler task failed: {e}")))??;
+        tracing::info!("jr daemon stopped");
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Error::config(format!("signal handler: {e}")))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Error::config(format!("signal handler: {e}")))?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM"),
+        _ = int.recv() => tracing::info!("SIGINT"),
+    }
+    Ok(())
+}
+
+/// Logging for headless use: stderr, plus `log_file` when given. Under
+/// systemd (JOURNAL_STREAM set) no timestamps (journald adds them).
+pub fn init_logging(log_file: Option<&std::path::Path>) -> Result<()> {
+    use tracing_subscriber::fmt;
+    use tracing_subscriber::prelude::*;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("JR_LOG").unwrap_or_else(|_| "info".into());
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(false);
+    let file = match log_file {
+        Some(p) => {
+            if let Some(dir) = p.parent() {
+                std::fs::create_dir_all(dir).ok();
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| {
+                    Error::config(format!("cannot open the log file {}: {e}", p.display()))
+                })?;
+            Some(
+                fmt::layer()
+                    .with_writer(std::sync::Mutex::new(f))
+                    .with_target(false)
+                    .with_ansi(false),
+            )
+        }
+        None => None,
+    };
+    let registry = tracing_subscriber::registry().with(filter).with(file);
+    if journald {
+        registry.with(stderr.without_time()).init();
+    } else {
+        registry.with(stderr).init();
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Jobs: a named piece of work, when it fires, and its policies. The
+//! kind-specific part (`JobSpec`) is what an executor needs to run it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Overlap {
+    /// A fire while the previous run still runs is recorded as skipped.
+    #[default]
+    Skip,
+    /// It waits for the previous run to end.
+    Queue,
+    /// It runs alongside.
+    Allow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Misfire {
+    /// After downtime, one catch-up run if the newest missed fire is recent.
+    #[default]
+    Once,
+    /// Missed fires are only recorded.
+    Skip,
+    /// Every missed fire runs (capped).
+    All,
+}
+
+macro_rules! str_enum {
+    ($t:ty, $($v:ident => $s:literal),+ ; $what:literal) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s.trim().to_lowercase().as_str() {
+                    $($s => Ok(Self::$v),)+
+                    _ => Err(format!(concat!("unknown ", $what, " {:?}; use one of {}"), s, [$($s),+].join(", "))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use str_enum;
+
+str_enum!(Overlap, Skip => "skip", Queue => "queue", Allow => "allow"; "overlap policy");
+str_enum!(Misfire, Once => "once", Skip => "skip", All => "all"; "misfire policy");
+
+/// What a job runs. Later kinds (agent, ambient, dagster) add variants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    Shell(ShellSpec),
+}
+
+impl JobSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobSpec::Shell(_) => "shell",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ShellSpec {
+    /// Run by `sh -c`.
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub name: String,
+    pub spec: JobSpec,
+    pub schedule: Option<String>,
+    pub tz: Option<String>,
+    pub enabled: bool,
+    pub description: String,
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub overlap: Overlap,
+    pub misfire: Misfire,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Fires up to here have been dealt with.
+    pub fired_through: DateTime<Utc>,
+}
+
+/// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "job name {name:?} is not a slug: use lower-case letters, digits, '-', '_' and '.' (at most 64), e.g. nightly-backup"
+        ))
+    }
+}
+
+/// Durations as people write them: "30s", "10m", "1h30m".
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("cannot read the duration {s:?} ({e}); write e.g. 30s, 10m, 1h"))
+}
+
+pub fn format_duration(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs().max(if d.is_zero() {
+        0
+    } else {
+        1
+    })))
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_policies() {
+        assert!(check_name("nightly-backup").is_ok());
+        assert!(check_name("a.b_c-1").is_ok());
+        for bad in ["", "Backup", "-x", "two words", "백업"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!("queue".parse::<Overlap>().unwrap(), Overlap::Queue);
+        assert!(
+            "sometimes"
+                .parse::<Misfire>()
+                .unwrap_err()
+                .contains("once, skip, all")
+        );
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("soon").is_err());
+    }
+}

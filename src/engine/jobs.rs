@@ -1,0 +1,383 @@
+//! Job operations: add, edit, enable/disable, remove, list with next fires,
+//! export and import. Every cron expression and time zone is checked before
+//! anything is written.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use crate::domain::job::{check_name, format_duration, parse_duration};
+use crate::domain::{Job, JobSpec, Misfire, Overlap, Run, ShellSpec};
+use crate::error::{Error, Result};
+use crate::schedule::{CronSchedule, parse_tz};
+use crate::store::{jobs as repo, runs};
+
+/// A job as people write it (CLI flags, the export file); also the JSON shape.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JobDef {
+    pub name: String,
+    #[serde(default = "shell")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_backoff: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub overlap: Overlap,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub misfire: Misfire,
+}
+
+fn shell() -> String {
+    "shell".into()
+}
+fn yes() -> bool {
+    true
+}
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// The export file: `[[job]]` tables.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct JobFile {
+    #[serde(default, rename = "job")]
+    pub jobs: Vec<JobDef>,
+}
+
+/// A job as `--json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobOut {
+    pub name: String,
+    pub kind: String,
+    pub schedule: Option<String>,
+    pub tz: String,
+    pub enabled: bool,
+    pub next_fire: Option<String>,
+    pub overlap: Overlap,
+    pub misfire: Misfire,
+    pub timeout: Option<String>,
+    pub retries: u32,
+    pub retry_backoff: String,
+    pub description: String,
+    pub command: String,
+    pub cwd: Option<String>,
+    pub env: BTreeMap<String, String>,
+    pub last_run: Option<LastRun>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LastRun {
+    pub id: i64,
+    pub status: String,
+    #[serde(with = "crate::domain::rfc3339::option")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Validate a cron expression into a user error that points at the field.
+pub fn check_cron(expr: &str) -> Result<CronSchedule> {
+    CronSchedule::parse(expr).map_err(|e| {
+        Error::user(e.to_string()).hint("fields: minute hour day-of-month month day-of-week; try `jr cron EXPR` to see the next fires")
+    })
+}
+
+pub fn check_tz(name: &str) -> Result<Tz> {
+    parse_tz(name).map_err(Error::user)
+}
+
+impl Engine {
+    /// The zone a job fires in.
+    pub fn job_tz(&self, job: &Job) -> Tz {
+        job.tz
+            .as_deref()
+            .and_then(|z| parse_tz(z).ok())
+            .unwrap_or(self.tz)
+    }
+
+    pub fn next_fire(&self, job: &Job, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
+        if !job.enabled {
+            return None;
+        }
+        let sched = CronSchedule::parse(job.schedule.as_deref()?).ok()?;
+        sched.next_after(after.max(job.fired_through), self.job_tz(job))
+    }
+
+    /// Turn a definition into a job, checking everything. `existing` keeps id and times.
+    fn build_job(&self, def: &JobDef, existing: Option<&Job>) -> Result<Job> {
+        check_name(&def.name).map_err(Error::user)?;
+        if def.kind != "shell" {
+            return Err(Error::user(format!(
+                "unknown job kind {:?}; this jr runs: shell",
+                def.kind
+            )));
+        }
+        if def.command.trim().is_empty() {
+            return Err(Error::user(format!(
+                "job {} needs a command (--command CMD)",
+                def.name
+            )));
+        }
+        if let Some(s) = &def.schedule {
+            check_cron(s)?;
+        }
+        if let Some(z) = &def.tz {
+            check_tz(z)?;
+        }
+        for k in def.env.keys() {
+            if k.is_empty() || k.contains('=') || k.contains('\0') {
+                return Err(Error::user(format!("environment name {k:?} is not valid")));
+            }
+        }
+        let timeout = def
+            .timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(Error::user)?;
+        if timeout.is_some_and(|d| d.is_zero()) {
+            return Err(Error::user(
+                "a timeout of zero would kill every run at once; leave it out for none",
+            ));
+        }
+        let backoff = def
+            .retry_backoff
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(Error::user)?
+            .unwrap_or(Duration::from_secs(30));
+        let now = self.now();
+        let schedule = def
+            .schedule
+            .as_deref()
+            .map(|s| check_cron(s).map(|c| c.expr().to_string()))
+            .transpose()?;
+        // Fires before now are not owed when a job is new, or its timing or
+        // enabled state changed: history starts here.
+        let fired_through = match existing {
+            Some(j) if j.schedule == schedule && j.tz == def.tz && j.enabled == def.enabled => {
+                j.fired_through
+            }
+            _ => now,
+        };
+        Ok(Job {
+            id: existing.map(|j| j.id).unwrap_or(0),
+            name: def.name.clone(),
+            spec: JobSpec::Shell(ShellSpec {
+                command: def.command.clone(),
+                cwd: def.cwd.clone(),
+                env: def.env.clone(),
+            }),
+            schedule,
+            tz: def.tz.clone(),
+            enabled: def.enabled,
+            description: def.description.clone(),
+            timeout,
+            retries: def.retries,
+            retry_backoff: backoff,
+            overlap: def.overlap,
+            misfire: def.misfire,
+            created_at: existing.map(|j| j.created_at).unwrap_or(now),
+            updated_at: now,
+            fired_through,
+        })
+    }
+
+    pub fn add_job(&self, def: &JobDef) -> Result<Job> {
+        let job = self.build_job(def, None)?;
+        self.store.write(|tx| {
+            if repo::get(tx, &job.name)?.is_some() {
+                return Err(
+                    Error::user(format!("a job named {} already exists", job.name))
+                        .hint(format!("change it with `jr jobs edit {}`", job.name)),
+                );
+            }
+            repo::upsert(tx, &job)?;
+            Ok(())
+        })?;
+        self.get_job(&def.name)
+    }
+
+    /// Replace a job's definition (the CLI merges flags into `def_of` first).
+    pub fn update_job(&self, name: &str, def: &JobDef) -> Result<Job> {
+        let old = self.get_job(name)?;
+        let mut job = self.build_job(def, Some(&old))?;
+        job.id = old.id;
+        self.store.write(|tx| {
+            if def.name != name && repo::get(tx, &def.name)?.is_some() {
+                return Err(Error::user(format!(
+                    "a job named {} already exists",
+                    def.name
+                )));
+            }
+            repo::update(tx, &job)?;
+            Ok(())
+        })?;
+        self.get_job(&def.name)
+    }
+
+    pub fn set_job_enabled(&self, name: &str, enabled: bool) -> Result<Job> {
+        let mut def = def_of(&self.get_job(name)?);
+        def.enabled = enabled;
+        self.update_job(name, &def)
+    }
+
+    pub fn remove_job(&self, name: &str) -> Result<Job> {
+        let job = self.get_job(name)?;
+        self.store.write(|tx| repo::delete(tx, job.id))?;
+        Ok(job)
+    }
+
+    /// A job by name; an unknown name lists the close ones.
+    pub fn get_job(&self, name: &str) -> Result<Job> {
+        if let Some(j) = repo::get(self.store.conn(), name)? {
+            return Ok(j);
+        }
+        let names = repo::names(self.store.conn())?;
+        let close = close_names(name, &names);
+        let err = Error::user(format!("no job named {name:?}"));
+        Err(if close.is_empty() {
+            err.hint("`jr jobs list` shows every job")
+        } else {
+            err.hint(format!("did you mean {}?", close.join(", ")))
+        })
+    }
+
+    pub fn list_jobs(&self) -> Result<Vec<Job>> {
+        repo::list(self.store.conn())
+    }
+
+    pub fn job_counts(&self) -> Result<(i64, i64)> {
+        repo::counts(self.store.conn())
+    }
+
+    /// The JSON view of jobs, with next fire and last run.
+    pub fn job_views(&self, jobs: &[Job]) -> Result<Vec<JobOut>> {
+        let last: BTreeMap<i64, Run> = runs::last_per_job(self.store.conn())?
+            .into_iter()
+            .filter_map(|r| Some((r.job_id?, r)))
+            .collect();
+        let now = self.now();
+        Ok(jobs
+            .iter()
+            .map(|j| {
+                let d = def_of(j);
+                JobOut {
+                    name: j.name.clone(),
+                    kind: j.spec.kind().into(),
+                    schedule: j.schedule.clone(),
+                    tz: self.job_tz(j).name().to_string(),
+                    enabled: j.enabled,
+                    next_fire: self.next_fire(j, now).map(|t| t.to_rfc3339()),
+                    overlap: j.overlap,
+                    misfire: j.misfire,
+                    timeout: d.timeout,
+                    retries: j.retries,
+                    retry_backoff: format_duration(j.retry_backoff),
+                    description: j.description.clone(),
+                    command: d.command,
+                    cwd: d.cwd,
+                    env: d.env,
+                    last_run: last.get(&j.id).map(|r| LastRun {
+                        id: r.id,
+                        status: r.status.to_string(),
+                        finished_at: r.finished_at,
+                    }),
+                }
+            })
+            .collect())
+    }
+
+    pub fn export_jobs(&self) -> Result<JobFile> {
+        Ok(JobFile {
+            jobs: self.list_jobs()?.iter().map(def_of).collect(),
+        })
+    }
+
+    /// Import definitions in one transaction: new names are added, existing
+    /// ones replaced. Everything is checked before anything is written.
+    pub fn import_jobs(&self, file: &JobFile) -> Result<(usize, usize)> {
+        let conn = self.store.conn();
+        let mut seen = std::collections::HashSet::new();
+        let mut built = Vec::with_capacity(file.jobs.len());
+        for (i, def) in file.jobs.iter().enumerate() {
+            if !seen.insert(def.name.as_str()) {
+                return Err(Error::user(format!(
+                    "job {} appears twice in the file",
+                    def.name
+                )));
+            }
+            let existing = repo::get(conn, &def.name)?;
+            let job = self.build_job(def, existing.as_ref()).map_err(|e| Error {
+                message: format!("job #{} ({}): {}", i + 1, def.name, e.message),
+                ..e
+            })?;
+            built.push((job, existing.is_some()));
+        }
+        self.store.write(|tx| {
+            let (mut added, mut replaced) = (0, 0);
+            for (job, exists) in &built {
+                repo::upsert(tx, job)?;
+                if *exists { replaced += 1 } else { added += 1 }
+            }
+            Ok((added, replaced))
+        })
+    }
+}
+
+/// The definition a job was made from (for edit, export and JSON).
+pub fn def_of(j: &Job) -> JobDef {
+    let JobSpec::Shell(s) = &j.spec;
+    JobDef {
+        name: j.name.clone(),
+        kind: j.spec.kind().into(),
+        schedule: j.schedule.clone(),
+        tz: j.tz.clone(),
+        enabled: j.enabled,
+        description: j.description.clone(),
+        command: s.command.clone(),
+        cwd: s.cwd.clone(),
+        env: s.env.clone(),
+        timeout: j.timeout.map(format_duration),
+        retries: j.retries,
+        retry_backoff: (j.retry_backoff != Duration::from_secs(30))
+            .then(|| format_duration(j.retry_backoff)),
+        overlap: j.overlap,
+        misfire: j.misfire,
+    }
+}
+
+/// Names within a small edit distance, or sharing a prefix/substring.
+pub fn close_names(name: &str, names: &[String]) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(name, n), n))
+        .filter(|(s, n)| *s > 0.8 || n.contains(name) || name.contains(n.as_str()))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+}

@@ -1,0 +1,436 @@
+//! Run operations: queue a run, read history and output, cancel, and the
+//! bookkeeping the scheduler does in the database (recording fires, claiming
+//! and finishing runs, marking the runs of a dead process lost).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::Engine;
+use crate::domain::{Job, OutputLine, Run, RunStatus, Trigger};
+use crate::error::{Error, Result};
+use crate::exec::output::Flush;
+use crate::schedule::fires::FireAction;
+use crate::store::jobs;
+use crate::store::lease::{self, Lease};
+use crate::store::runs::{self as repo, Finish, NewRun, RunFilter};
+
+/// Runs claimed to start now, and the earliest backoff still ahead.
+pub type Startable = (Vec<(Run, Job)>, Option<DateTime<Utc>>);
+
+/// Who is executing: this process.
+#[derive(Debug, Clone)]
+pub struct Me {
+    /// Unique per process start: host, pid and a start stamp.
+    pub holder: String,
+    pub pid: u32,
+    pub host: String,
+}
+
+impl Me {
+    pub fn this_process() -> Me {
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".into());
+        let pid = std::process::id();
+        let stamp = Utc::now().timestamp_millis();
+        Me {
+            holder: format!("{host}:{pid}:{stamp}"),
+            pid,
+            host,
+        }
+    }
+}
+
+/// Whether `pid` names a live process on this host.
+pub fn pid_alive(pid: i64) -> bool {
+    if pid <= 0 || pid > i32::MAX as i64 {
+        return false;
+    }
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None) {
+        Ok(()) => true,
+        Err(nix::errno::Errno::ESRCH) => false,
+        Err(_) => true, // EPERM: it exists, owned by someone else
+    }
+}
+
+fn run_not_found(id: i64) -> Error {
+    Error::user(format!("no run with id {id}")).hint("`jr runs list` shows recent runs")
+}
+
+impl Engine {
+    /// Queue a run of `job` now. The scheduler (daemon or TUI) starts it.
+    pub fn queue_run(&self, name: &str, trigger: Trigger) -> Result<Run> {
+        let job = self.get_job(name)?;
+        let now = self.now();
+        let id = self.store.write(|tx| {
+            repo::insert(
+                tx,
+                &NewRun {
+                    job_id: job.id,
+                    job: &job.name,
+                    status: RunStatus::Queued,
+                    trigger,
+                    scheduled_for: None,
+                    fire_key: None,
+                    queued_at: now,
+                    not_before: None,
+                    error: None,
+                    attempt: 1,
+                    first_run: None,
+                    upstream_run: None,
+                },
+            )?
+            .ok_or_else(|| Error::user("the run could not be recorded"))
+        })?;
+        self.get_run(id)
+    }
+
+    pub fn get_run(&self, id: i64) -> Result<Run> {
+        repo::get(self.store.conn(), id)?.ok_or_else(|| run_not_found(id))
+    }
+
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<Run>> {
+        if let Some(j) = &filter.job
+            && jobs::get(self.store.conn(), j)?.is_none()
+            && repo::list(
+                self.store.conn(),
+                &RunFilter {
+                    job: Some(j.clone()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )?
+            .is_empty()
+        {
+            // Unknown job with no history either: say so rather than print nothing.
+            self.get_job(j)?;
+        }
+        repo::list(self.store.conn(), filter)
+    }
+
+    pub fn active_runs(&self) -> Result<Vec<Run>> {
+        repo::active(self.store.conn())
+    }
+
+    pub fn run_output(&self, id: i64, after_seq: i64, limit: usize) -> Result<Vec<OutputLine>> {
+        repo::output(self.store.conn(), id, after_seq, limit)
+    }
+
+    pub fn run_output_tail(&self, id: i64, n: usize) -> Result<Vec<OutputLine>> {
+        repo::output_tail(self.store.conn(), id, n)
+    }
+
+    /// Cancel a run: a queued one ends at once; a running one is stopped by
+    /// the process executing it, which notices within a moment.
+    pub fn cancel_run(&self, id: i64) -> Result<Run> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let run = repo::get(tx, id)?.ok_or_else(|| run_not_found(id))?;
+            match run.status {
+                RunStatus::Queued => {
+                    repo::finish(
+                        tx,
+                        id,
+                        &Finish {
+                            status: RunStatus::Cancelled,
+                            exit_code: None,
+                            error: Some("cancelled before it started"),
+                            result: None,
+                        },
+                        now,
+                    )?;
+                }
+                RunStatus::Running => repo::request_cancel(tx, id)?,
+                s => return Err(Error::user(format!("run {id} already ended ({s})"))),
+            }
+            Ok(())
+        })?;
+        self.get_run(id)
+    }
+
+    pub fn lease(&self) -> Result<Option<Lease>> {
+        lease::get(self.store.conn())
+    }
+
+    /// The lease if its holder is alive (fresh heartbeat, and on this host a live pid).
+    pub fn live_lease(&self, me_host: &str) -> Result<Option<Lease>> {
+        Ok(self
+            .lease()?
+            .filter(|l| l.expires_at > self.now() && (l.host != me_host || pid_alive(l.pid))))
+    }
+
+    /// Take or renew the scheduler lease for `ttl`.
+    pub fn acquire_lease(&self, me: &Me, role: &str, ttl: Duration) -> Result<bool> {
+        let now = self.now();
+        let current = self.lease()?;
+        let gone = current
+            .as_ref()
+            .is_some_and(|l| l.holder != me.holder && l.host == me.host && !pid_alive(l.pid));
+        self.store.write(|tx| {
+            lease::acquire(
+                tx,
+                &lease::Claimant {
+                    holder: &me.holder,
+                    pid: me.pid,
+                    host: &me.host,
+                    role,
+                },
+                now,
+                now + ttl,
+                gone,
+            )
+        })
+    }
+
+    pub fn release_lease(&self, me: &Me) -> Result<()> {
+        self.store.write(|tx| lease::release(tx, &me.holder))
+    }
+
+    /// Runs left `running` by a process that is gone become `lost`; returns
+    /// them (with the process group they had, so orphans can be stopped).
+    pub fn mark_lost(&self, me: &Me, previous_holder: Option<&str>) -> Result<Vec<Run>> {
+        let now = self.now();
+        let running: Vec<Run> = repo::active(self.store.conn())?
+            .into_iter()
+            .filter(|r| {
+                r.status == RunStatus::Running && r.owner.as_deref() != Some(me.holder.as_str())
+            })
+            .filter(|r| match (&r.owner_host, r.owner_pid) {
+                (Some(h), Some(pid)) if *h == me.host => !pid_alive(pid),
+                _ => r.owner.is_some() && r.owner.as_deref() == previous_holder,
+            })
+            .collect();
+        if running.is_empty() {
+            return Ok(running);
+        }
+        self.store.write(|tx| {
+            for r in &running {
+                let why = format!(
+                    "the jr process running it (pid {} on {}) stopped without finishing it",
+                    r.owner_pid.unwrap_or(0),
+                    r.owner_host.as_deref().unwrap_or("?")
+                );
+                repo::finish(
+                    tx,
+                    r.id,
+                    &Finish {
+                        status: RunStatus::Lost,
+                        exit_code: None,
+                        error: Some(&why),
+                        result: None,
+                    },
+                    now,
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(running)
+    }
+
+    /// Record the fires the scheduler decided on, in one transaction. Fires
+    /// already recorded (another scheduler got there) are left alone. Returns
+    /// the ids of runs queued to start.
+    pub fn record_fires(
+        &self,
+        plans: &[(Job, Vec<FireAction>, DateTime<Utc>)],
+    ) -> Result<Vec<i64>> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut queued = Vec::new();
+            for (job, actions, through) in plans {
+                for a in actions {
+                    let (at, status, trigger, error) = match a {
+                        FireAction::Run { at, catchup } => (
+                            *at,
+                            RunStatus::Queued,
+                            if *catchup {
+                                Trigger::Catchup
+                            } else {
+                                Trigger::Schedule
+                            },
+                            None,
+                        ),
+                        FireAction::Missed { at, reason } => (
+                            *at,
+                            RunStatus::Missed,
+                            Trigger::Schedule,
+                            Some(reason.as_str()),
+                        ),
+                    };
+                    let mut status = status;
+                    let mut error = error.map(str::to_string);
+                    if status == RunStatus::Queued
+                        && job.overlap == crate::domain::Overlap::Skip
+                        && let Some(prev) = repo::active_for_job(tx, job.id)?
+                    {
+                        status = RunStatus::Skipped;
+                        error = Some(format!(
+                            "run #{} was still {} (overlap policy skip)",
+                            prev.id, prev.status
+                        ));
+                    }
+                    let new = NewRun {
+                        job_id: job.id,
+                        job: &job.name,
+                        status,
+                        trigger,
+                        scheduled_for: Some(at),
+                        fire_key: Some(at),
+                        queued_at: now,
+                        not_before: None,
+                        error: error.as_deref(),
+                        attempt: 1,
+                        first_run: None,
+                        upstream_run: None,
+                    };
+                    if let Some(id) = repo::insert(tx, &new)?
+                        && status == RunStatus::Queued
+                    {
+                        queued.push(id);
+                    }
+                }
+                jobs::set_fired_through(tx, job.id, *through)?;
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Take a queued run for this process; None if it is gone or taken.
+    pub fn claim_run(&self, id: i64, me: &Me) -> Result<Option<(Run, Job)>> {
+        let now = self.now();
+        let claimed = self
+            .store
+            .write(|tx| repo::claim(tx, id, &me.holder, me.pid, &me.host, now))?;
+        if !claimed {
+            return Ok(None);
+        }
+        let run = self.get_run(id)?;
+        let job = match run
+            .job_id
+            .and_then(|j| jobs::get_by_id(self.store.conn(), j).transpose())
+        {
+            Some(j) => j?,
+            None => {
+                self.finish_run(
+                    id,
+                    &Finish {
+                        status: RunStatus::Failed,
+                        exit_code: None,
+                        error: Some("its job was removed"),
+                        result: None,
+                    },
+                )?;
+                return Ok(None);
+            }
+        };
+        Ok(Some((run, job)))
+    }
+
+    /// Claim the queued runs that may start now, up to `slots`: their backoff
+    /// has passed and, unless the job allows overlap, no run of the job runs.
+    /// Returns them and the earliest `not_before` still ahead.
+    pub fn claim_startable(&self, me: &Me, slots: usize) -> Result<Startable> {
+        let now = self.now();
+        let active = repo::active(self.store.conn())?;
+        let mut busy: std::collections::HashSet<i64> = active
+            .iter()
+            .filter(|r| r.status == RunStatus::Running)
+            .filter_map(|r| r.job_id)
+            .collect();
+        let mut out = Vec::new();
+        let mut wake: Option<DateTime<Utc>> = None;
+        for r in active.into_iter().filter(|r| r.status == RunStatus::Queued) {
+            if out.len() >= slots {
+                break;
+            }
+            if let Some(nb) = r.not_before
+                && nb > now
+            {
+                wake = Some(wake.map_or(nb, |w| w.min(nb)));
+                continue;
+            }
+            let Some(job_id) = r.job_id else { continue };
+            let Some(job) = jobs::get_by_id(self.store.conn(), job_id)? else {
+                continue;
+            };
+            if job.overlap != crate::domain::Overlap::Allow && !busy.insert(job_id) {
+                continue;
+            }
+            if let Some(claimed) = self.claim_run(r.id, me)? {
+                out.push(claimed);
+            }
+        }
+        Ok((out, wake))
+    }
+
+    pub fn set_run_pgid(&self, id: i64, pgid: Option<i64>) -> Result<()> {
+        self.store.write(|tx| repo::set_pgid(tx, id, pgid))
+    }
+
+    pub fn finish_run(&self, id: i64, f: &Finish<'_>) -> Result<bool> {
+        let now = self.now();
+        self.store.write(|tx| repo::finish(tx, id, f, now))
+    }
+
+    /// Queue the next attempt of a failed run after its backoff.
+    pub fn queue_retry(&self, run: &Run, job: &Job) -> Result<Option<i64>> {
+        if run.attempt > job.retries {
+            return Ok(None);
+        }
+        let now = self.now();
+        let factor = 2u32.saturating_pow(run.attempt.saturating_sub(1)).min(1024);
+        let wait = job.retry_backoff.saturating_mul(factor);
+        let not_before = now + Duration::from_std(wait).unwrap_or(Duration::zero());
+        self.store.write(|tx| {
+            repo::insert(
+                tx,
+                &NewRun {
+                    job_id: job.id,
+                    job: &job.name,
+                    status: RunStatus::Queued,
+                    trigger: Trigger::Retry,
+                    scheduled_for: run.scheduled_for,
+                    fire_key: None,
+                    queued_at: now,
+                    not_before: Some(not_before),
+                    error: None,
+                    attempt: run.attempt + 1,
+                    first_run: Some(run.first_run.unwrap_or(run.id)),
+                    upstream_run: run.upstream_run,
+                },
+            )
+        })
+    }
+
+    pub fn write_output(&self, id: i64, f: &Flush) -> Result<()> {
+        self.store.write(|tx| {
+            repo::append_output(tx, id, &f.append)?;
+            if let Some((from, lines)) = &f.tail {
+                repo::truncate_output(tx, id, *from)?;
+                repo::append_output(tx, id, lines)?;
+            }
+            repo::set_output_size(tx, id, f.total_bytes as i64, f.cut_bytes as i64)
+        })
+    }
+
+    pub fn cancel_requests(&self, me: &Me) -> Result<Vec<i64>> {
+        repo::cancel_requested(self.store.conn(), &me.holder)
+    }
+
+    pub fn prune_runs(&self, keep_per_job: usize, keep_days: u32) -> Result<usize> {
+        let before = self.now() - Duration::days(keep_days as i64);
+        self.store.write(|tx| repo::prune(tx, keep_per_job, before))
+    }
+
+    pub fn jobs_revision(&self) -> Result<i64> {
+        jobs::revision(self.store.conn())
+    }
+
+    /// A number that changes whenever another connection commits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .store
+            .conn()
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+}

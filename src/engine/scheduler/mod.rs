@@ -1,0 +1,425 @@
+//! The scheduler driver: one tokio task per process that wants to fire jobs
+//! (the daemon, or the TUI when no daemon runs). It holds the database's
+//! lease, sleeps until the next fire across all enabled jobs, records each
+//! fire under a unique (job, fire time) key, starts queued runs within the
+//! concurrency limit, and notices other processes' changes through SQLite's
+//! `data_version` (a cheap read a few times a second — the fires themselves
+//! are never polled for).
+
+pub mod runner;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::runs::Me;
+use super::shared::Shared;
+use crate::config::Config;
+use crate::domain::{Job, Run};
+use crate::error::Result;
+use crate::schedule::CronSchedule;
+use crate::schedule::fires::{self, FireAction};
+pub use runner::{StopReason, Stopper};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub role: String,
+    pub concurrency: usize,
+    pub lease_ttl: Duration,
+    pub shutdown_grace: Duration,
+    pub misfire_grace: Duration,
+    pub output_cap: u64,
+    pub keep_per_job: usize,
+    pub keep_days: u32,
+    /// How often other processes' changes are looked for.
+    pub poll: Duration,
+}
+
+impl Settings {
+    pub fn from_config(cfg: &Config, role: &str) -> Settings {
+        Settings {
+            role: role.to_string(),
+            concurrency: cfg.scheduler.concurrency,
+            lease_ttl: cfg.scheduler.lease_ttl,
+            shutdown_grace: cfg.scheduler.shutdown_grace,
+            misfire_grace: cfg.scheduler.misfire_grace,
+            output_cap: cfg.runs.output_cap,
+            keep_per_job: cfg.runs.keep_per_job,
+            keep_days: cfg.runs.keep_days,
+            poll: Duration::from_millis(100),
+        }
+    }
+}
+
+struct Watched {
+    job: Job,
+    cron: CronSchedule,
+    tz: Tz,
+    next: Option<DateTime<Utc>>,
+}
+
+pub struct Scheduler {
+    db: Shared,
+    s: Settings,
+    me: Me,
+    holding: bool,
+    jobs: HashMap<i64, Watched>,
+    jobs_rev: Option<i64>,
+    data_version: Option<i64>,
+    in_flight: HashMap<i64, Stopper>,
+    done_tx: mpsc::UnboundedSender<i64>,
+    done_rx: mpsc::UnboundedReceiver<i64>,
+    next_heartbeat: Instant,
+    next_prune: Instant,
+    /// Earliest backoff of a queued retry.
+    next_retry: Option<DateTime<Utc>>,
+    /// Look at queued runs again on the next pass.
+    recheck: bool,
+}
+
+/// What a caller can observe about the scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    Yes,
+    No,
+}
+
+impl Scheduler {
+    pub fn new(db: Shared, s: Settings, me: Me) -> Scheduler {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Scheduler {
+            db,
+            s,
+            me,
+            holding: false,
+            jobs: HashMap::new(),
+            jobs_rev: None,
+            data_version: None,
+            in_flight: HashMap::new(),
+            done_tx,
+            done_rx,
+            next_heartbeat: Instant::now(),
+            next_prune: Instant::now() + Duration::from_secs(60),
+            next_retry: None,
+            recheck: true,
+        }
+    }
+
+    /// Run until `shutdown` fires; then stop firing, let running runs finish
+    /// within the grace period, interrupt the rest and give the lease back.
+    /// `holding` reports whether this process holds the lease, as it changes.
+    pub async fn run(
+        mut self,
+        shutdown: CancellationToken,
+        holding: Option<tokio::sync::watch::Sender<Holding>>,
+    ) -> Result<()> {
+        loop {
+            if Instant::now() >= self.next_heartbeat {
+                let was = self.holding;
+                self.heartbeat().await;
+                if was != self.holding
+                    && let Some(h) = &holding
+                {
+                    let _ = h.send(if self.holding {
+                        Holding::Yes
+                    } else {
+                        Holding::No
+                    });
+                }
+            }
+            if self.holding
+                && let Err(e) = self.tick().await
+            {
+                tracing::error!("scheduler: {e}");
+            }
+            let wake = self.next_wake();
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(id) = self.done_rx.recv() => {
+                    self.in_flight.remove(&id);
+                    self.recheck = true;
+                }
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+        }
+        self.shutdown().await;
+        Ok(())
+    }
+
+    async fn heartbeat(&mut self) {
+        self.next_heartbeat = Instant::now() + self.s.lease_ttl / 3;
+        let (me, role, ttl) = (
+            self.me.clone(),
+            self.s.role.clone(),
+            chrono::Duration::from_std(self.s.lease_ttl).unwrap_or_default(),
+        );
+        let before = self.db.call(|e| e.lease()).await.ok().flatten();
+        match self
+            .db
+            .call(move |e| e.acquire_lease(&me, &role, ttl))
+            .await
+        {
+            Ok(true) => {
+                if !self.holding {
+                    tracing::info!(holder = %self.me.holder, "took the scheduler lease");
+                    self.jobs_rev = None;
+                    self.recheck = true;
+                }
+                self.holding = true;
+                let previous = before
+                    .filter(|l| l.holder != self.me.holder)
+                    .map(|l| l.holder);
+                let me = self.me.clone();
+                match self
+                    .db
+                    .call(move |e| e.mark_lost(&me, previous.as_deref()))
+                    .await
+                {
+                    Ok(lost) => stop_orphans(&lost, &self.me),
+                    Err(e) => tracing::error!("checking for lost runs: {e}"),
+                }
+            }
+            Ok(false) => {
+                if self.holding {
+                    tracing::warn!("lost the scheduler lease to another process; no longer firing");
+                }
+                self.holding = false;
+            }
+            Err(e) => tracing::error!("scheduler lease: {e}"),
+        }
+        if self.holding && Instant::now() >= self.next_prune {
+            self.next_prune = Instant::now() + Duration::from_secs(3600);
+            let (keep, days) = (self.s.keep_per_job, self.s.keep_days);
+            match self.db.call(move |e| e.prune_runs(keep, days)).await {
+                Ok(n) if n > 0 => tracing::info!("pruned {n} old runs"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("pruning runs: {e}"),
+            }
+        }
+    }
+
+    async fn tick(&mut self) -> Result<()> {
+        let dv = self.db.call(|e| e.data_version()).await?;
+        if self.data_version != Some(dv) {
+            self.data_version = Some(dv);
+            self.recheck = true;
+            let rev = self.db.call(|e| e.jobs_revision()).await?;
+            if self.jobs_rev != Some(rev) {
+                self.reload_jobs().await?;
+                self.jobs_rev = Some(rev);
+            }
+            let me = self.me.clone();
+            for id in self.db.call(move |e| e.cancel_requests(&me)).await? {
+                if let Some(s) = self.in_flight.get(&id) {
+                    s.stop(StopReason::Cancelled);
+                }
+            }
+        }
+        self.fire_due().await?;
+        if self.next_retry.is_some_and(|t| t <= Utc::now()) {
+            self.recheck = true;
+        }
+        if self.recheck {
+            self.start_queued().await?;
+        }
+        Ok(())
+    }
+
+    async fn reload_jobs(&mut self) -> Result<()> {
+        let jobs = self
+            .db
+            .call(|e| {
+                let jobs = crate::store::jobs::scheduled(e.store().conn())?;
+                Ok(jobs
+                    .into_iter()
+                    .map(|j| (e.job_tz(&j), j))
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        self.jobs.clear();
+        for (tz, job) in jobs {
+            let Some(cron) = job
+                .schedule
+                .as_deref()
+                .and_then(|s| CronSchedule::parse(s).ok())
+            else {
+                continue;
+            };
+            let next = cron
+                .next_after(job.fired_through, tz)
+                .map(|t| t.with_timezone(&Utc));
+            self.jobs.insert(
+                job.id,
+                Watched {
+                    job,
+                    cron,
+                    tz,
+                    next,
+                },
+            );
+        }
+        tracing::debug!(jobs = self.jobs.len(), "watching scheduled jobs");
+        Ok(())
+    }
+
+    async fn fire_due(&mut self) -> Result<()> {
+        let now = Utc::now();
+        let grace = chrono::Duration::from_std(self.s.misfire_grace).unwrap_or_default();
+        let mut plans: Vec<(Job, Vec<FireAction>, DateTime<Utc>)> = Vec::new();
+        for w in self.jobs.values_mut() {
+            if w.next.is_some_and(|n| n <= now) {
+                let actions = fires::plan(
+                    &w.cron,
+                    w.tz,
+                    w.job.fired_through,
+                    now,
+                    w.job.misfire,
+                    grace,
+                );
+                plans.push((w.job.clone(), actions, now));
+                w.job.fired_through = now;
+                w.next = w.cron.next_after(now, w.tz).map(|t| t.with_timezone(&Utc));
+            }
+        }
+        if plans.is_empty() {
+            return Ok(());
+        }
+        let n: usize = plans.iter().map(|p| p.1.len()).sum();
+        let queued = self.db.call(move |e| e.record_fires(&plans)).await?;
+        tracing::info!(fires = n, queued = queued.len(), "recorded fires");
+        self.recheck = true;
+        Ok(())
+    }
+
+    async fn start_queued(&mut self) -> Result<()> {
+        self.recheck = false;
+        let slots = self.s.concurrency.saturating_sub(self.in_flight.len());
+        if slots == 0 {
+            return Ok(());
+        }
+        let me = self.me.clone();
+        let (runs, wake) = self.db.call(move |e| e.claim_startable(&me, slots)).await?;
+        self.next_retry = wake;
+        for (run, job) in runs {
+            self.spawn_run(run, job);
+        }
+        Ok(())
+    }
+
+    fn spawn_run(&mut self, run: Run, job: Job) {
+        let stopper = Stopper::default();
+        self.in_flight.insert(run.id, stopper.clone());
+        let (db, done, cap) = (self.db.clone(), self.done_tx.clone(), self.s.output_cap);
+        tracing::info!(job = %job.name, run = run.id, trigger = %run.trigger, "starting");
+        tokio::spawn(async move {
+            let id = run.id;
+            let name = job.name.clone();
+            let status = runner::execute(db, run, job, cap, stopper).await;
+            tracing::info!(job = %name, run = id, %status, "finished");
+            let _ = done.send(id);
+        });
+    }
+
+    fn next_wake(&self) -> Instant {
+        let now_utc = Utc::now();
+        let now = Instant::now();
+        let mut wake = self.next_heartbeat;
+        if self.holding {
+            wake = wake.min(now + self.s.poll);
+            let soonest = self
+                .jobs
+                .values()
+                .filter_map(|w| w.next)
+                .chain(self.next_retry)
+                .min();
+            if let Some(t) = soonest {
+                let d = (t - now_utc).to_std().unwrap_or(Duration::ZERO);
+                wake = wake.min(now + d);
+            }
+        }
+        wake
+    }
+
+    async fn shutdown(mut self) {
+        if !self.in_flight.is_empty() {
+            tracing::info!(running = self.in_flight.len(), grace = ?self.s.shutdown_grace, "waiting for running runs");
+            let deadline = Instant::now() + self.s.shutdown_grace;
+            while !self.in_flight.is_empty() {
+                tokio::select! {
+                    Some(id) = self.done_rx.recv() => { self.in_flight.remove(&id); }
+                    _ = tokio::time::sleep_until(deadline) => break,
+                }
+            }
+            for s in self.in_flight.values() {
+                s.stop(StopReason::Shutdown);
+            }
+            while !self.in_flight.is_empty() {
+                match tokio::time::timeout(Duration::from_secs(10), self.done_rx.recv()).await {
+                    Ok(Some(id)) => {
+                        self.in_flight.remove(&id);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        if self.holding {
+            let me = self.me.clone();
+            if let Err(e) = self.db.call(move |e| e.release_lease(&me)).await {
+                tracing::warn!("releasing the lease: {e}");
+            } else {
+                tracing::info!("released the scheduler lease");
+            }
+        }
+    }
+}
+
+/// Process groups of lost runs that still exist on this host are stopped:
+/// a run the history calls lost must not keep running unseen.
+fn stop_orphans(lost: &[Run], me: &Me) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    for r in lost {
+        tracing::warn!(job = %r.job, run = r.id, "marked lost: its jr process is gone");
+        if let (Some(pgid), Some(host)) = (r.pgid, &r.owner_host)
+            && *host == me.host
+            && pgid > 1
+        {
+            let group = Pid::from_raw(pgid as i32);
+            if killpg(group, Signal::SIGTERM).is_ok() {
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(2));
+                    let _ = killpg(group, Signal::SIGKILL);
+                });
+            }
+        }
+    }
+}
+
+/// Execute one queued run in this process (when no scheduler holds the
+/// lease). `stop` cancels it (Ctrl-C). Returns the finished run.
+pub async fn run_in_foreground(
+    db: Shared,
+    me: Me,
+    run_id: i64,
+    output_cap: u64,
+    stop: CancellationToken,
+) -> Result<Run> {
+    let claim_me = me.clone();
+    let Some((run, job)) = db.call(move |e| e.claim_run(run_id, &claim_me)).await? else {
+        return db.call(move |e| e.get_run(run_id)).await;
+    };
+    let stopper = Stopper::default();
+    let s = stopper.clone();
+    let watcher = tokio::spawn(async move {
+        stop.cancelled().await;
+        s.stop(StopReason::Cancelled);
+    });
+    runner::execute(db.clone(), run, job, output_cap, stopper).await;
+    watcher.abort();
+    db.call(move |e| e.get_run(run_id)).await
+}

@@ -1,0 +1,224 @@
+//! `status` and `plan`: the compact overviews a person (or an agent with a
+//! small context) reads first. Both stay small on big databases: counts,
+//! short lists, and frequent fires summed up instead of listed.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::Engine;
+use super::runs::pid_alive;
+use crate::domain::{Task, TaskStatus, rfc3339};
+use crate::error::Result;
+use crate::schedule::CronSchedule;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    #[serde(with = "rfc3339")]
+    pub now: DateTime<Utc>,
+    pub tasks: BTreeMap<&'static str, i64>,
+    pub jobs: JobCounts,
+    pub runs_24h: BTreeMap<&'static str, i64>,
+    pub running: Vec<RunningNow>,
+    pub next_fires: Vec<Fire>,
+    pub scheduler: Option<SchedulerState>,
+    pub db_bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobCounts {
+    pub enabled: i64,
+    pub paused: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunningNow {
+    pub id: i64,
+    pub job: String,
+    pub status: &'static str,
+    #[serde(with = "rfc3339::option")]
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fire {
+    pub job: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SchedulerState {
+    pub role: String,
+    pub pid: i64,
+    pub host: String,
+    pub heartbeat_age_s: i64,
+    /// False when the lease has expired or its process is gone.
+    pub alive: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TaskBrief {
+    pub id: i64,
+    pub title: String,
+    pub status: TaskStatus,
+    pub priority: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+impl TaskBrief {
+    fn of(t: &Task, e: &Engine) -> TaskBrief {
+        TaskBrief {
+            id: t.id,
+            title: t.title.clone(),
+            status: t.status,
+            priority: t.priority.to_string(),
+            due: t.due.map(|d| d.to_rfc3339(e.tz)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    #[serde(with = "rfc3339")]
+    pub now: DateTime<Utc>,
+    pub hours: u32,
+    pub overdue: Vec<TaskBrief>,
+    pub ready: Vec<TaskBrief>,
+    /// Jobs firing a few times in the window, each fire listed, in time order.
+    pub fires: Vec<Fire>,
+    /// Jobs firing often, summed up: (job, count, first, every).
+    pub frequent: Vec<Frequent>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Frequent {
+    pub job: String,
+    pub count: usize,
+    pub first: String,
+    pub schedule: String,
+}
+
+/// Fires listed one by one per job in a plan; more are summed up.
+const LIST_FIRES_UP_TO: usize = 4;
+
+impl Engine {
+    pub fn status(&self, my_host: &str) -> Result<Status> {
+        let now = self.now();
+        let conn = self.store.conn();
+        let tasks = self
+            .task_counts()?
+            .into_iter()
+            .map(|(s, n)| (s.as_str(), n))
+            .collect();
+        let (enabled, paused) = self.job_counts()?;
+        let runs_24h = crate::store::runs::outcome_counts(conn, now - Duration::hours(24))?
+            .into_iter()
+            .map(|(s, n)| (s.as_str(), n))
+            .collect();
+        let running = self
+            .active_runs()?
+            .into_iter()
+            .take(10)
+            .map(|r| RunningNow {
+                id: r.id,
+                job: r.job,
+                status: r.status.as_str(),
+                started_at: r.started_at,
+            })
+            .collect();
+        let scheduler = self.lease()?.map(|l| SchedulerState {
+            alive: l.expires_at > now && (l.host != my_host || pid_alive(l.pid)),
+            heartbeat_age_s: (now - l.heartbeat_at).num_seconds(),
+            role: l.role,
+            pid: l.pid,
+            host: l.host,
+        });
+        Ok(Status {
+            now,
+            tasks,
+            jobs: JobCounts { enabled, paused },
+            runs_24h,
+            running,
+            next_fires: self.next_fires(5)?,
+            scheduler,
+            db_bytes: self.db_size(),
+        })
+    }
+
+    /// The next `n` fires across all enabled jobs, in time order.
+    pub fn next_fires(&self, n: usize) -> Result<Vec<Fire>> {
+        let now = self.now();
+        let mut all: Vec<(DateTime<Utc>, String, String)> = Vec::new();
+        for job in crate::store::jobs::scheduled(self.store.conn())? {
+            let Some(cron) = job
+                .schedule
+                .as_deref()
+                .and_then(|s| CronSchedule::parse(s).ok())
+            else {
+                continue;
+            };
+            for t in cron.upcoming(now.max(job.fired_through), self.job_tz(&job), n) {
+                all.push((t.with_timezone(&Utc), t.to_rfc3339(), job.name.clone()));
+            }
+        }
+        all.sort();
+        Ok(all
+            .into_iter()
+            .take(n)
+            .map(|(_, at, job)| Fire { job, at })
+            .collect())
+    }
+
+    pub fn plan(&self, hours: u32) -> Result<Plan> {
+        let now = self.now();
+        let end = now + Duration::hours(hours as i64);
+        let overdue = self.overdue_tasks(10)?;
+        let ready = self.ready_tasks(None, 10)?;
+        let mut fires: Vec<(DateTime<Utc>, Fire)> = Vec::new();
+        let mut frequent = Vec::new();
+        for job in crate::store::jobs::scheduled(self.store.conn())? {
+            let Some(cron) = job
+                .schedule
+                .as_deref()
+                .and_then(|s| CronSchedule::parse(s).ok())
+            else {
+                continue;
+            };
+            let tz = self.job_tz(&job);
+            let times = cron.fires_between(now.max(job.fired_through), end, tz, 100_000);
+            if times.len() > LIST_FIRES_UP_TO {
+                frequent.push(Frequent {
+                    job: job.name.clone(),
+                    count: times.len(),
+                    first: times[0].to_rfc3339(),
+                    schedule: crate::schedule::words::describe_schedule(
+                        &cron,
+                        &crate::schedule::words::tz_label(tz, now),
+                    ),
+                });
+            } else {
+                for t in times {
+                    fires.push((
+                        t.with_timezone(&Utc),
+                        Fire {
+                            job: job.name.clone(),
+                            at: t.to_rfc3339(),
+                        },
+                    ));
+                }
+            }
+        }
+        fires.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.job.cmp(&b.1.job)));
+        frequent.sort_by_key(|f| std::cmp::Reverse(f.count));
+        Ok(Plan {
+            now,
+            hours,
+            overdue: overdue.iter().map(|t| TaskBrief::of(t, self)).collect(),
+            ready: ready.iter().map(|t| TaskBrief::of(t, self)).collect(),
+            fires: fires.into_iter().map(|(_, f)| f).take(50).collect(),
+            frequent: frequent.into_iter().take(20).collect(),
+        })
+    }
+}

@@ -1,0 +1,87 @@
+//! Executors: how a run of each job kind is carried out. Each sits behind the
+//! `Executor` trait; the scheduler's runner owns timeouts, cancellation
+//! reasons, retries and the run row, and an executor only runs the work,
+//! streams its output and stops when told.
+
+pub mod output;
+pub mod shell;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::Job;
+
+/// What an executor gets to know about the run.
+#[derive(Debug, Clone)]
+pub struct RunCtx {
+    pub run_id: i64,
+    pub job: Job,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub attempt: u32,
+}
+
+/// How the work ended, as far as the executor can tell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub success: bool,
+    pub exit_code: Option<i32>,
+    pub error: Option<String>,
+    /// A short summary or a link.
+    pub result: Option<String>,
+}
+
+/// Messages from an executor to the run's output writer.
+#[derive(Debug)]
+pub enum Event {
+    Line {
+        stream: Stream,
+        text: String,
+    },
+    /// The child's process group, so a crashed jr's orphans can be found.
+    Spawned {
+        pgid: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+    /// A note from jr itself (why it stopped the run, ...).
+    Jr,
+}
+
+impl Stream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stream::Out => "out",
+            Stream::Err => "err",
+            Stream::Jr => "jr",
+        }
+    }
+}
+
+pub type Events = mpsc::Sender<Event>;
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+pub trait Executor: Send + Sync {
+    /// Run the work. When `stop` fires, end it promptly (a shell job's whole
+    /// process group gets SIGTERM, then SIGKILL) and return.
+    fn execute<'a>(
+        &'a self,
+        ctx: &'a RunCtx,
+        events: Events,
+        stop: CancellationToken,
+    ) -> BoxFuture<'a, Outcome>;
+}
+
+/// The executor for a job's kind.
+pub fn for_job(job: &Job) -> Box<dyn Executor> {
+    match &job.spec {
+        crate::domain::JobSpec::Shell(_) => Box::new(shell::ShellExecutor::default()),
+    }
+}

@@ -1,0 +1,186 @@
+//! The `shell` kind: `sh -c COMMAND` in its own process group, stdin from
+//! /dev/null, stdout and stderr read line by line (bounded, so a job that
+//! prints without newlines cannot grow memory). Stopping it signals the whole
+//! group, so grandchildren (`sleep 100 & wait`) die too.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+use tokio_util::sync::CancellationToken;
+
+use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
+use crate::domain::JobSpec;
+
+/// Longest line kept whole; longer ones are split.
+pub const MAX_LINE: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct ShellExecutor {
+    /// Time between SIGTERM and SIGKILL.
+    pub kill_grace: Duration,
+}
+
+impl Default for ShellExecutor {
+    fn default() -> Self {
+        ShellExecutor {
+            kill_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+impl Executor for ShellExecutor {
+    fn execute<'a>(
+        &'a self,
+        ctx: &'a RunCtx,
+        events: Events,
+        stop: CancellationToken,
+    ) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.run(ctx, events, stop))
+    }
+}
+
+fn failed(error: String) -> Outcome {
+    Outcome {
+        success: false,
+        exit_code: None,
+        error: Some(error),
+        result: None,
+    }
+}
+
+impl ShellExecutor {
+    async fn run(&self, ctx: &RunCtx, events: Events, stop: CancellationToken) -> Outcome {
+        let JobSpec::Shell(spec) = &ctx.job.spec;
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(&spec.command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .env("JR_RUN_ID", ctx.run_id.to_string())
+            .env("JR_JOB", &ctx.job.name)
+            .env("JR_ATTEMPT", ctx.attempt.to_string())
+            .env(
+                "JR_SCHEDULED_FOR",
+                ctx.scheduled_for
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
+            )
+            .envs(&spec.env);
+        if let Some(dir) = &spec.cwd {
+            let dir = expand_home(dir);
+            if !std::path::Path::new(&dir).is_dir() {
+                return failed(format!("working directory {dir} does not exist"));
+            }
+            cmd.current_dir(dir);
+        }
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => return failed(format!("cannot start sh: {e}")),
+        };
+        let pgid = child.id().map(|p| p as i64);
+        if let Some(pgid) = pgid {
+            let _ = events.send(Event::Spawned { pgid }).await;
+        }
+        let out = tokio::spawn(pump(child.stdout.take(), Stream::Out, events.clone()));
+        let err = tokio::spawn(pump(child.stderr.take(), Stream::Err, events.clone()));
+
+        let status = tokio::select! {
+            s = child.wait() => s,
+            _ = stop.cancelled() => {
+                if let Some(pgid) = pgid {
+                    let group = Pid::from_raw(pgid as i32);
+                    let _ = killpg(group, Signal::SIGTERM);
+                    match tokio::time::timeout(self.kill_grace, child.wait()).await {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let _ = killpg(group, Signal::SIGKILL);
+                            child.wait().await
+                        }
+                    }
+                } else {
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            }
+        };
+        // Children that escaped the group may hold the pipes open: don't wait forever.
+        let drain = async {
+            let _ = out.await;
+            let _ = err.await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+        // Whatever is left of the group goes with the run.
+        if let Some(pgid) = pgid {
+            let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
+        }
+        match status {
+            Ok(s) => {
+                use std::os::unix::process::ExitStatusExt;
+                let code = s.code();
+                let error = match (code, s.signal()) {
+                    (Some(0), _) => None,
+                    (Some(c), _) => Some(format!("exited with status {c}")),
+                    (None, Some(sig)) => Some(format!("killed by signal {sig}")),
+                    (None, None) => Some("ended without a status".into()),
+                };
+                Outcome {
+                    success: code == Some(0),
+                    exit_code: code,
+                    error,
+                    result: None,
+                }
+            }
+            Err(e) => failed(format!("lost track of the process: {e}")),
+        }
+    }
+}
+
+/// Read a pipe into lines of at most `MAX_LINE` bytes, as lossy UTF-8.
+async fn pump<R: AsyncRead + Unpin>(pipe: Option<R>, stream: Stream, events: Events) {
+    let Some(mut pipe) = pipe else { return };
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut line: Vec<u8> = Vec::with_capacity(256);
+    loop {
+        let n = match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                send_line(&events, stream, &mut line).await;
+            } else if line.len() >= MAX_LINE {
+                send_line(&events, stream, &mut line).await;
+                line.push(b);
+            } else {
+                line.push(b);
+            }
+        }
+    }
+    if !line.is_empty() {
+        send_line(&events, stream, &mut line).await;
+    }
+}
+
+async fn send_line(events: &Events, stream: Stream, line: &mut Vec<u8>) {
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let text = String::from_utf8_lossy(line).into_owned();
+    line.clear();
+    // A closed receiver means nobody records output any more; keep draining
+    // the pipe so the child is not blocked on a full pipe.
+    let _ = events.send(Event::Line { stream, text }).await;
+}
+
+fn expand_home(dir: &str) -> String {
+    match (dir.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => dir.to_string(),
+    }
+}

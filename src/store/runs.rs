@@ -1,0 +1,303 @@
+//! Run rows and their output lines.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::{OutputLine, Run, RunStatus, Trigger, from_millis, to_millis};
+use crate::error::Result;
+
+const SELECT: &str = "SELECT id, job, job_id, status, trigger, scheduled_for, queued_at, started_at, \
+     finished_at, duration_ms, exit_code, error, result, attempt, first_run, upstream_run, not_before, \
+     owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut FROM runs";
+
+fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
+    let status: String = r.get(3)?;
+    let trigger: String = r.get(4)?;
+    let ms = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(from_millis))
+    };
+    Ok(Run {
+        id: r.get(0)?,
+        job: r.get(1)?,
+        job_id: r.get(2)?,
+        status: status.parse().unwrap_or(RunStatus::Failed),
+        trigger: trigger.parse().unwrap_or(Trigger::Manual),
+        scheduled_for: ms(5)?,
+        queued_at: from_millis(r.get(6)?),
+        started_at: ms(7)?,
+        finished_at: ms(8)?,
+        duration_ms: r.get(9)?,
+        exit_code: r.get(10)?,
+        error: r.get(11)?,
+        result: r.get(12)?,
+        attempt: r.get::<_, i64>(13)?.max(1) as u32,
+        first_run: r.get(14)?,
+        upstream_run: r.get(15)?,
+        not_before: ms(16)?,
+        owner: r.get(17)?,
+        owner_pid: r.get(18)?,
+        owner_host: r.get(19)?,
+        pgid: r.get(20)?,
+        cancel_requested: r.get(21)?,
+        output_bytes: r.get(22)?,
+        output_cut: r.get(23)?,
+    })
+}
+
+/// A run to record.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    pub job_id: i64,
+    pub job: &'a str,
+    pub status: RunStatus,
+    pub trigger: Trigger,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Scheduled fires carry their fire time here; the unique index makes a
+    /// second recording of the same fire a no-op.
+    pub fire_key: Option<DateTime<Utc>>,
+    pub queued_at: DateTime<Utc>,
+    pub not_before: Option<DateTime<Utc>>,
+    pub error: Option<&'a str>,
+    pub attempt: u32,
+    pub first_run: Option<i64>,
+    pub upstream_run: Option<i64>,
+}
+
+/// Insert a run; `None` when this fire was already recorded (by anyone).
+pub fn insert(conn: &Connection, r: &NewRun<'_>) -> Result<Option<i64>> {
+    let finished = (!r.status.is_active()).then(|| to_millis(r.queued_at));
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO runs (job_id, job, status, trigger, scheduled_for, fire_key, queued_at, \
+             not_before, error, attempt, first_run, upstream_run, finished_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            r.job_id,
+            r.job,
+            r.status.as_str(),
+            r.trigger.as_str(),
+            r.scheduled_for.map(to_millis),
+            r.fire_key.map(to_millis),
+            to_millis(r.queued_at),
+            r.not_before.map(to_millis),
+            r.error,
+            r.attempt,
+            r.first_run,
+            r.upstream_run,
+            finished,
+        ])?;
+    Ok((n == 1).then(|| conn.last_insert_rowid()))
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Run>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
+    Ok(st.query_row([id], row_to_run).optional()?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub job: Option<String>,
+    pub statuses: Vec<RunStatus>,
+    pub limit: usize,
+    /// Only runs with an id below this (paging backwards through history).
+    pub before_id: Option<i64>,
+}
+
+/// Newest first.
+pub fn list(conn: &Connection, f: &RunFilter) -> Result<Vec<Run>> {
+    let mut sql = format!("{SELECT} WHERE 1 = 1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(job) = &f.job {
+        args.push(job.clone().into());
+        sql.push_str(&format!(" AND job = ?{}", args.len()));
+    }
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+    }
+    if let Some(b) = f.before_id {
+        args.push(b.into());
+        sql.push_str(&format!(" AND id < ?{}", args.len()));
+    }
+    args.push((f.limit as i64).into());
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(args), row_to_run)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Queued and running runs, oldest first.
+pub fn active(conn: &Connection) -> Result<Vec<Run>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE status IN ('queued', 'running') ORDER BY id"
+    ))?;
+    let rows = st.query_map([], row_to_run)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A queued or running run of the job, if any.
+pub fn active_for_job(conn: &Connection, job_id: i64) -> Result<Option<Run>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE job_id = ?1 AND status IN ('queued', 'running') LIMIT 1"
+    ))?;
+    Ok(st.query_row([job_id], row_to_run).optional()?)
+}
+
+/// Take a queued run for execution; false if someone else took or cancelled it.
+pub fn claim(
+    conn: &Connection,
+    id: i64,
+    owner: &str,
+    pid: u32,
+    host: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE runs SET status = 'running', started_at = ?2, owner = ?3, owner_pid = ?4, owner_host = ?5 \
+             WHERE id = ?1 AND status = 'queued'",
+        )?
+        .execute(params![id, to_millis(now), owner, pid, host])?;
+    Ok(n == 1)
+}
+
+pub fn set_pgid(conn: &Connection, id: i64, pgid: Option<i64>) -> Result<()> {
+    conn.prepare_cached("UPDATE runs SET pgid = ?2 WHERE id = ?1")?
+        .execute(params![id, pgid])?;
+    Ok(())
+}
+
+pub struct Finish<'a> {
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    pub error: Option<&'a str>,
+    pub result: Option<&'a str>,
+}
+
+/// End a run that is queued or running; false if it had already ended.
+pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>, now: DateTime<Utc>) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE runs SET status = ?2, exit_code = ?3, error = ?4, result = coalesce(?5, result), \
+             finished_at = ?6, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ?6 - started_at END, \
+             pgid = NULL WHERE id = ?1 AND status IN ('queued', 'running')",
+        )?
+        .execute(params![id, f.status.as_str(), f.exit_code, f.error, f.result, to_millis(now)])?;
+    Ok(n == 1)
+}
+
+pub fn request_cancel(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE runs SET cancel_requested = 1 WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Running runs whose cancellation was asked for by another process.
+pub fn cancel_requested(conn: &Connection, owner: &str) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id FROM runs WHERE status = 'running' AND cancel_requested = 1 AND owner = ?1",
+    )?;
+    let rows = st.query_map([owner], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_output_size(conn: &Connection, id: i64, bytes: i64, cut: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE runs SET output_bytes = ?2, output_cut = ?3 WHERE id = ?1")?
+        .execute(params![id, bytes, cut])?;
+    Ok(())
+}
+
+pub fn append_output(conn: &Connection, id: i64, lines: &[OutputLine]) -> Result<()> {
+    let mut st = conn.prepare_cached(
+        "INSERT OR REPLACE INTO run_output (run_id, seq, at, stream, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for l in lines {
+        st.execute(params![id, l.seq, to_millis(l.at), l.stream, l.line])?;
+    }
+    Ok(())
+}
+
+/// Drop the stored tail (lines from `from_seq` on) before it is rewritten.
+pub fn truncate_output(conn: &Connection, id: i64, from_seq: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM run_output WHERE run_id = ?1 AND seq >= ?2")?
+        .execute(params![id, from_seq])?;
+    Ok(())
+}
+
+/// Output lines with seq > `after`, in order, at most `limit`.
+pub fn output(conn: &Connection, id: i64, after: i64, limit: usize) -> Result<Vec<OutputLine>> {
+    let mut st = conn.prepare_cached(
+        "SELECT seq, at, stream, line FROM run_output WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![id, after, limit as i64], |r| {
+        Ok(OutputLine {
+            seq: r.get(0)?,
+            at: from_millis(r.get(1)?),
+            stream: r.get(2)?,
+            line: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The last `n` output lines.
+pub fn output_tail(conn: &Connection, id: i64, n: usize) -> Result<Vec<OutputLine>> {
+    let mut st = conn.prepare_cached(
+        "SELECT seq, at, stream, line FROM run_output WHERE run_id = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![id, n as i64], |r| {
+        Ok(OutputLine {
+            seq: r.get(0)?,
+            at: from_millis(r.get(1)?),
+            stream: r.get(2)?,
+            line: r.get(3)?,
+        })
+    })?;
+    let mut v: Vec<OutputLine> = rows.collect::<rusqlite::Result<_>>()?;
+    v.reverse();
+    Ok(v)
+}
+
+/// Runs per (status) since `since`.
+pub fn outcome_counts(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<(RunStatus, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT status, count(*) FROM runs WHERE queued_at >= ?1 GROUP BY status ORDER BY count(*) DESC",
+    )?;
+    let rows = st.query_map([to_millis(since)], |r| {
+        let s: String = r.get(0)?;
+        Ok((s.parse().unwrap_or(RunStatus::Failed), r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest run of each job (for "last status" columns).
+pub fn last_per_job(conn: &Connection) -> Result<Vec<Run>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE id IN (SELECT max(id) FROM runs WHERE job_id IS NOT NULL \
+         AND status NOT IN ('skipped', 'missed') GROUP BY job_id)"
+    ))?;
+    let rows = st.query_map([], row_to_run)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Delete runs beyond `keep` per job and those older than `before`; returns how many.
+pub fn prune(conn: &Connection, keep: usize, before: DateTime<Utc>) -> Result<usize> {
+    let old = conn
+        .prepare_cached(
+            "DELETE FROM runs WHERE queued_at < ?1 AND status NOT IN ('queued', 'running')",
+        )?
+        .execute([to_millis(before)])?;
+    let extra = conn
+        .prepare_cached(
+            "DELETE FROM runs WHERE status NOT IN ('queued', 'running') AND id IN ( \
+               SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY job_id ORDER BY id DESC) AS n \
+               FROM runs) WHERE n > ?1)",
+        )?
+        .execute([keep as i64])?;
+    Ok(old + extra)
+}
