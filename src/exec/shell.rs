@@ -144,21 +144,30 @@ impl ShellExecutor {
 /// Read a pipe into lines of at most `MAX_LINE` bytes, as lossy UTF-8.
 async fn pump<R: AsyncRead + Unpin>(pipe: Option<R>, stream: Stream, events: Events) {
     let Some(mut pipe) = pipe else { return };
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::with_capacity(256);
     loop {
         let n = match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                send_line(&events, stream, &mut line).await;
-            } else if line.len() >= MAX_LINE {
-                send_line(&events, stream, &mut line).await;
-                line.push(b);
-            } else {
-                line.push(b);
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            let room = MAX_LINE - line.len();
+            let window = &rest[..rest.len().min(room)];
+            match window.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    line.extend_from_slice(&window[..i]);
+                    rest = &rest[i + 1..];
+                    send_line(&events, stream, &mut line).await;
+                }
+                None => {
+                    line.extend_from_slice(window);
+                    rest = &rest[window.len()..];
+                    if line.len() >= MAX_LINE {
+                        send_line(&events, stream, &mut line).await;
+                    }
+                }
             }
         }
     }

@@ -33,9 +33,70 @@ impl Env {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .env("JR_DB", self.db())
+            .env("JR_CONFIG", self.config_path())
             .env("TZ", "Asia/Seoul")
             .env("NO_COLOR", "1");
         c
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// Write the config file every command of this env reads.
+    pub fn config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    /// Start `jr daemon` on this env's database; it is killed when dropped.
+    pub fn daemon(&self) -> Daemon {
+        let n = std::fs::read_dir(self.home()).unwrap().count();
+        let log = self.home().join(format!("daemon-{n}.log"));
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("JR_DB", self.db())
+            .env("JR_CONFIG", self.config_path())
+            .env("TZ", "Asia/Seoul")
+            .arg("daemon")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let child = c.spawn().unwrap();
+        let pid = child.id() as i64;
+        let d = Daemon { child, log };
+        self.wait_until("the daemon to take the scheduler lease", 20, || {
+            let s = self.json(&["status", "--json"]);
+            (s["scheduler"]["pid"] == pid && s["scheduler"]["alive"] == true).then_some(())
+        });
+        d
+    }
+
+    /// Poll `f` every 50 ms until it returns Some, for at most `secs` seconds.
+    pub fn wait_until<T>(&self, what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("timed out after {secs}s waiting for {what}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// The run object of `jr runs show ID --json`.
+    pub fn run_obj(&self, id: i64) -> serde_json::Value {
+        self.json(&["runs", "show", &id.to_string(), "--json"])
+    }
+
+    pub fn runs(&self, job: &str) -> Vec<serde_json::Value> {
+        self.json(&["runs", "list", "--job", job, "--limit", "1000", "--json"])
+            .as_array()
+            .unwrap()
+            .clone()
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -77,5 +138,48 @@ impl Env {
         let out = self.ok(args);
         serde_json::from_str(&out)
             .unwrap_or_else(|e| panic!("jr {args:?} printed non-JSON ({e}): {out}"))
+    }
+}
+
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
+    }
+
+    /// Wait for the process to exit (bounded); its exit status.
+    pub fn wait_exit(&mut self, secs: u64) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!(
+                    "daemon did not exit within {secs}s; log:\n{}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
