@@ -65,6 +65,9 @@ pub struct LogsArgs {
     /// Only the last N lines.
     #[arg(long)]
     pub tail: Option<usize>,
+    /// Prefix each line with the time it was printed and its stream.
+    #[arg(long, short)]
+    pub timestamps: bool,
 }
 
 pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
@@ -224,10 +227,12 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
         }
         RunsCmd::Logs(a) => {
             let run = e.get_run(a.id)?;
+            let tz = a.timestamps.then(|| e.tz());
+            let fmt = |lines: &[OutputLine]| format_lines_at(lines, tz);
             let mut seq = match a.tail {
                 Some(n) => {
                     let lines = e.run_output_tail(a.id, n)?;
-                    output::out(&format_lines(&lines))?;
+                    output::out(&fmt(&lines))?;
                     lines.last().map(|l| l.seq).unwrap_or(0)
                 }
                 None => 0,
@@ -237,7 +242,7 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     let lines = e.run_output(a.id, seq, 5000)?;
                     let Some(last) = lines.last() else { break };
                     seq = last.seq;
-                    output::out(&format_lines(&lines))?;
+                    output::out(&fmt(&lines))?;
                 }
             }
             if a.follow && run.status.is_active() {
@@ -245,11 +250,11 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     let lines = e.run_output(a.id, seq, 5000)?;
                     if let Some(l) = lines.last() {
                         seq = l.seq;
-                        output::out(&format_lines(&lines))?;
+                        output::out(&fmt(&lines))?;
                         continue;
                     }
                     if !e.get_run(a.id)?.status.is_active() {
-                        output::out(&format_lines(&e.run_output(a.id, seq, usize::MAX >> 1)?))?;
+                        output::out(&fmt(&e.run_output(a.id, seq, usize::MAX >> 1)?))?;
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(200));
@@ -275,8 +280,17 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
 }
 
 fn format_lines(lines: &[OutputLine]) -> String {
+    format_lines_at(lines, None)
+}
+
+/// With a zone, each line starts with its local time and stream.
+fn format_lines_at(lines: &[OutputLine], tz: Option<chrono_tz::Tz>) -> String {
     let mut s = String::new();
     for l in lines {
+        if let Some(tz) = tz {
+            let at = l.at.with_timezone(&tz).format("%H:%M:%S%.3f").to_string();
+            s.push_str(&paint(output::DIM, &format!("{at} {:<3} ", l.stream)));
+        }
         match l.stream.as_str() {
             "err" => s.push_str(&paint(output::RED, &l.line)),
             "jr" | "cut" => s.push_str(&paint(output::YELLOW, &l.line)),

@@ -10,6 +10,7 @@ pub mod status;
 pub mod tasks;
 pub mod taskwarrior;
 pub mod views;
+pub mod watch;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

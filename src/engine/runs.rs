@@ -276,7 +276,12 @@ impl Engine {
                         trigger,
                         scheduled_for: Some(at),
                         fire_key: Some(at),
-                        queued_at: now,
+                        // The moment this fire is written, for lateness figures.
+                        queued_at: if matches!(self.clock, crate::clock::Clock::System) {
+                            Utc::now()
+                        } else {
+                            now
+                        },
                         not_before: None,
                         error: error.as_deref(),
                         attempt: 1,

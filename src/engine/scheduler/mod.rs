@@ -2,9 +2,9 @@
 //! (the daemon, or the TUI when no daemon runs). It holds the database's
 //! lease, sleeps until the next fire across all enabled jobs, records each
 //! fire under a unique (job, fire time) key, starts queued runs within the
-//! concurrency limit, and notices other processes' changes through SQLite's
-//! `data_version` (a cheap read a few times a second — the fires themselves
-//! are never polled for).
+//! concurrency limit, and notices other processes' changes through an inotify
+//! watch on the database, confirmed by SQLite's `data_version` (with a slow
+//! poll as the fallback). Fires themselves are never polled for.
 
 pub mod runner;
 
@@ -36,7 +36,8 @@ pub struct Settings {
     pub output_cap: u64,
     pub keep_per_job: usize,
     pub keep_days: u32,
-    /// How often other processes' changes are looked for.
+    /// How often other processes' changes are looked for without a file
+    /// watch (with one, this is only a safety net).
     pub poll: Duration,
 }
 
@@ -51,7 +52,7 @@ impl Settings {
             output_cap: cfg.runs.output_cap,
             keep_per_job: cfg.runs.keep_per_job,
             keep_days: cfg.runs.keep_days,
-            poll: Duration::from_millis(100),
+            poll: Duration::from_secs(2),
         }
     }
 }
@@ -80,6 +81,11 @@ pub struct Scheduler {
     next_retry: Option<DateTime<Utc>>,
     /// Look at queued runs again on the next pass.
     recheck: bool,
+    /// Wakes the loop when another process writes the database.
+    watch: Option<super::watch::DbWatch>,
+    /// Quick re-checks left after a file event: the event comes with the
+    /// first WAL write, possibly before the writer's commit is visible.
+    burst: u8,
 }
 
 /// What a caller can observe about the scheduler.
@@ -107,6 +113,8 @@ impl Scheduler {
             next_prune: Instant::now() + Duration::from_secs(60),
             next_retry: None,
             recheck: true,
+            watch: None,
+            burst: 0,
         }
     }
 
@@ -118,6 +126,23 @@ impl Scheduler {
         shutdown: CancellationToken,
         holding: Option<tokio::sync::watch::Sender<Holding>>,
     ) -> Result<()> {
+        let path = self
+            .db
+            .call(|e| Ok(e.store().path().map(|p| p.to_path_buf())))
+            .await?;
+        self.watch = path.as_deref().and_then(super::watch::watch);
+        if self.watch.is_none() {
+            self.s.poll = self.s.poll.min(Duration::from_millis(250));
+            tracing::warn!(
+                "no file watch on the database; polling every {:?}",
+                self.s.poll
+            );
+        }
+        let changed = self
+            .watch
+            .as_ref()
+            .map(|w| w.changed.clone())
+            .unwrap_or_default();
         loop {
             if Instant::now() >= self.next_heartbeat {
                 let was = self.holding;
@@ -145,6 +170,7 @@ impl Scheduler {
                     self.recheck = true;
                 }
                 _ = tokio::time::sleep_until(wake) => {}
+                _ = changed.notified() => self.burst = 5,
             }
         }
         self.shutdown().await;
@@ -204,6 +230,7 @@ impl Scheduler {
     }
 
     async fn tick(&mut self) -> Result<()> {
+        self.burst = self.burst.saturating_sub(1);
         let dv = self.db.call(|e| e.data_version()).await?;
         if self.data_version != Some(dv) {
             self.data_version = Some(dv);
@@ -331,6 +358,9 @@ impl Scheduler {
         let mut wake = self.next_heartbeat;
         if self.holding {
             wake = wake.min(now + self.s.poll);
+            if self.burst > 0 {
+                wake = wake.min(now + Duration::from_millis(10));
+            }
             let soonest = self
                 .jobs
                 .values()
