@@ -31,7 +31,8 @@ pub struct JobDef {
     pub enabled: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(default)]
+    /// shell: the command, run by `sh -c`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub command: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
@@ -129,28 +130,12 @@ impl Engine {
     /// Turn a definition into a job, checking everything. `existing` keeps id and times.
     fn build_job(&self, def: &JobDef, existing: Option<&Job>) -> Result<Job> {
         check_name(&def.name).map_err(Error::user)?;
-        if def.kind != "shell" {
-            return Err(Error::user(format!(
-                "unknown job kind {:?}; this jr runs: shell",
-                def.kind
-            )));
-        }
-        if def.command.trim().is_empty() {
-            return Err(Error::user(format!(
-                "job {} needs a command (--command CMD)",
-                def.name
-            )));
-        }
+        let spec = spec_of(def)?;
         if let Some(s) = &def.schedule {
             check_cron(s)?;
         }
         if let Some(z) = &def.tz {
             check_tz(z)?;
-        }
-        for k in def.env.keys() {
-            if k.is_empty() || k.contains('=') || k.contains('\0') {
-                return Err(Error::user(format!("environment name {k:?} is not valid")));
-            }
         }
         let timeout = def
             .timeout
@@ -187,11 +172,7 @@ impl Engine {
         Ok(Job {
             id: existing.map(|j| j.id).unwrap_or(0),
             name: def.name.clone(),
-            spec: JobSpec::Shell(ShellSpec {
-                command: def.command.clone(),
-                cwd: def.cwd.clone(),
-                env: def.env.clone(),
-            }),
+            spec,
             schedule,
             tz: def.tz.clone(),
             enabled: def.enabled,
@@ -349,26 +330,59 @@ impl Engine {
     }
 }
 
+/// The kind-specific settings of a definition, checked. Each job kind adds
+/// its arm here, its fields to `JobDef`, and its arm to `def_of`.
+fn spec_of(def: &JobDef) -> Result<JobSpec> {
+    match def.kind.as_str() {
+        "shell" => {
+            if def.command.trim().is_empty() {
+                return Err(Error::user(format!(
+                    "job {} needs a command (--command CMD)",
+                    def.name
+                )));
+            }
+            for k in def.env.keys() {
+                if k.is_empty() || k.contains('=') || k.contains('\0') {
+                    return Err(Error::user(format!("environment name {k:?} is not valid")));
+                }
+            }
+            Ok(JobSpec::Shell(ShellSpec {
+                command: def.command.clone(),
+                cwd: def.cwd.clone(),
+                env: def.env.clone(),
+            }))
+        }
+        other => Err(Error::user(format!(
+            "unknown job kind {other:?}; this jr runs: shell"
+        ))),
+    }
+}
+
 /// The definition a job was made from (for edit, export and JSON).
 pub fn def_of(j: &Job) -> JobDef {
-    let JobSpec::Shell(s) = &j.spec;
-    JobDef {
+    let mut def = JobDef {
         name: j.name.clone(),
         kind: j.spec.kind().into(),
         schedule: j.schedule.clone(),
         tz: j.tz.clone(),
         enabled: j.enabled,
         description: j.description.clone(),
-        command: s.command.clone(),
-        cwd: s.cwd.clone(),
-        env: s.env.clone(),
         timeout: j.timeout.map(format_duration),
         retries: j.retries,
         retry_backoff: (j.retry_backoff != Duration::from_secs(30))
             .then(|| format_duration(j.retry_backoff)),
         overlap: j.overlap,
         misfire: j.misfire,
+        ..Default::default()
+    };
+    match &j.spec {
+        JobSpec::Shell(s) => {
+            def.command = s.command.clone();
+            def.cwd = s.cwd.clone();
+            def.env = s.env.clone();
+        }
     }
+    def
 }
 
 /// Names within a small edit distance, or sharing a prefix/substring.
