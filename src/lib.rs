@@ -8,6 +8,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod router;
 pub mod schedule;
 pub mod store;
 
