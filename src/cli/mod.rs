@@ -2,6 +2,7 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod chat;
 pub mod cron;
 pub mod jobs;
 pub mod output;
@@ -61,6 +62,8 @@ pub enum Command {
     Plan(status::PlanArgs),
     /// Run headless as the scheduler for this database (for a home server).
     Daemon,
+    /// One message to the local gateway: answered, acted on, or filed for the host agent.
+    Chat(chat::ChatArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -151,6 +154,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Cron(a)) => cron::run(&ctx, a),
         Some(Command::Status(a)) => status::status(&ctx, a),
         Some(Command::Plan(a)) => status::plan(&ctx, a),
+        Some(Command::Chat(a)) => chat::run(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -173,6 +173,40 @@ const RUN_VERBS: &[&str] = &[
     "돌리",
     "시작해",
 ];
+/// Verbs of real work: a message with one is not a status question.
+const COMPLEX_WORK: &[&str] = &[
+    "refactor",
+    "리팩터",
+    "분석",
+    "analy",
+    "design",
+    "설계",
+    "summarize",
+    "요약해줘",
+    "propose",
+    "제안",
+    "figure out",
+    "investigate",
+    "조사",
+    "개선",
+    "improve",
+    "작성해",
+    "써줘",
+    "만들어",
+    "explain",
+    "설명해",
+    "draft",
+    "초안",
+    "root-cause",
+    "root cause",
+    "원인",
+    "debug",
+    "디버그",
+    "고쳐",
+    "fix ",
+    "implement",
+    "구현",
+];
 const QUESTION: &[&str] = &[
     "언제",
     "when",
@@ -559,6 +593,11 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
                 "names a job that does not exist; a close one is offered back",
             ));
         }
+    }
+    // Work to be done, not a question about jr's data: the model (or the
+    // fallback) decides between defer and escalate.
+    if has(&m, COMPLEX_WORK) {
+        return None;
     }
     if has(
         &m,
