@@ -5,6 +5,7 @@
 //! carries decisions out (`engine::gateway`).
 
 pub mod lang;
+pub mod phrases;
 pub mod rules;
 pub mod urgency;
 

@@ -61,13 +61,21 @@ fn deadline_minutes_away(m: &str) -> bool {
                 return true;
             }
         }
-        // English: "in|within N min(s|utes)".
-        if (*w == "in" || *w == "within")
-            && let Some(n) = words.get(i + 1).and_then(|n| n.parse::<u32>().ok())
-            && n <= 60
-            && words.get(i + 2).is_some_and(|u| u.starts_with("min"))
-        {
-            return true;
+        // English: "in|within [the next] N min(s|utes)".
+        if *w == "in" || *w == "within" {
+            let skip = if words.get(i + 1) == Some(&"the") && words.get(i + 2) == Some(&"next") {
+                2
+            } else {
+                0
+            };
+            if let Some(n) = words.get(i + 1 + skip).and_then(|n| n.parse::<u32>().ok())
+                && n <= 60
+                && words
+                    .get(i + 2 + skip)
+                    .is_some_and(|u| u.starts_with("min"))
+            {
+                return true;
+            }
         }
     }
     false
