@@ -4,7 +4,9 @@
 
 pub mod output;
 pub mod tasks;
+pub mod tui;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,8 @@ pub enum Command {
     /// The task manager: the host agent's persistent memory.
     #[command(subcommand)]
     Tasks(tasks::TasksCmd),
+    /// The full-screen UI (also what `jr` alone opens on a terminal).
+    Tui(tui::TuiArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -45,6 +49,10 @@ pub struct Ctx {
     pub config_path: PathBuf,
     pub db_path: PathBuf,
     pub clock: Clock,
+    /// The user's keymap for the TUI: `$XDG_CONFIG_HOME/jr/keymap.toml`.
+    pub keymap_path: PathBuf,
+    /// Crash reports and logs: `$XDG_STATE_HOME/jr`.
+    pub state_dir: PathBuf,
 }
 
 impl Ctx {
@@ -72,6 +80,10 @@ impl Ctx {
                 .join("jr")
                 .join("config.toml"),
         };
+        let keymap_path = xdg("XDG_CONFIG_HOME", ".config")?
+            .join("jr")
+            .join("keymap.toml");
+        let state_dir = xdg("XDG_STATE_HOME", ".local/state")?.join("jr");
         let config = Config::load(&config_path)?;
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(
@@ -86,6 +98,8 @@ impl Ctx {
             config_path,
             db_path,
             clock,
+            keymap_path,
+            state_dir,
         })
     }
 
@@ -119,6 +133,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     let ctx = Ctx::from_cli(&cli)?;
     match cli.command {
         Some(Command::Tasks(cmd)) => tasks::run(&ctx, cmd),
+        Some(Command::Tui(args)) => tui::run(&ctx, args),
+        None if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() => {
+            tui::run(&ctx, tui::TuiArgs::default())
+        }
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -2,6 +2,7 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod pages;
 pub mod tasks;
 pub mod taskwarrior;
 pub mod views;

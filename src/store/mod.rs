@@ -3,6 +3,7 @@
 //! knows nothing of tokio, HTTP or the terminal. Every statement binds its
 //! parameters; none is built with `format!` from user data.
 
+pub mod task_query;
 pub mod tasks;
 
 use std::path::{Path, PathBuf};
