@@ -96,6 +96,14 @@ impl App {
         self.panes[self.active].as_ref()
     }
 
+    /// A pane's own state, by its type (for tests and tools that read it).
+    pub fn pane_state<T: Pane>(&self) -> Option<&T> {
+        self.panes.iter().find_map(|p| {
+            let any: &dyn std::any::Any = p.as_ref();
+            any.downcast_ref::<T>()
+        })
+    }
+
     pub fn pane_id(&self) -> PaneId {
         self.pane().id()
     }

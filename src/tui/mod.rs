@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod effect;
 pub mod filter;
+pub mod headless;
 pub mod input;
 pub mod keymap;
 pub mod keys;
@@ -19,6 +20,9 @@ pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod worker;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

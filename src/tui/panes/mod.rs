@@ -99,7 +99,7 @@ pub struct View<'a> {
     pub tz: Tz,
 }
 
-pub trait Pane {
+pub trait Pane: std::any::Any {
     fn id(&self) -> PaneId;
     /// The worker answers this pane reads.
     fn slots(&self) -> &'static [Slot];

@@ -150,7 +150,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 .map(|(i, it)| {
                     let line = Line::from(vec![
                         Span::styled(
-                            format!(" {}", text::pad(&text::clean(&it.label), label_w)),
+                            format!(" {} ", text::pad(&text::clean(&it.label), label_w)),
                             t.text,
                         ),
                         Span::styled(text::fit(&it.detail, iw.saturating_sub(label_w + 3)), t.dim),
