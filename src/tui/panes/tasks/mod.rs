@@ -4,11 +4,12 @@
 
 pub mod form;
 pub mod list;
+mod modal;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use self::form::{FormKind, Prompt, TaskForm};
+use self::form::{Prompt, TaskForm};
 use self::list::{ListState, WINDOW, Want};
 use super::{Cx, Pane, PaneId, View};
 use crate::domain::TaskStatus;
@@ -81,7 +82,7 @@ impl TasksPane {
         }
     }
 
-    fn fetch(&mut self, offset: usize, cx: &mut Cx<'_>) -> Effect {
+    pub(super) fn fetch(&mut self, offset: usize, cx: &mut Cx<'_>) -> Effect {
         self.list.loading = true;
         let query = self.query(offset);
         let tree = query.roots_only;
@@ -106,12 +107,12 @@ impl TasksPane {
         vec![cx.requests.make(Slot::Detail, Request::Detail(id))]
     }
 
-    fn mutate(&self, m: Mutation, cx: &mut Cx<'_>) -> Vec<Effect> {
+    pub(super) fn mutate(&self, m: Mutation, cx: &mut Cx<'_>) -> Vec<Effect> {
         vec![cx.requests.make(Slot::Mutation, Request::Mutate(m))]
     }
 
     /// Apply the filter line as typed; a bad filter leaves the list alone.
-    fn set_filter(&mut self, text: &str, cx: &mut Cx<'_>) -> Vec<Effect> {
+    pub(super) fn set_filter(&mut self, text: &str, cx: &mut Cx<'_>) -> Vec<Effect> {
         match Filter::parse(text, &self.me) {
             Ok(f) => {
                 self.filter_error = None;
@@ -128,75 +129,6 @@ impl TasksPane {
                 Vec::new()
             }
         }
-    }
-
-    fn update_modal(&mut self, action: &Action, cx: &mut Cx<'_>) -> Option<Vec<Effect>> {
-        if let Some((id, _)) = self.confirm {
-            match action {
-                Action::Yes => {
-                    self.confirm = None;
-                    self.detail = None;
-                    return Some(self.mutate(Mutation::Delete(id), cx));
-                }
-                Action::No | Action::Back => self.confirm = None,
-                _ => {}
-            }
-            return Some(Vec::new());
-        }
-        if let Some(input) = &mut self.filter_input {
-            match action {
-                Action::Text(e) => {
-                    input.edit(e);
-                    let text = input.value().to_string();
-                    return Some(self.set_filter(&text, cx));
-                }
-                Action::Submit => self.filter_input = None,
-                Action::Back => {
-                    self.filter_input = None;
-                    return Some(self.set_filter("", cx));
-                }
-                _ => {}
-            }
-            return Some(Vec::new());
-        }
-        if let Some(p) = &mut self.prompt {
-            match action {
-                Action::Text(e) => p.edit(e),
-                Action::Submit => {
-                    let (id, titles) = (p.task, p.titles());
-                    if titles.is_empty() {
-                        cx.error("type at least one sub-task title (separate them with ;)");
-                    } else {
-                        self.prompt = None;
-                        return Some(self.mutate(Mutation::Split(id, titles), cx));
-                    }
-                }
-                Action::Back => self.prompt = None,
-                _ => {}
-            }
-            return Some(Vec::new());
-        }
-        let form = self.form.as_mut()?;
-        match action {
-            Action::Submit if !form.saving => {
-                let m = match &form.kind {
-                    FormKind::Add { .. } => form.new_task(cx.now, cx.tz).map(Mutation::Add),
-                    FormKind::Edit { task } => form
-                        .task_edit(task, cx.now, cx.tz)
-                        .map(|e| Mutation::Edit(task.id, e)),
-                };
-                match m {
-                    Ok(m) => {
-                        form.saving = true;
-                        return Some(self.mutate(m, cx));
-                    }
-                    Err(e) => form.error = Some(e),
-                }
-            }
-            Action::Back => self.form = None,
-            other => form.update(other),
-        }
-        Some(Vec::new())
     }
 
     fn move_task(&self, t: Transition, cx: &mut Cx<'_>) -> Vec<Effect> {
