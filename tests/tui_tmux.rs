@@ -87,6 +87,10 @@ fn shell_quote(s: &str) -> String {
 
 /// jr in a fresh tmux server, or None where tmux is missing.
 fn start() -> Option<Tmux> {
+    start_with(&[])
+}
+
+fn start_with(extra_env: &[(&str, &str)]) -> Option<Tmux> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("tmux is not installed; skipping the end-to-end test");
         return None;
@@ -97,17 +101,31 @@ fn start() -> Option<Tmux> {
         socket: format!("jr-test-{}-{n}", std::process::id()),
         dir: tempfile::tempdir().unwrap(),
     };
-    let env: Vec<String> = t
+    let mut env: Vec<String> = t
         .env()
         .iter()
         .map(|(k, v)| format!("{k}={}", shell_quote(v)))
         .collect();
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", shell_quote(v))),
+    );
     let command = format!(
         "env -i {} {}",
         env.join(" "),
         shell_quote(env!("CARGO_BIN_EXE_jr"))
     );
+    // remain-on-exit before the session exists, so even a crash at start
+    // leaves the pane (and its exit status) to look at.
     let out = t.cmd(&[
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
         "new-session",
         "-d",
         "-s",
@@ -123,7 +141,6 @@ fn start() -> Option<Tmux> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    t.cmd(&["set-option", "-t", "jr", "remain-on-exit", "on"]);
     Some(t)
 }
 
@@ -178,6 +195,16 @@ fn type_a_korean_task_in_the_real_binary() {
     assert_eq!(list[0]["title"], title);
     assert_eq!(list[0]["source"], "tui");
 
+    // A write by another process appears without a key press.
+    let out = Command::new(jr)
+        .args(["tasks", "add", "밖에서 추가한 일"])
+        .env_clear()
+        .envs(t.env())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    t.wait_text("밖에서 추가한 일");
+
     t.keys(&["q"]);
     t.wait_exit();
 }
@@ -196,4 +223,34 @@ fn sigterm_gives_the_terminal_back() {
             .success()
     );
     t.wait_exit();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_leaves_a_report() {
+    let Some(t) = start_with(&[("JR_TUI_CRASH_TEST", "1")]) else {
+        return;
+    };
+    let dead = |_: &str| {
+        let o = t.cmd(&[
+            "list-panes",
+            "-t",
+            "jr",
+            "-F",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
+        String::from_utf8_lossy(&o.stdout).trim() == "1 101"
+    };
+    let screen = t.wait("jr to exit with status 101", Duration::from_secs(10), dead);
+    let alt = t.cmd(&["display-message", "-p", "-t", "jr", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+    let log = t.dir.path().join(".local/state/jr/tui-panic.log");
+    assert!(
+        screen.contains(&format!("jr: the full report is in {}", log.display())),
+        "{screen}"
+    );
+    let report = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        report.contains("한글 메시지도 읽을 수 있게") && report.contains("backtrace"),
+        "{report}"
+    );
 }

@@ -41,6 +41,7 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         bench_first_frame: args.bench_first_frame,
         bench_log: args.bench_log,
+        crash_test: std::env::var_os("JR_TUI_CRASH_TEST").is_some(),
     })?;
     Ok(0)
 }

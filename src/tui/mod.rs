@@ -62,6 +62,9 @@ pub struct TuiOptions {
     pub bench_first_frame: bool,
     /// Append timings here (benchmark).
     pub bench_log: Option<PathBuf>,
+    /// Panic after the first complete frame, to test that a crash restores
+    /// the terminal and leaves a report.
+    pub crash_test: bool,
 }
 
 enum Event {
@@ -184,6 +187,9 @@ pub fn run(o: TuiOptions) -> Result<()> {
                 first_done = true;
                 if o.bench_first_frame {
                     break;
+                }
+                if o.crash_test {
+                    panic!("crash test (JR_TUI_CRASH_TEST): 한글 메시지도 읽을 수 있게");
                 }
             }
         }
