@@ -23,7 +23,12 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "jr"]).stdout).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-S", "-200", "-t", "jr"])
+                .stdout,
+        )
+        .into_owned()
     }
 
     /// Poll the screen until `pred` holds, for at most `limit`.
@@ -111,8 +116,9 @@ fn start_with(extra_env: &[(&str, &str)]) -> Option<Tmux> {
             .iter()
             .map(|(k, v)| format!("{k}={}", shell_quote(v))),
     );
+    // The shell prints jr's exit status: tmux's own #{pane_dead_status} is racy.
     let command = format!(
-        "env -i {} {}",
+        "env -i {} {}; echo jr-exit=$?",
         env.join(" "),
         shell_quote(env!("CARGO_BIN_EXE_jr"))
     );
@@ -145,26 +151,16 @@ fn start_with(extra_env: &[(&str, &str)]) -> Option<Tmux> {
 }
 
 impl Tmux {
-    /// Wait until jr has exited with status 0 and left the alternate screen.
-    fn wait_exit(&self) {
-        let dead = |_: &str| {
-            let o = self.cmd(&[
-                "list-panes",
-                "-t",
-                "jr",
-                "-F",
-                "#{pane_dead} #{pane_dead_status}",
-            ]);
-            // tmux prints an exit status of 0 as nothing.
-            matches!(String::from_utf8_lossy(&o.stdout).trim(), "1" | "1 0")
-        };
-        self.wait("jr to exit with status 0", Duration::from_secs(10), dead);
+    /// Wait until jr has exited with `status` and left the alternate screen.
+    fn wait_exit(&self, status: i32) -> String {
+        let screen = self.wait_text(&format!("jr-exit={status}"));
         let alt = self.cmd(&["display-message", "-p", "-t", "jr", "#{alternate_on}"]);
         assert_eq!(
             String::from_utf8_lossy(&alt.stdout).trim(),
             "0",
             "the terminal was given back"
         );
+        screen
     }
 }
 
@@ -206,7 +202,7 @@ fn type_a_korean_task_in_the_real_binary() {
     t.wait_text("밖에서 추가한 일");
 
     t.keys(&["q"]);
-    t.wait_exit();
+    t.wait_exit(0);
 }
 
 #[test]
@@ -214,7 +210,14 @@ fn sigterm_gives_the_terminal_back() {
     let Some(t) = start() else { return };
     t.wait_text("scheduler: nobody");
     let o = t.cmd(&["list-panes", "-t", "jr", "-F", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    // The pane runs a shell that runs jr (and then prints its status).
+    let o = Command::new("ps")
+        .args(["-o", "pid=", "--ppid", &shell])
+        .output()
+        .unwrap();
     let pid = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "jr's pid under the shell {shell}");
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -222,7 +225,7 @@ fn sigterm_gives_the_terminal_back() {
             .unwrap()
             .success()
     );
-    t.wait_exit();
+    t.wait_exit(0);
 }
 
 #[test]
@@ -230,19 +233,7 @@ fn a_panic_restores_the_terminal_and_leaves_a_report() {
     let Some(t) = start_with(&[("JR_TUI_CRASH_TEST", "1")]) else {
         return;
     };
-    let dead = |_: &str| {
-        let o = t.cmd(&[
-            "list-panes",
-            "-t",
-            "jr",
-            "-F",
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        String::from_utf8_lossy(&o.stdout).trim() == "1 101"
-    };
-    let screen = t.wait("jr to exit with status 101", Duration::from_secs(10), dead);
-    let alt = t.cmd(&["display-message", "-p", "-t", "jr", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+    let screen = t.wait_exit(101);
     let log = t.dir.path().join(".local/state/jr/tui-panic.log");
     assert!(
         screen.contains(&format!("jr: the full report is in {}", log.display())),

@@ -70,7 +70,15 @@ pub fn restore() {
 /// `dir/tui-panic.log` (or stderr if that fails), say where, and exit 101 —
 /// a half-dead TUI with a restored terminal helps nobody.
 pub fn install_panic_hook(dir: PathBuf) {
+    static PANICKED: AtomicBool = AtomicBool::new(false);
     std::panic::set_hook(Box::new(move |info| {
+        if PANICKED.swap(true, Ordering::SeqCst) {
+            // Another thread is already reporting and exiting; `exit` from two
+            // threads at once is not safe, so this one waits for it.
+            loop {
+                std::thread::park();
+            }
+        }
         restore();
         let report = format!(
             "jr {} panicked at {}\n{}\n\nbacktrace:\n{}\n",
