@@ -80,10 +80,15 @@ impl Ctx {
                 .join("jr")
                 .join("config.toml"),
         };
-        let keymap_path = xdg("XDG_CONFIG_HOME", ".config")?
-            .join("jr")
+        // Only the TUI reads these; without HOME they fall back rather than
+        // stop commands that were given --db and --config.
+        let keymap_path = xdg("XDG_CONFIG_HOME", ".config")
+            .map(|d| d.join("jr"))
+            .unwrap_or_else(|_| config_path.parent().map(PathBuf::from).unwrap_or_default())
             .join("keymap.toml");
-        let state_dir = xdg("XDG_STATE_HOME", ".local/state")?.join("jr");
+        let state_dir = xdg("XDG_STATE_HOME", ".local/state")
+            .unwrap_or_else(|_| std::env::temp_dir())
+            .join("jr");
         let config = Config::load(&config_path)?;
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(

@@ -166,6 +166,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let mut first_done = false;
     let mut key_at: Option<Instant> = None;
     let mut dirty = true;
+    let mut last_error: Option<String> = None;
     while !quit {
         if dirty {
             term.draw(|f| ui::draw(f, &app)).map_err(io)?;
@@ -222,6 +223,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
             };
             if let Some(a) = action {
                 let effects = app.update(a);
+                log_error(&o.state_dir, &app, &mut last_error);
                 dirty = true;
                 if exec(effects, &worker)? {
                     quit = true;
@@ -233,6 +235,26 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let _ = worker.send(Msg::Stop);
     sig_handle.close();
     Ok(())
+}
+
+/// An error notice also goes to `state_dir/tui.log`, once per new message.
+fn log_error(dir: &std::path::Path, app: &App, last: &mut Option<String>) {
+    let Some(n) = app.notice.as_ref().filter(|n| n.error) else {
+        return;
+    };
+    if last.as_deref() == Some(n.text.as_str()) {
+        return;
+    }
+    *last = Some(n.text.clone());
+    let _ = std::fs::create_dir_all(dir);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("tui.log"))
+    {
+        use std::io::Write;
+        let _ = writeln!(f, "{} error: {}", chrono::Utc::now().to_rfc3339(), n.text);
+    }
 }
 
 /// Carry out effects; true when one of them is Quit.

@@ -203,3 +203,20 @@ fn mouse_toggle_and_wheel() {
     h.send(Action::Click { col: 10, row: 2 });
     assert_eq!(tasks(&h).list.selected, 0);
 }
+
+#[test]
+fn a_bad_user_keymap_is_visible_and_the_defaults_work() {
+    let km = super::keymap::Keymap::load(Some((
+        "[[tasks]]\non = [\"a\"]\nrun = \"fly\"\n",
+        "/home/u/.config/jr/keymap.toml",
+    )));
+    let mut h = Headless::with_keymap(engine(), (80, 24), km);
+    assert!(h.screen().contains("keymap: 1 problem(s), defaults kept"));
+    h.key("2");
+    h.key("?");
+    let s = h.screen();
+    assert!(s.contains("keymap.toml line 1: unknown action"), "{s}");
+    h.key("<Esc>");
+    h.key("a");
+    assert!(tasks(&h).form.is_some(), "the default binding of `a` stays");
+}

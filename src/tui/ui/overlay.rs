@@ -22,6 +22,15 @@ fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
 pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut out = Vec::new();
+    // Problems with the user's keymap first: they explain surprises below.
+    for w in &app.keymap.warnings {
+        for l in text::wrap(&text::clean(w), width.saturating_sub(4)) {
+            out.push(Line::styled(format!(" {l}"), t.error));
+        }
+    }
+    if !app.keymap.warnings.is_empty() {
+        out.push(Line::raw(""));
+    }
     let pane = Section::Pane(app.pane_id());
     let groups = [
         (pane, format!("{} pane", app.pane_id().title())),
@@ -66,11 +75,6 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         format!(" Keymap file: {}", text::clean(&app.keymap_path)),
         t.dim,
     ));
-    for w in &app.keymap.warnings {
-        for l in text::wrap(&text::clean(w), width.saturating_sub(4)) {
-            out.push(Line::styled(format!("   {l}"), t.error));
-        }
-    }
     out
 }
 
