@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use crate::clock::Clock;
 use crate::store::Store;
 
+pub use pages::{Cond, TaskQuery};
 pub use tasks::{ImportReport, TaskDetail, TaskEdit};
 
 pub struct Engine {

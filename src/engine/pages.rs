@@ -5,7 +5,8 @@
 use super::Engine;
 use crate::domain::{Task, TaskStatus};
 use crate::error::Result;
-use crate::store::task_query::{self, TaskQuery};
+use crate::store::task_query;
+pub use crate::store::task_query::{Cond, TaskQuery};
 
 impl Engine {
     pub fn task_page(&self, q: &TaskQuery) -> Result<Vec<Task>> {

@@ -4,7 +4,7 @@
 //! in SQLite, so a filter over 100,000 tasks still comes back a page at a time.
 
 use crate::domain::{Priority, TaskStatus};
-use crate::store::task_query::Cond;
+use crate::engine::Cond;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {

@@ -220,3 +220,31 @@ fn a_bad_user_keymap_is_visible_and_the_defaults_work() {
     h.key("a");
     assert!(tasks(&h).form.is_some(), "the default binding of `a` stays");
 }
+
+/// The house rule, checked by reading the `use` lines: the TUI reaches data
+/// only through the engine, and reads no environment variables.
+#[test]
+fn the_tui_never_touches_the_store_or_the_environment() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
+        &mut files,
+    );
+    assert!(files.len() > 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for bad in ["crate::store", "rusqlite", "env::var"] {
+            assert!(!text.contains(bad), "{} mentions {bad}", f.display());
+        }
+    }
+}

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::domain::task::Transition;
 use crate::domain::{NewTask, Source, Task, TaskStatus};
+use crate::engine::{Cond, TaskQuery};
 use crate::engine::{Engine, TaskDetail, TaskEdit};
 use crate::error::Error;
-use crate::store::task_query::{Cond, TaskQuery};
 
 /// How often the worker asks SQLite whether another process wrote.
 pub const POLL: Duration = Duration::from_millis(500);

@@ -215,7 +215,7 @@ impl ListState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::task_query::TaskQuery;
+    use crate::engine::TaskQuery;
     use crate::tui::worker::flatten;
 
     fn task(id: i64, parent: Option<i64>) -> crate::domain::Task {

@@ -15,7 +15,7 @@ use super::{Cx, Pane, PaneId, View};
 use crate::domain::TaskStatus;
 use crate::domain::task::Transition;
 use crate::engine::TaskDetail;
-use crate::store::task_query::TaskQuery;
+use crate::engine::TaskQuery;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::filter::Filter;
