@@ -18,6 +18,7 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     pub runs: RunsConfig,
     pub daemon: DaemonConfig,
+    pub ui: UiConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -25,6 +26,22 @@ pub struct Config {
 pub struct DaemonConfig {
     /// Also append the daemon's log to this file.
     pub log_file: Option<std::path::PathBuf>,
+}
+
+/// The full-screen UI's settings.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    pub theme: ThemeName,
+}
+
+/// Colours for a dark or a light terminal background (`NO_COLOR` wins over both).
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +182,10 @@ mod tests {
         assert_eq!(c.scheduler.concurrency, 2);
         assert_eq!(c.scheduler.lease_ttl, Duration::from_secs(20));
         assert_eq!(c.runs.output_cap, 1024 * 1024);
+        assert_eq!(c.ui.theme, ThemeName::Dark);
+        let c = Config::parse("[ui]\ntheme = \"light\"\n", "c").unwrap();
+        assert_eq!(c.ui.theme, ThemeName::Light);
+        assert!(Config::parse("[ui]\ntheme = \"blue\"\n", "c").is_err());
     }
 
     #[test]

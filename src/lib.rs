@@ -1,6 +1,6 @@
 //! jr: a terminal control center for one person running AI agents and
 //! automations. Layers, each using only those before it:
-//! `domain` ← `store`, `schedule` ← `engine` ← `cli` (and later `tui`, `mcp`, `daemon`).
+//! `domain` ← `store`, `schedule` ← `engine` ← `cli`, `tui` (and later `mcp`, `daemon`).
 
 pub mod clock;
 pub mod config;
@@ -14,3 +14,4 @@ pub mod store;
 
 pub mod cli;
 pub mod daemon;
+pub mod tui;

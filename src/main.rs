@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() {
+    jr::tui::mark_start();
     let cli = jr::cli::Cli::parse();
     let code = match jr::cli::run(cli) {
         Ok(code) => code,

@@ -9,7 +9,9 @@ pub mod output;
 pub mod runs;
 pub mod status;
 pub mod tasks;
+pub mod tui;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -64,6 +66,8 @@ pub enum Command {
     Daemon,
     /// One message to the local gateway: answered, acted on, or filed for the host agent.
     Chat(chat::ChatArgs),
+    /// The full-screen UI (also what `jr` alone opens on a terminal).
+    Tui(tui::TuiArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -72,6 +76,10 @@ pub struct Ctx {
     pub config_path: PathBuf,
     pub db_path: PathBuf,
     pub clock: Clock,
+    /// The user's keymap for the TUI: `$XDG_CONFIG_HOME/jr/keymap.toml`.
+    pub keymap_path: PathBuf,
+    /// Crash reports and logs: `$XDG_STATE_HOME/jr`.
+    pub state_dir: PathBuf,
 }
 
 impl Ctx {
@@ -99,6 +107,15 @@ impl Ctx {
                 .join("jr")
                 .join("config.toml"),
         };
+        // Only the TUI reads these; without HOME they fall back rather than
+        // stop commands that were given --db and --config.
+        let keymap_path = xdg("XDG_CONFIG_HOME", ".config")
+            .map(|d| d.join("jr"))
+            .unwrap_or_else(|_| config_path.parent().map(PathBuf::from).unwrap_or_default())
+            .join("keymap.toml");
+        let state_dir = xdg("XDG_STATE_HOME", ".local/state")
+            .unwrap_or_else(|_| std::env::temp_dir())
+            .join("jr");
         let config = Config::load(&config_path)?;
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(
@@ -113,6 +130,8 @@ impl Ctx {
             config_path,
             db_path,
             clock,
+            keymap_path,
+            state_dir,
         })
     }
 
@@ -155,6 +174,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Status(a)) => status::status(&ctx, a),
         Some(Command::Plan(a)) => status::plan(&ctx, a),
         Some(Command::Chat(a)) => chat::run(&ctx, a),
+        Some(Command::Tui(args)) => tui::run(&ctx, args),
+        None if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() => {
+            tui::run(&ctx, tui::TuiArgs::default())
+        }
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

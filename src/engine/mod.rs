@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod jobs;
+pub mod pages;
 pub mod runs;
 pub mod scheduler;
 pub mod shared;
@@ -19,6 +20,7 @@ use chrono_tz::Tz;
 use crate::clock::Clock;
 use crate::store::Store;
 
+pub use pages::{Cond, TaskQuery};
 pub use tasks::{ImportReport, TaskDetail, TaskEdit};
 
 pub struct Engine {

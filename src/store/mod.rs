@@ -6,6 +6,7 @@
 pub mod jobs;
 pub mod lease;
 pub mod runs;
+pub mod task_query;
 pub mod tasks;
 
 use std::path::{Path, PathBuf};

@@ -21,13 +21,13 @@ pub struct TaskFilter {
 
 const SEP: char = '\u{1f}';
 
-const SELECT: &str = "SELECT t.id, t.title, t.body, t.status, t.priority, t.due, t.parent, \
+pub(crate) const SELECT: &str = "SELECT t.id, t.title, t.body, t.status, t.priority, t.due, t.parent, \
      t.claimed_by, t.source, t.created_at, t.updated_at, t.closed_at, \
      (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag)), \
      (SELECT group_concat(depends_on, char(31)) FROM (SELECT depends_on FROM task_deps WHERE task_id = t.id ORDER BY depends_on)) \
      FROM tasks t";
 
-fn row_to_task(r: &Row<'_>) -> rusqlite::Result<Task> {
+pub(crate) fn row_to_task(r: &Row<'_>) -> rusqlite::Result<Task> {
     let status: String = r.get(3)?;
     let due: Option<String> = r.get(5)?;
     let tags: Option<String> = r.get(12)?;
@@ -54,7 +54,7 @@ fn row_to_task(r: &Row<'_>) -> rusqlite::Result<Task> {
     })
 }
 
-fn status_list(statuses: &[TaskStatus]) -> String {
+pub(crate) fn status_list(statuses: &[TaskStatus]) -> String {
     // Static strings from the enum, never user text: the planner must see the
     // literal list to use the partial indexes.
     let quoted: Vec<String> = statuses

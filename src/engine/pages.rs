@@ -1,0 +1,29 @@
+//! Browsing operations for front ends that show a window of a large list (the
+//! TUI): a page, its count, the sub-tasks under it, and a cheap "did anyone
+//! else write?" probe. Read-only; each is one short query.
+
+use super::Engine;
+use crate::domain::{Task, TaskStatus};
+use crate::error::Result;
+use crate::store::task_query;
+pub use crate::store::task_query::{Cond, TaskQuery};
+
+impl Engine {
+    pub fn task_page(&self, q: &TaskQuery) -> Result<Vec<Task>> {
+        task_query::page(self.store.conn(), q, self.now())
+    }
+
+    pub fn task_count(&self, q: &TaskQuery) -> Result<i64> {
+        task_query::count(self.store.conn(), q, self.now())
+    }
+
+    /// Sub-tasks at any depth under `roots` with one of `statuses` (empty: open ones).
+    pub fn task_subtree(
+        &self,
+        roots: &[i64],
+        statuses: &[TaskStatus],
+        cap: usize,
+    ) -> Result<Vec<Task>> {
+        task_query::subtree(self.store.conn(), roots, statuses, cap)
+    }
+}

@@ -1,0 +1,227 @@
+//! Pages of tasks for browsing front ends (the TUI's list, filter and
+//! palette): a richer filter than `TaskFilter` — negation, several tags, a
+//! subsequence match on the title, "roots only" for a tree — plus counts and
+//! the sub-tasks under a page. Every value is bound; the only formatted
+//! fragments are status lists from the enum (literal, so the planner can use
+//! the partial indexes) and fixed clause shapes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use super::tasks::{SELECT, row_to_task, status_list};
+use crate::domain::{Priority, Task, TaskStatus, to_millis};
+use crate::error::Result;
+
+/// One condition a task must meet (or, negated, must not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    Status(TaskStatus),
+    Tag(String),
+    Priority(Priority),
+    ClaimedBy(String),
+    /// Claimed by anyone.
+    Claimed,
+    /// The title holds these characters in this order (ASCII case ignored).
+    Text(String),
+    /// The deadline has passed.
+    Late,
+    HasDue,
+    Parent(i64),
+}
+
+/// Which tasks, in list order (priority, due, id), and which page of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    /// The statuses shown; empty means the open ones.
+    pub statuses: Vec<TaskStatus>,
+    /// `(negated, condition)`; every one must hold.
+    pub conds: Vec<(bool, Cond)>,
+    /// Only tasks whose parent is not itself shown: the top of a tree.
+    pub roots_only: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+const OPEN: [TaskStatus; 3] = [
+    TaskStatus::Pending,
+    TaskStatus::InProgress,
+    TaskStatus::Review,
+];
+
+impl TaskQuery {
+    /// The statuses in the order of `TaskStatus::ALL`, without repeats.
+    pub fn status_set(&self) -> Vec<TaskStatus> {
+        let wanted: &[TaskStatus] = if self.statuses.is_empty() {
+            &OPEN
+        } else {
+            &self.statuses
+        };
+        TaskStatus::ALL
+            .into_iter()
+            .filter(|s| wanted.contains(s))
+            .collect()
+    }
+}
+
+/// `%a%b%c%` with `\` escaping: a subsequence match in LIKE.
+fn subsequence_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+        p.push('%');
+    }
+    p
+}
+
+fn status_clause(set: &[TaskStatus], col: &str) -> Option<String> {
+    (set.len() < TaskStatus::ALL.len()).then(|| format!("{col} IN ({})", status_list(set)))
+}
+
+/// The WHERE clause (with its leading ` WHERE`, or empty) and its arguments.
+fn where_clause(q: &TaskQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let set = q.status_set();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    clauses.extend(status_clause(&set, "t.status"));
+    if q.roots_only {
+        match status_clause(&set, "p.status") {
+            Some(ps) => clauses.push(format!(
+                "(t.parent IS NULL OR NOT EXISTS \
+                 (SELECT 1 FROM tasks p WHERE p.id = t.parent AND {ps}))"
+            )),
+            None => clauses.push("t.parent IS NULL".into()),
+        }
+    }
+    for (negated, cond) in &q.conds {
+        let mut arg = |v: Value| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        let sql = match cond {
+            Cond::Status(s) => format!("t.status = {}", arg(s.as_str().to_string().into())),
+            Cond::Tag(t) => format!(
+                "t.id IN (SELECT task_id FROM task_tags WHERE tag = {})",
+                arg(t.clone().into())
+            ),
+            Cond::Priority(p) => format!("t.priority = {}", arg(i64::from(p.0).into())),
+            Cond::ClaimedBy(who) => {
+                format!("coalesce(t.claimed_by = {}, 0)", arg(who.clone().into()))
+            }
+            Cond::Claimed => "t.claimed_by IS NOT NULL".into(),
+            Cond::Text(text) => format!(
+                "t.title LIKE {} ESCAPE '\\'",
+                arg(subsequence_pattern(text).into())
+            ),
+            Cond::Late => format!(
+                "(t.due IS NOT NULL AND t.due_sort < {})",
+                arg(to_millis(now).into())
+            ),
+            Cond::HasDue => "t.due IS NOT NULL".into(),
+            Cond::Parent(p) => format!("coalesce(t.parent = {}, 0)", arg((*p).into())),
+        };
+        clauses.push(if *negated {
+            format!("NOT ({sql})")
+        } else {
+            sql
+        });
+    }
+    if clauses.is_empty() {
+        return (String::new(), args);
+    }
+    (format!(" WHERE {}", clauses.join(" AND ")), args)
+}
+
+/// One page of tasks in list order.
+pub fn page(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<Vec<Task>> {
+    let (where_, mut args) = where_clause(q, now);
+    let set = q.status_set();
+    // Walk the partial index in display order and stop after the page, as
+    // `tasks::list` does; without the hint the planner sorts every open task.
+    let hint = if set == OPEN {
+        " INDEXED BY tasks_open_order"
+    } else if set == [TaskStatus::Pending] {
+        " INDEXED BY tasks_pending_order"
+    } else {
+        ""
+    };
+    args.push((q.limit as i64).into());
+    let limit = args.len();
+    args.push((q.offset as i64).into());
+    let offset = args.len();
+    let sql = format!(
+        "{SELECT}{hint}{where_} ORDER BY t.priority, t.due_sort, t.id LIMIT ?{limit} OFFSET ?{offset}"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(args), row_to_task)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many tasks the query matches, all pages together.
+pub fn count(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<i64> {
+    let (where_, args) = where_clause(q, now);
+    let sql = format!("SELECT count(*) FROM tasks t{where_}");
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// The sub-tasks (at any depth) of `roots` that have one of `statuses`, each
+/// level in list order; at most `cap` tasks, so a huge family cannot stall a page.
+pub fn subtree(
+    conn: &Connection,
+    roots: &[i64],
+    statuses: &[TaskStatus],
+    cap: usize,
+) -> Result<Vec<Task>> {
+    let q = TaskQuery {
+        statuses: statuses.to_vec(),
+        ..TaskQuery::default()
+    };
+    let set = q.status_set();
+    let status = status_clause(&set, "t.status")
+        .map(|s| format!(" AND {s}"))
+        .unwrap_or_default();
+    let sql = format!(
+        "{SELECT} WHERE t.parent = ?1{status} ORDER BY t.priority, t.due_sort, t.id LIMIT ?2"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut out: Vec<Task> = Vec::new();
+    let mut queue: std::collections::VecDeque<i64> = roots.iter().copied().collect();
+    while let Some(id) = queue.pop_front() {
+        let left = cap.saturating_sub(out.len());
+        if left == 0 {
+            break;
+        }
+        let kids = st
+            .query_map(rusqlite::params![id, left as i64], row_to_task)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        queue.extend(kids.iter().map(|k| k.id));
+        out.extend(kids);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsequence_patterns_escape_like_wildcards() {
+        assert_eq!(subsequence_pattern("스케"), "%스%케%");
+        assert_eq!(subsequence_pattern("a_%"), "%a%\\_%\\%%");
+        assert_eq!(subsequence_pattern("a b"), "%a%b%");
+    }
+
+    #[test]
+    fn status_sets_follow_the_enum_order() {
+        let q = TaskQuery {
+            statuses: vec![TaskStatus::Done, TaskStatus::Pending, TaskStatus::Done],
+            ..TaskQuery::default()
+        };
+        assert_eq!(q.status_set(), vec![TaskStatus::Pending, TaskStatus::Done]);
+        assert_eq!(TaskQuery::default().status_set(), OPEN.to_vec());
+    }
+}

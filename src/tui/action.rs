@@ -1,0 +1,179 @@
+//! What the user (or the worker, or the clock) asks the app to do. Keys become
+//! actions through the keymap; `App::update` is the only place they change
+//! state. Named actions are the ones a keymap or the palette can name.
+
+use chrono::{DateTime, Utc};
+
+use super::panes::PaneId;
+use super::worker::Response;
+
+/// Editing a one-line text field; keys map to these outside the keymap (readline style).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextEdit {
+    Insert(char),
+    Paste(String),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    DeleteWord,
+    Clear,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    NextPane,
+    PrevPane,
+    GoPane(PaneId),
+    ToggleMouse,
+    Back,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Collapse,
+    Expand,
+    Add,
+    AddSub,
+    Edit,
+    Start,
+    Review,
+    Done,
+    Reopen,
+    Cancel,
+    Split,
+    Claim,
+    Release,
+    Delete,
+    Filter,
+    ToggleClosed,
+    Submit,
+    NextField,
+    PrevField,
+    Yes,
+    No,
+    // Not nameable in the keymap:
+    Text(TextEdit),
+    Click { col: u16, row: u16 },
+    Scroll(i16),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    OpenTask(i64),
+    Worker(Response),
+}
+
+/// Every action a keymap or the palette can name: (name, action, what it does).
+pub fn named() -> Vec<(String, Action, &'static str)> {
+    let mut v: Vec<(String, Action, &'static str)> = FIXED
+        .iter()
+        .map(|(n, a, d)| (n.to_string(), a.clone(), *d))
+        .collect();
+    for p in PaneId::ALL {
+        v.push((
+            format!("pane_{}", p.name()),
+            Action::GoPane(p),
+            p.description(),
+        ));
+    }
+    v
+}
+
+const FIXED: &[(&str, Action, &str)] = &[
+    ("quit", Action::Quit, "Quit jr"),
+    ("help", Action::Help, "Help for the current pane"),
+    ("palette", Action::Palette, "Command palette"),
+    ("next_pane", Action::NextPane, "Next pane"),
+    ("prev_pane", Action::PrevPane, "Previous pane"),
+    (
+        "toggle_mouse",
+        Action::ToggleMouse,
+        "Mouse capture on/off (off: select text)",
+    ),
+    ("back", Action::Back, "Back out: close, cancel, clear"),
+    ("refresh", Action::Refresh, "Reload what is on screen"),
+    ("up", Action::Up, "Move up"),
+    ("down", Action::Down, "Move down"),
+    ("page_up", Action::PageUp, "Page up"),
+    ("page_down", Action::PageDown, "Page down"),
+    ("top", Action::Top, "Go to the top"),
+    ("bottom", Action::Bottom, "Go to the bottom"),
+    ("open", Action::Open, "Open the selected item"),
+    ("collapse", Action::Collapse, "Fold the sub-tasks"),
+    ("expand", Action::Expand, "Unfold the sub-tasks"),
+    ("add", Action::Add, "Add a task"),
+    (
+        "add_sub",
+        Action::AddSub,
+        "Add a sub-task of the selected task",
+    ),
+    ("edit", Action::Edit, "Edit the selected task"),
+    ("start", Action::Start, "Start: → in_progress"),
+    ("review", Action::Review, "Send to review: → review"),
+    ("done", Action::Done, "Done: → done"),
+    ("reopen", Action::Reopen, "Reopen: done/cancelled → pending"),
+    ("cancel", Action::Cancel, "Cancel: → cancelled"),
+    ("split", Action::Split, "Split into sub-tasks"),
+    ("claim", Action::Claim, "Claim the task for yourself"),
+    ("release", Action::Release, "Release the claim"),
+    ("delete", Action::Delete, "Delete the task (asks first)"),
+    (
+        "filter",
+        Action::Filter,
+        "Filter: text, field:value, !negation",
+    ),
+    (
+        "toggle_closed",
+        Action::ToggleClosed,
+        "Show or hide done and cancelled tasks",
+    ),
+    ("submit", Action::Submit, "Save / apply"),
+    ("next_field", Action::NextField, "Next field"),
+    ("prev_field", Action::PrevField, "Previous field"),
+    ("yes", Action::Yes, "Yes"),
+    ("no", Action::No, "No"),
+];
+
+/// The action a keymap's `run = "..."` names.
+pub fn from_name(name: &str) -> Option<Action> {
+    named()
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, a, _)| a)
+}
+
+/// The keymap name of a named action (None for data-carrying ones).
+pub fn name_of(action: &Action) -> Option<String> {
+    named()
+        .into_iter()
+        .find(|(_, a, _)| a == action)
+        .map(|(n, _, _)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let all = named();
+        for (n, a, _) in &all {
+            assert_eq!(from_name(n).as_ref(), Some(a));
+            assert_eq!(name_of(a).as_deref(), Some(n.as_str()));
+        }
+        let mut names: Vec<&String> = all.iter().map(|(n, _, _)| n).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+    }
+}

@@ -1,0 +1,250 @@
+//! Table-style tests of `App::update`: which actions change what, which
+//! effects come out, which answers are dropped as stale. No terminal, an
+//! in-memory database, a frozen clock.
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, TextEdit};
+use super::app::Overlay;
+use super::effect::Effect;
+use super::headless::Headless;
+use super::panes::PaneId;
+use super::worker::Slot;
+use crate::clock::Clock;
+use crate::domain::{NewTask, Source};
+use crate::engine::Engine;
+use crate::store::Store;
+
+fn engine() -> Engine {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap();
+    Engine::new(
+        Store::open_in_memory().unwrap(),
+        Clock::Fixed(now),
+        "Asia/Seoul".parse().unwrap(),
+    )
+}
+
+fn with_tasks(titles: &[&str]) -> Headless {
+    let e = engine();
+    for t in titles {
+        e.add_task(
+            NewTask {
+                title: t.to_string(),
+                ..NewTask::default()
+            },
+            Source::Cli,
+        )
+        .unwrap();
+    }
+    Headless::new(e, (80, 24))
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+#[test]
+fn keys_mean_different_things_in_different_places() {
+    let mut h = with_tasks(&["하나"]);
+    assert_eq!(h.app.event_action(&key('j')), Some(Action::Down));
+    assert_eq!(
+        h.app.event_action(&key('2')),
+        Some(Action::GoPane(PaneId::Tasks))
+    );
+    h.key("2");
+    assert_eq!(h.app.event_action(&key('a')), Some(Action::Add));
+    h.key("a");
+    // In a form letters type text, even ones bound elsewhere.
+    assert_eq!(
+        h.app.event_action(&key('j')),
+        Some(Action::Text(TextEdit::Insert('j')))
+    );
+    assert_eq!(
+        h.app.event_action(&key('q')),
+        Some(Action::Text(TextEdit::Insert('q')))
+    );
+    assert_eq!(
+        h.app.event_action(&Event::Paste("붙여넣기".into())),
+        Some(Action::Text(TextEdit::Paste("붙여넣기".into())))
+    );
+}
+
+#[test]
+fn quit_asks_only_when_typed_text_would_be_lost() {
+    let mut h = with_tasks(&[]);
+    h.send(Action::Quit);
+    assert!(matches!(h.effects.last(), Some(Effect::Quit)));
+
+    let mut h = with_tasks(&[]);
+    h.key("2");
+    h.key("a");
+    h.send(Action::Quit);
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Quit)),
+        "an empty form loses nothing"
+    );
+
+    let mut h = with_tasks(&[]);
+    h.key("2");
+    h.key("a");
+    h.type_text("반쯤 쓴 제목");
+    h.send(Action::Quit);
+    assert!(matches!(h.app.overlay, Some(Overlay::ConfirmQuit)));
+    assert!(h.effects.is_empty());
+    h.send(Action::No);
+    assert!(h.app.overlay.is_none());
+    h.send(Action::Quit);
+    h.send(Action::Yes);
+    assert!(matches!(h.effects.last(), Some(Effect::Quit)));
+}
+
+#[test]
+fn panes_switch_by_number_tab_and_click_and_load_when_first_shown() {
+    let mut h = with_tasks(&["하나"]);
+    assert_eq!(h.app.pane_id(), PaneId::Dashboard);
+    assert!(!h.app.panes[1].loaded());
+    h.send(Action::NextPane);
+    assert_eq!(h.app.pane_id(), PaneId::Tasks);
+    assert!(h.app.panes[1].loaded());
+    h.send(Action::PrevPane);
+    assert_eq!(h.app.pane_id(), PaneId::Dashboard);
+    // The header's second tab.
+    let col = (0..80)
+        .find(|c| super::ui::header::tab_at(*c) == Some(1))
+        .unwrap();
+    h.send(Action::Click { col, row: 0 });
+    assert_eq!(h.app.pane_id(), PaneId::Tasks);
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut h = with_tasks(&["하나", "둘"]);
+    h.key("2");
+    h.hold = true;
+    h.send(Action::Refresh);
+    h.key("/");
+    h.type_text("둘");
+    // Two list answers are held: the refresh, then the filter.
+    let pages: Vec<usize> = h
+        .held
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.slot == Slot::TaskPage)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(pages.len(), 2, "the refresh, then the filter");
+    h.hold = false;
+    // The newest arrives first; the older ones must not overwrite it.
+    let mut order = pages.clone();
+    order.reverse();
+    h.release(&order);
+    let titles: Vec<&str> = h_titles(&h);
+    assert_eq!(titles, vec!["둘"]);
+}
+
+fn h_titles(h: &Headless) -> Vec<&str> {
+    tasks(h)
+        .list
+        .rows
+        .iter()
+        .map(|r| r.task.title.as_str())
+        .collect()
+}
+
+fn tasks(h: &Headless) -> &super::panes::tasks::TasksPane {
+    h.app.pane_state().expect("a Tasks pane")
+}
+
+#[test]
+fn help_and_palette_capture_keys_and_esc_backs_out() {
+    let mut h = with_tasks(&["주간 보고서"]);
+    h.key("?");
+    assert!(matches!(h.app.overlay, Some(Overlay::Help { .. })));
+    assert_eq!(h.app.event_action(&key('q')), Some(Action::Back));
+    h.key("q");
+    assert!(h.app.overlay.is_none());
+    h.key(":");
+    h.type_text("보고");
+    let Some(Overlay::Palette(p)) = &h.app.overlay else {
+        panic!()
+    };
+    assert!(p.items.iter().any(|i| i.label.contains("주간 보고서")));
+    h.key("<Enter>");
+    assert_eq!(h.app.pane_id(), PaneId::Tasks);
+    assert!(tasks(&h).detail.as_ref().is_some_and(|d| d.data.is_some()));
+    h.key("<Esc>");
+    assert!(tasks(&h).detail.is_none());
+}
+
+#[test]
+fn data_changed_reloads_the_pane_in_view_only() {
+    let mut h = with_tasks(&["하나"]);
+    h.hold = true;
+    h.send(Action::Worker(super::worker::Response {
+        id: 0,
+        slot: Slot::Watch,
+        payload: super::worker::Payload::DataChanged,
+    }));
+    let slots: Vec<Slot> = h.held.iter().map(|r| r.slot).collect();
+    assert_eq!(slots, vec![Slot::Dashboard]);
+}
+
+#[test]
+fn mouse_toggle_and_wheel() {
+    let mut h = with_tasks(&["하나", "둘", "셋"]);
+    h.key("M");
+    assert!(matches!(h.effects.last(), Some(Effect::Mouse(false))));
+    assert!(!h.app.mouse);
+    h.key("2");
+    h.send(Action::Scroll(3));
+    assert_eq!(tasks(&h).list.selected, 2);
+    // A click on the first list row (screen row 2: header, column titles) selects it.
+    h.send(Action::Click { col: 10, row: 2 });
+    assert_eq!(tasks(&h).list.selected, 0);
+}
+
+#[test]
+fn a_bad_user_keymap_is_visible_and_the_defaults_work() {
+    let km = super::keymap::Keymap::load(Some((
+        "[[tasks]]\non = [\"a\"]\nrun = \"fly\"\n",
+        "/home/u/.config/jr/keymap.toml",
+    )));
+    let mut h = Headless::with_keymap(engine(), (80, 24), km);
+    assert!(h.screen().contains("keymap: 1 problem(s), defaults kept"));
+    h.key("2");
+    h.key("?");
+    let s = h.screen();
+    assert!(s.contains("keymap.toml line 1: unknown action"), "{s}");
+    h.key("<Esc>");
+    h.key("a");
+    assert!(tasks(&h).form.is_some(), "the default binding of `a` stays");
+}
+
+/// The house rule, checked by reading the `use` lines: the TUI reaches data
+/// only through the engine, and reads no environment variables.
+#[test]
+fn the_tui_never_touches_the_store_or_the_environment() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
+        &mut files,
+    );
+    assert!(files.len() > 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for bad in ["crate::store", "rusqlite", "env::var"] {
+            assert!(!text.contains(bad), "{} mentions {bad}", f.display());
+        }
+    }
+}

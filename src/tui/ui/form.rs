@@ -1,0 +1,115 @@
+//! Drawing the inline add/edit form, the split prompt and the delete
+//! question over the bottom of the Tasks pane. The real terminal cursor is
+//! put in the focused field, so an input method composes Korean in place.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::input::TextField;
+use crate::tui::panes::View;
+use crate::tui::panes::tasks::TasksPane;
+use crate::tui::text;
+
+/// A field's visible text and the cursor's column within it.
+fn field_view(field: &TextField, width: usize) -> (String, u16) {
+    let scroll = field.scroll(width);
+    let mut w = 0;
+    let shown: String = field
+        .value()
+        .chars()
+        .skip_while(|c| {
+            let skip = w < scroll;
+            w += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            skip
+        })
+        .collect();
+    (
+        text::fit(&text::clean(&shown), width),
+        (field.cursor_col() - scroll) as u16,
+    )
+}
+
+fn boxed<'a>(title: String, v: &View<'_>) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(v.theme.accent)
+        .title(Span::styled(format!(" {title} "), v.theme.title))
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
+    let t = v.theme;
+    if let Some(form) = &p.form {
+        let h = (form.fields.len() as u16 + 4).min(area.height);
+        let r = Rect::new(area.x, area.bottom() - h, area.width, h);
+        let block = boxed(text::fit(&form.title(), area.width as usize - 6), v);
+        let inner = block.inner(r);
+        f.render_widget(Clear, r);
+        f.render_widget(block, r);
+        let label_w = 10u16;
+        let input_w = inner.width.saturating_sub(label_w + 1) as usize;
+        for (i, (kind, field)) in form.fields.iter().enumerate() {
+            let y = inner.y + i as u16;
+            let focused = i == form.focus;
+            let (shown, cur) = field_view(field, input_w);
+            let line = Line::from(vec![
+                Span::styled(
+                    format!(" {:<9}", kind.label()),
+                    if focused { t.key } else { t.dim },
+                ),
+                Span::styled(shown, if focused { t.selected } else { t.text }),
+            ]);
+            f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
+            if focused {
+                f.set_cursor_position(Position::new(inner.x + label_w + cur, y));
+            }
+        }
+        let msg = match (&form.error, form.saving) {
+            (Some(e), _) => Line::styled(format!(" {}", text::clean(e)), t.error),
+            (None, true) => Line::styled(" saving…", t.dim),
+            (None, false) => Line::styled(format!(" {}", form.fields[form.focus].0.hint()), t.dim),
+        };
+        let y = inner.y + form.fields.len() as u16 + 1;
+        if y < inner.bottom() {
+            f.render_widget(Paragraph::new(msg), Rect::new(inner.x, y, inner.width, 1));
+        }
+    }
+    if let Some(prompt) = &p.prompt {
+        let r = Rect::new(
+            area.x,
+            area.bottom().saturating_sub(3),
+            area.width,
+            3.min(area.height),
+        );
+        let block = boxed(text::fit(&prompt.label, area.width as usize - 6), v);
+        let inner = block.inner(r);
+        f.render_widget(Clear, r);
+        f.render_widget(block, r);
+        let (shown, cur) = field_view(&prompt.field, inner.width.saturating_sub(2) as usize);
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {shown}"), t.text)),
+            inner,
+        );
+        f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
+    }
+    if let Some((id, title)) = &p.confirm {
+        let q = format!(
+            "Delete #{id} {}? It cannot be undone.",
+            text::fit(title, 40)
+        );
+        let w = (text::width(&q) as u16 + 4).min(area.width);
+        let r = super::centered(area, w, 4);
+        f.render_widget(Clear, r);
+        let lines = vec![
+            Line::styled(format!(" {q}"), t.text),
+            Line::from(vec![
+                Span::styled(" y", t.key),
+                Span::styled(" delete   ", t.dim),
+                Span::styled("n", t.key),
+                Span::styled(" keep", t.dim),
+            ]),
+        ];
+        f.render_widget(Paragraph::new(lines).block(boxed("Delete".into(), v)), r);
+    }
+}

@@ -1,0 +1,58 @@
+//! The header line: the panes as clickable tabs, who runs the scheduler, the clock.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::App;
+use crate::tui::panes::PaneId;
+use crate::tui::text;
+
+const LEAD: &str = " jr ";
+
+/// Each tab's label and its first column; shared by drawing and clicking.
+fn tabs() -> Vec<(u16, String)> {
+    let mut col = text::width(LEAD) as u16 + 1;
+    PaneId::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let label = format!(" {} {} ", i + 1, p.title());
+            let start = col;
+            col += text::width(&label) as u16;
+            (start, label)
+        })
+        .collect()
+}
+
+/// The pane whose tab is at column `col`.
+pub fn tab_at(col: u16) -> Option<usize> {
+    tabs()
+        .iter()
+        .position(|(start, label)| col >= *start && col < start + text::width(label) as u16)
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(LEAD, t.accent), Span::raw(" ")];
+    for (i, (_, label)) in tabs().into_iter().enumerate() {
+        let style = if i == app.active { t.selected } else { t.dim };
+        spans.push(Span::styled(label, style));
+    }
+    let clock = app
+        .now
+        .with_timezone(&app.tz)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string();
+    let sched = format!("scheduler: {}", app.scheduler);
+    let mouse = if app.mouse { "" } else { "mouse off · " };
+    let right = format!("{mouse}{sched} · {clock} ");
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let gap = (area.width as usize).saturating_sub(used + text::width(&right));
+    if gap > 0 {
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.push(Span::styled(right, t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.bar), area);
+}
