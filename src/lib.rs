@@ -11,6 +11,7 @@ pub mod exec;
 pub mod router;
 pub mod schedule;
 pub mod store;
+pub mod text;
 
 pub mod cli;
 pub mod daemon;

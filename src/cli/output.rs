@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::error::{Error, Result};
 
@@ -37,25 +37,7 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Cut `s` to at most `max` display columns, ending in `…` when cut; never
-/// splits a character.
-pub fn fit(s: &str, max: usize) -> String {
-    if s.width() <= max {
-        return s.to_string();
-    }
-    let mut w = 0;
-    let mut out = String::new();
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > max {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
+pub use crate::text::fit;
 
 /// Control characters out, newlines to spaces: one table row stays one line.
 pub fn one_line(s: &str) -> String {
@@ -166,12 +148,5 @@ mod tests {
                 .map(|b| l[..b].width())
         };
         assert_eq!(col(&plain[1]), col(&plain[2]));
-    }
-
-    #[test]
-    fn fit_never_splits_a_wide_character() {
-        assert_eq!(fit("스케줄러에서", 7), "스케줄…");
-        assert_eq!(fit("abc", 7), "abc");
-        assert!(fit("스케줄러에서", 7).width() <= 7);
     }
 }

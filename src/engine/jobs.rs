@@ -119,6 +119,19 @@ impl Engine {
             .unwrap_or(self.tz)
     }
 
+    /// Enabled jobs with a schedule, each with its parsed cron and zone: what
+    /// the scheduler watches and what status/plan look ahead over.
+    pub fn scheduled_jobs(&self) -> Result<Vec<(Job, CronSchedule, Tz)>> {
+        Ok(repo::scheduled(self.store.conn())?
+            .into_iter()
+            .filter_map(|j| {
+                let cron = CronSchedule::parse(j.schedule.as_deref()?).ok()?;
+                let tz = self.job_tz(&j);
+                Some((j, cron, tz))
+            })
+            .collect())
+    }
+
     pub fn next_fire(&self, job: &Job, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
         if !job.enabled {
             return None;

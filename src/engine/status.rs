@@ -11,7 +11,6 @@ use super::Engine;
 use super::runs::pid_alive;
 use crate::domain::{Task, TaskStatus, rfc3339};
 use crate::error::Result;
-use crate::schedule::CronSchedule;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -151,15 +150,8 @@ impl Engine {
     pub fn next_fires(&self, n: usize) -> Result<Vec<Fire>> {
         let now = self.now();
         let mut all: Vec<(DateTime<Utc>, String, String)> = Vec::new();
-        for job in crate::store::jobs::scheduled(self.store.conn())? {
-            let Some(cron) = job
-                .schedule
-                .as_deref()
-                .and_then(|s| CronSchedule::parse(s).ok())
-            else {
-                continue;
-            };
-            for t in cron.upcoming(now.max(job.fired_through), self.job_tz(&job), n) {
+        for (job, cron, tz) in self.scheduled_jobs()? {
+            for t in cron.upcoming(now.max(job.fired_through), tz, n) {
                 all.push((t.with_timezone(&Utc), t.to_rfc3339(), job.name.clone()));
             }
         }
@@ -178,15 +170,7 @@ impl Engine {
         let ready = self.ready_tasks(None, 10)?;
         let mut fires: Vec<(DateTime<Utc>, Fire)> = Vec::new();
         let mut frequent = Vec::new();
-        for job in crate::store::jobs::scheduled(self.store.conn())? {
-            let Some(cron) = job
-                .schedule
-                .as_deref()
-                .and_then(|s| CronSchedule::parse(s).ok())
-            else {
-                continue;
-            };
-            let tz = self.job_tz(&job);
+        for (job, cron, tz) in self.scheduled_jobs()? {
             let times = cron.fires_between(now.max(job.fired_through), end, tz, 100_000);
             if times.len() > LIST_FIRES_UP_TO {
                 frequent.push(Frequent {

@@ -75,65 +75,53 @@ pub fn names(conn: &Connection) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Insert or (with `replace`) overwrite a job by name; returns its id.
+/// The stored columns of a job, in the order of `COLUMNS`.
+const COLUMNS: &str = "name, kind, schedule, tz, enabled, description, spec, timeout_ms, retries, \
+     retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through";
+
+fn values(j: &Job) -> Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value;
+    Ok(vec![
+        Value::from(j.name.clone()),
+        Value::from(j.spec.kind().to_string()),
+        Value::from(j.schedule.clone()),
+        Value::from(j.tz.clone()),
+        Value::from(j.enabled),
+        Value::from(j.description.clone()),
+        Value::from(spec_json(&j.spec)?),
+        Value::from(j.timeout.map(|d| d.as_millis() as i64)),
+        Value::from(j.retries as i64),
+        Value::from(j.retry_backoff.as_millis() as i64),
+        Value::from(j.overlap.as_str().to_string()),
+        Value::from(j.misfire.as_str().to_string()),
+        Value::from(to_millis(j.created_at)),
+        Value::from(to_millis(j.updated_at)),
+        Value::from(to_millis(j.fired_through)),
+    ])
+}
+
+/// Insert a job, or overwrite the one with its name; returns its id.
 pub fn upsert(conn: &Connection, j: &Job) -> Result<i64> {
-    let mut st = conn.prepare_cached(
-        "INSERT INTO jobs (name, kind, schedule, tz, enabled, description, spec, timeout_ms, retries, \
-         retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+    let mut st = conn.prepare_cached(&format!(
+        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, schedule = excluded.schedule, \
          tz = excluded.tz, enabled = excluded.enabled, description = excluded.description, \
          spec = excluded.spec, timeout_ms = excluded.timeout_ms, retries = excluded.retries, \
          retry_backoff_ms = excluded.retry_backoff_ms, overlap = excluded.overlap, \
          misfire = excluded.misfire, updated_at = excluded.updated_at, \
-         fired_through = excluded.fired_through RETURNING id",
-    )?;
-    let id = st.query_row(
-        params![
-            j.name,
-            j.spec.kind(),
-            j.schedule,
-            j.tz,
-            j.enabled,
-            j.description,
-            spec_json(&j.spec)?,
-            j.timeout.map(|d| d.as_millis() as i64),
-            j.retries,
-            j.retry_backoff.as_millis() as i64,
-            j.overlap.as_str(),
-            j.misfire.as_str(),
-            to_millis(j.created_at),
-            to_millis(j.updated_at),
-            to_millis(j.fired_through),
-        ],
-        |r| r.get(0),
-    )?;
-    Ok(id)
+         fired_through = excluded.fired_through RETURNING id"
+    ))?;
+    Ok(st.query_row(rusqlite::params_from_iter(values(j)?), |r| r.get(0))?)
 }
 
+/// Overwrite the job with `j.id` (a rename included).
 pub fn update(conn: &Connection, j: &Job) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE jobs SET name = ?2, kind = ?3, schedule = ?4, tz = ?5, enabled = ?6, description = ?7, \
-         spec = ?8, timeout_ms = ?9, retries = ?10, retry_backoff_ms = ?11, overlap = ?12, misfire = ?13, \
-         updated_at = ?14, fired_through = ?15 WHERE id = ?1",
-    )?
-    .execute(params![
-        j.id,
-        j.name,
-        j.spec.kind(),
-        j.schedule,
-        j.tz,
-        j.enabled,
-        j.description,
-        spec_json(&j.spec)?,
-        j.timeout.map(|d| d.as_millis() as i64),
-        j.retries,
-        j.retry_backoff.as_millis() as i64,
-        j.overlap.as_str(),
-        j.misfire.as_str(),
-        to_millis(j.updated_at),
-        to_millis(j.fired_through),
-    ])?;
+    let mut args = values(j)?;
+    args.push(j.id.into());
+    conn.prepare_cached(&format!(
+        "UPDATE jobs SET ({COLUMNS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) WHERE id = ?16"
+    ))?
+    .execute(rusqlite::params_from_iter(args))?;
     Ok(())
 }
 

@@ -65,27 +65,7 @@ pub fn width(s: &str) -> usize {
     s.width()
 }
 
-/// At most `max` columns; cut text ends in `…`. Never splits a character.
-pub fn fit(s: &str, max: usize) -> String {
-    if s.width() <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut w = 0;
-    let mut out = String::new();
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > max {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
+pub use crate::text::fit;
 
 /// Exactly `cols` columns: cut with `…` or padded with spaces.
 pub fn pad(s: &str, cols: usize) -> String {

@@ -258,25 +258,9 @@ impl Scheduler {
     }
 
     async fn reload_jobs(&mut self) -> Result<()> {
-        let jobs = self
-            .db
-            .call(|e| {
-                let jobs = crate::store::jobs::scheduled(e.store().conn())?;
-                Ok(jobs
-                    .into_iter()
-                    .map(|j| (e.job_tz(&j), j))
-                    .collect::<Vec<_>>())
-            })
-            .await?;
+        let jobs = self.db.call(|e| e.scheduled_jobs()).await?;
         self.jobs.clear();
-        for (tz, job) in jobs {
-            let Some(cron) = job
-                .schedule
-                .as_deref()
-                .and_then(|s| CronSchedule::parse(s).ok())
-            else {
-                continue;
-            };
+        for (job, cron, tz) in jobs {
             let next = cron
                 .next_after(job.fired_through, tz)
                 .map(|t| t.with_timezone(&Utc));
