@@ -18,6 +18,8 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     pub runs: RunsConfig,
     pub daemon: DaemonConfig,
+    /// Ollama and OpenAI-compatible providers (agents, agent jobs, chat).
+    pub llm: crate::clients::llm::LlmConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -127,6 +129,9 @@ impl Config {
             return Err(Error::config(format!(
                 "config file {name}, key `scheduler.concurrency`: must be at least 1"
             )));
+        }
+        if let Err(m) = cfg.llm.check() {
+            return Err(Error::config(format!("config file {name}: {m}")));
         }
         Ok(cfg)
     }

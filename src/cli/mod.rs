@@ -96,7 +96,8 @@ impl Ctx {
                 .join("jr")
                 .join("config.toml"),
         };
-        let config = Config::load(&config_path)?;
+        let mut config = Config::load(&config_path)?;
+        resolve_llm(&mut config.llm);
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(
                 chrono::DateTime::parse_from_rfc3339(&s)
@@ -135,6 +136,23 @@ impl Ctx {
     pub fn engine(&self) -> Result<Engine> {
         let store = Store::open(&self.db_path)?;
         Ok(Engine::new(store, self.clock, self.tz()))
+    }
+}
+
+/// `JR_OLLAMA_URL` over the configured URL, and the values of the providers'
+/// key variables (held in memory only).
+fn resolve_llm(llm: &mut crate::clients::llm::LlmConfig) {
+    if let Ok(url) = std::env::var("JR_OLLAMA_URL")
+        && !url.is_empty()
+    {
+        llm.ollama_url = url;
+    }
+    for p in llm.all_providers() {
+        if let Some(var) = &p.api_key_env
+            && let Ok(v) = std::env::var(var)
+        {
+            llm.keys.insert(var, v);
+        }
     }
 }
 
