@@ -71,6 +71,25 @@ pub struct JobFlags {
     pub misfire: Option<Misfire>,
     #[arg(long, short = 'd')]
     pub description: Option<String>,
+    // agents: the agent kind, and chains for every kind.
+    /// Make it an agent job running this configured agent.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// agent: the prompt template ({{date}}, {{tasks.ready}}, {{collect.NAME}}, {{upstream.result}}, ...).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub prompt: Option<String>,
+    /// agent: a command run first, NAME=CMD (output in {{collect.NAME}}); repeatable, replaces on edit.
+    #[arg(long, value_name = "CMD")]
+    pub collect: Vec<String>,
+    /// agent: also write the answer to this path template (e.g. ~/briefings/{{date}}.md).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<String>,
+    /// Queue this job when a run succeeds (after its last attempt); repeatable, replaces on edit.
+    #[arg(long, value_name = "JOB")]
+    pub on_success: Vec<String>,
+    /// Queue this job when a run fails or times out (after its last attempt); repeatable.
+    #[arg(long, value_name = "JOB")]
+    pub on_failure: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +122,9 @@ pub struct EditArgs {
     /// Remove an environment variable.
     #[arg(long = "unset-env", value_name = "K")]
     pub unset_env: Vec<String>,
+    /// agents: remove every --on-success and --on-failure link.
+    #[arg(long, conflicts_with_all = ["on_success", "on_failure"])]
+    pub no_chains: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -169,6 +191,26 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     }
     if let Some(d) = f.description {
         def.description = d;
+    }
+    // agents
+    if let Some(a) = f.agent {
+        def.kind = "agent".into();
+        def.agent = Some(a);
+    }
+    if let Some(p) = f.prompt {
+        def.prompt = Some(p);
+    }
+    if !f.collect.is_empty() {
+        def.collect = f.collect;
+    }
+    if let Some(o) = f.output_file {
+        def.output_file = Some(o);
+    }
+    if !f.on_success.is_empty() {
+        def.on_success = f.on_success;
+    }
+    if !f.on_failure.is_empty() {
+        def.on_failure = f.on_failure;
     }
     Ok(())
 }
@@ -244,6 +286,10 @@ pub fn run(ctx: &Ctx, cmd: JobsCmd) -> Result<i32> {
             }
             for k in &a.unset_env {
                 def.env.remove(k);
+            }
+            if a.no_chains {
+                def.on_success.clear();
+                def.on_failure.clear();
             }
             if let Some(n) = a.rename {
                 def.name = n;
@@ -375,7 +421,16 @@ fn job_table(e: &Engine, jobs: &[Job], views: &[JobOut]) -> Table {
             schedule_words(e, j).into(),
             next.into(),
             styled(last.clone(), run_status_style(&last)),
-            styled(fit(&one_line(&v.command), 50), output::DIM),
+            styled(
+                fit(
+                    &one_line(&match &v.agent {
+                        Some(a) => format!("agent {a}"),
+                        None => v.command.clone(),
+                    }),
+                    50,
+                ),
+                output::DIM,
+            ),
         ]);
     }
     t
@@ -412,7 +467,33 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
             "no".into()
         },
     );
-    field("command", v.command.clone());
+    if !v.command.is_empty() {
+        field("command", v.command.clone());
+    }
+    // agents
+    if let Some(a) = &v.agent {
+        field("agent", a.clone());
+        field(
+            "prompt",
+            v.prompt
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .replace('\n', "\n               "),
+        );
+    }
+    for c in &v.collect {
+        field("collect", c.clone());
+    }
+    if let Some(o) = &v.output_file {
+        field("output file", o.clone());
+    }
+    if !v.on_success.is_empty() {
+        field("on success", v.on_success.join(", "));
+    }
+    if !v.on_failure.is_empty() {
+        field("on failure", v.on_failure.join(", "));
+    }
     if let Some(c) = &v.cwd {
         field("cwd", c.clone());
     }

@@ -2,7 +2,10 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod agents;
 pub mod cron;
+pub mod hub;
+pub mod init;
 pub mod jobs;
 pub mod output;
 pub mod runs;
@@ -61,6 +64,21 @@ pub enum Command {
     Plan(status::PlanArgs),
     /// Run headless as the scheduler for this database (for a home server).
     Daemon,
+    // agents: the agent manager.
+    /// Configured agents: add, import YAML, run, recorded executions.
+    #[command(subcommand)]
+    Agents(agents::AgentsCmd),
+    /// LLM models: the registry and what Ollama has installed and loaded.
+    #[command(subcommand)]
+    Models(hub::ModelsCmd),
+    /// Skills (SKILL.md) added to agents' system prompts.
+    #[command(subcommand)]
+    Skills(hub::SkillsCmd),
+    /// MCP servers agents may use.
+    #[command(subcommand)]
+    Mcps(hub::McpsCmd),
+    /// Prepare the database; --examples installs the Daily Briefing.
+    Init(init::InitArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -135,7 +153,7 @@ impl Ctx {
 
     pub fn engine(&self) -> Result<Engine> {
         let store = Store::open(&self.db_path)?;
-        Ok(Engine::new(store, self.clock, self.tz()))
+        Ok(Engine::new(store, self.clock, self.tz()).with_llm(self.config.llm.clone()))
     }
 }
 
@@ -169,6 +187,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Cron(a)) => cron::run(&ctx, a),
         Some(Command::Status(a)) => status::status(&ctx, a),
         Some(Command::Plan(a)) => status::plan(&ctx, a),
+        // agents
+        Some(Command::Agents(cmd)) => agents::run(&ctx, cmd),
+        Some(Command::Models(cmd)) => hub::models(&ctx, cmd),
+        Some(Command::Skills(cmd)) => hub::skills(&ctx, cmd),
+        Some(Command::Mcps(cmd)) => hub::mcps(&ctx, cmd),
+        Some(Command::Init(a)) => init::run(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;
