@@ -147,6 +147,13 @@ pub async fn chat(
         Err(e) if e.kind == LlmErrorKind::Unreachable => return Err(e),
         Err(_) => false,
     };
+    // Not loaded and not installed: say so now rather than "loading".
+    if loading
+        && let Ok(installed) = installed(llm).await
+        && !installed.iter().any(|m| same_model(&m.name, &model))
+    {
+        return Err(not_found(&model, &url, "not in /api/tags"));
+    }
     let first_wait = if loading {
         on_chunk(Chunk::Loading {
             model: model.clone(),
@@ -169,11 +176,7 @@ pub async fn chat(
     if !status.is_success() {
         let text = error_text(&res.text().await.unwrap_or_default());
         return Err(if status.as_u16() == 404 {
-            LlmError::new(
-                LlmErrorKind::ModelNotFound,
-                format!("model {model} is not installed in Ollama at {url} ({text})"),
-            )
-            .hint(format!("run `ollama pull {model}`"))
+            not_found(&model, &url, &text)
         } else {
             LlmError::new(
                 LlmErrorKind::Http,
@@ -206,6 +209,14 @@ pub async fn chat(
         "Ollama closed the answer before it was done (the model may have crashed)",
     )
     .hint("see Ollama's log (`journalctl -u ollama`)"))
+}
+
+fn not_found(model: &str, url: &str, detail: &str) -> LlmError {
+    LlmError::new(
+        LlmErrorKind::ModelNotFound,
+        format!("model {model} is not installed in Ollama at {url} ({detail})"),
+    )
+    .hint(format!("run `ollama pull {model}`"))
 }
 
 fn first_timeout(model: &str, d: Duration, loading: bool) -> LlmError {
@@ -337,6 +348,39 @@ async fn get_json(llm: &Llm, path: &str) -> Result<serde_json::Value, LlmError> 
 pub async fn loaded(llm: &Llm) -> Result<Vec<Loaded>, LlmError> {
     let v = get_json(llm, "/api/ps").await?;
     Ok(serde_json::from_value(v.get("models").cloned().unwrap_or_default()).unwrap_or_default())
+}
+
+/// Installed models (`/api/tags`, through ollama-rs).
+pub async fn installed(llm: &Llm) -> Result<Vec<Installed>, LlmError> {
+    let url = base(llm);
+    let parsed = reqwest::Url::parse(&format!("{url}/"))
+        .map_err(|e| LlmError::new(LlmErrorKind::Config, format!("llm.ollama_url {url:?}: {e}")))?;
+    let client = Ollama::builder()
+        .url(parsed)
+        .reqwest_client(llm.http().clone())
+        .build();
+    let list = tokio::time::timeout(llm.read_timeout(), client.list_local_models())
+        .await
+        .map_err(|_| {
+            LlmError::new(
+                LlmErrorKind::Timeout,
+                format!("Ollama at {url} did not answer /api/tags"),
+            )
+        })?
+        .map_err(|e| {
+            LlmError::new(
+                LlmErrorKind::Protocol,
+                format!("Ollama at {url}: listing models failed: {e}"),
+            )
+        })?;
+    Ok(list
+        .into_iter()
+        .map(|m| Installed {
+            name: m.name,
+            size: m.size,
+            modified_at: m.modified_at,
+        })
+        .collect())
 }
 
 /// Version, installed models (`/api/tags` through ollama-rs) and loaded ones.
