@@ -192,7 +192,8 @@ mod tests {
 
     #[test]
     fn cycles_are_found_and_named() {
-        let table: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+        let table: &[Case] = &[
             (&[], None),
             (&[("a", "b"), ("b", "c")], None),
             (&[("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")], None),
