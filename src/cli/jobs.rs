@@ -72,24 +72,8 @@ pub struct JobFlags {
     #[arg(long, short = 'd')]
     pub description: Option<String>,
     // agents: the agent kind, and chains for every kind.
-    /// Make it an agent job running this configured agent.
-    #[arg(long, value_name = "NAME")]
-    pub agent: Option<String>,
-    /// agent: the prompt template ({{date}}, {{tasks.ready}}, {{collect.NAME}}, {{upstream.result}}, ...).
-    #[arg(long, value_name = "TEMPLATE")]
-    pub prompt: Option<String>,
-    /// agent: a command run first, NAME=CMD (output in {{collect.NAME}}); repeatable, replaces on edit.
-    #[arg(long, value_name = "CMD")]
-    pub collect: Vec<String>,
-    /// agent: also write the answer to this path template (e.g. ~/briefings/{{date}}.md).
-    #[arg(long, value_name = "PATH")]
-    pub output_file: Option<String>,
-    /// Queue this job when a run succeeds (after its last attempt); repeatable, replaces on edit.
-    #[arg(long, value_name = "JOB")]
-    pub on_success: Vec<String>,
-    /// Queue this job when a run fails or times out (after its last attempt); repeatable.
-    #[arg(long, value_name = "JOB")]
-    pub on_failure: Vec<String>,
+    #[command(flatten)]
+    pub agent: super::agent_jobs::AgentJobFlags,
 }
 
 #[derive(Debug, Args)]
@@ -193,25 +177,7 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
         def.description = d;
     }
     // agents
-    if let Some(a) = f.agent {
-        def.kind = "agent".into();
-        def.agent = Some(a);
-    }
-    if let Some(p) = f.prompt {
-        def.prompt = Some(p);
-    }
-    if !f.collect.is_empty() {
-        def.collect = f.collect;
-    }
-    if let Some(o) = f.output_file {
-        def.output_file = Some(o);
-    }
-    if !f.on_success.is_empty() {
-        def.on_success = f.on_success;
-    }
-    if !f.on_failure.is_empty() {
-        def.on_failure = f.on_failure;
-    }
+    super::agent_jobs::apply_job_flags(def, f.agent);
     Ok(())
 }
 
@@ -471,28 +437,8 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
         field("command", v.command.clone());
     }
     // agents
-    if let Some(a) = &v.agent {
-        field("agent", a.clone());
-        field(
-            "prompt",
-            v.prompt
-                .clone()
-                .unwrap_or_default()
-                .trim()
-                .replace('\n', "\n               "),
-        );
-    }
-    for c in &v.collect {
-        field("collect", c.clone());
-    }
-    if let Some(o) = &v.output_file {
-        field("output file", o.clone());
-    }
-    if !v.on_success.is_empty() {
-        field("on success", v.on_success.join(", "));
-    }
-    if !v.on_failure.is_empty() {
-        field("on failure", v.on_failure.join(", "));
+    for (k, val) in super::agent_jobs::job_fields(v) {
+        field(k, val);
     }
     if let Some(c) = &v.cwd {
         field("cwd", c.clone());

@@ -2,6 +2,7 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod agent_jobs;
 pub mod agents;
 pub mod cron;
 pub mod hub;
