@@ -19,6 +19,8 @@ pub struct Config {
     pub runs: RunsConfig,
     pub daemon: DaemonConfig,
     pub ui: UiConfig,
+    /// Ollama and OpenAI-compatible providers (agents, agent jobs, chat).
+    pub llm: crate::clients::llm::LlmConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -145,6 +147,9 @@ impl Config {
                 "config file {name}, key `scheduler.concurrency`: must be at least 1"
             )));
         }
+        if let Err(m) = cfg.llm.check() {
+            return Err(Error::config(format!("config file {name}: {m}")));
+        }
         Ok(cfg)
     }
 }
@@ -206,6 +211,26 @@ mod tests {
         );
         let e = Config::parse("timezone = \"Mars/Base\"\n", "c").unwrap_err();
         assert!(e.message.contains("timezone"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_llm_section_parses_and_is_checked() {
+        let c = Config::parse(
+            "[llm]\nollama_url = \"http://gpu-box:11434\"\nread_timeout = \"30s\"\nkeep_alive = \"10m\"\n\n[[llm.providers]]\nname = \"groq\"\nbase_url = \"https://api.groq.com/openai/v1\"\napi_key_env = \"GROQ_API_KEY\"\n",
+            "c",
+        )
+        .unwrap();
+        assert_eq!(c.llm.read_timeout, Duration::from_secs(30));
+        assert_eq!(
+            c.llm.providers[0].api_key_env.as_deref(),
+            Some("GROQ_API_KEY")
+        );
+        let e = Config::parse(
+            "[[llm.providers]]\nname = \"ollama\"\nbase_url = \"http://x\"\n",
+            "c",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("llm.providers"), "{}", e.message);
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct JobFlags {
     pub misfire: Option<Misfire>,
     #[arg(long, short = 'd')]
     pub description: Option<String>,
+    // agents: the agent kind, and chains for every kind.
+    #[command(flatten)]
+    pub agent: super::agent_jobs::AgentJobFlags,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +106,9 @@ pub struct EditArgs {
     /// Remove an environment variable.
     #[arg(long = "unset-env", value_name = "K")]
     pub unset_env: Vec<String>,
+    /// agents: remove every --on-success and --on-failure link.
+    #[arg(long, conflicts_with_all = ["on_success", "on_failure"])]
+    pub no_chains: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -170,6 +176,8 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     if let Some(d) = f.description {
         def.description = d;
     }
+    // agents
+    super::agent_jobs::apply_job_flags(def, f.agent);
     Ok(())
 }
 
@@ -244,6 +252,10 @@ pub fn run(ctx: &Ctx, cmd: JobsCmd) -> Result<i32> {
             }
             for k in &a.unset_env {
                 def.env.remove(k);
+            }
+            if a.no_chains {
+                def.on_success.clear();
+                def.on_failure.clear();
             }
             if let Some(n) = a.rename {
                 def.name = n;
@@ -375,7 +387,16 @@ fn job_table(e: &Engine, jobs: &[Job], views: &[JobOut]) -> Table {
             schedule_words(e, j).into(),
             next.into(),
             styled(last.clone(), run_status_style(&last)),
-            styled(fit(&one_line(&v.command), 50), output::DIM),
+            styled(
+                fit(
+                    &one_line(&match &v.agent {
+                        Some(a) => format!("agent {a}"),
+                        None => v.command.clone(),
+                    }),
+                    50,
+                ),
+                output::DIM,
+            ),
         ]);
     }
     t
@@ -412,7 +433,13 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
             "no".into()
         },
     );
-    field("command", v.command.clone());
+    if !v.command.is_empty() {
+        field("command", v.command.clone());
+    }
+    // agents
+    for (k, val) in super::agent_jobs::job_fields(v) {
+        field(k, val);
+    }
     if let Some(c) = &v.cwd {
         field("cwd", c.clone());
     }

@@ -2,8 +2,12 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod agent_jobs;
+pub mod agents;
 pub mod chat;
 pub mod cron;
+pub mod hub;
+pub mod init;
 pub mod jobs;
 pub mod output;
 pub mod runs;
@@ -43,6 +47,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The task manager: the host agent's persistent memory.
@@ -68,6 +74,21 @@ pub enum Command {
     Chat(chat::ChatArgs),
     /// The full-screen UI (also what `jr` alone opens on a terminal).
     Tui(tui::TuiArgs),
+    // agents: the agent manager.
+    /// Configured agents: add, import YAML, run, recorded executions.
+    #[command(subcommand)]
+    Agents(agents::AgentsCmd),
+    /// LLM models: the registry and what Ollama has installed and loaded.
+    #[command(subcommand)]
+    Models(hub::ModelsCmd),
+    /// Skills (SKILL.md) added to agents' system prompts.
+    #[command(subcommand)]
+    Skills(hub::SkillsCmd),
+    /// MCP servers agents may use.
+    #[command(subcommand)]
+    Mcps(hub::McpsCmd),
+    /// Prepare the database; --examples installs the Daily Briefing.
+    Init(init::InitArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -116,7 +137,8 @@ impl Ctx {
         let state_dir = xdg("XDG_STATE_HOME", ".local/state")
             .unwrap_or_else(|_| std::env::temp_dir())
             .join("jr");
-        let config = Config::load(&config_path)?;
+        let mut config = Config::load(&config_path)?;
+        resolve_llm(&mut config.llm);
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(
                 chrono::DateTime::parse_from_rfc3339(&s)
@@ -156,7 +178,24 @@ impl Ctx {
 
     pub fn engine(&self) -> Result<Engine> {
         let store = Store::open(&self.db_path)?;
-        Ok(Engine::new(store, self.clock, self.tz()))
+        Ok(Engine::new(store, self.clock, self.tz()).with_llm(self.config.llm.clone()))
+    }
+}
+
+/// `JR_OLLAMA_URL` over the configured URL, and the values of the providers'
+/// key variables (held in memory only).
+fn resolve_llm(llm: &mut crate::clients::llm::LlmConfig) {
+    if let Ok(url) = std::env::var("JR_OLLAMA_URL")
+        && !url.is_empty()
+    {
+        llm.ollama_url = url;
+    }
+    for p in llm.all_providers() {
+        if let Some(var) = &p.api_key_env
+            && let Ok(v) = std::env::var(var)
+        {
+            llm.keys.insert(var, v);
+        }
     }
 }
 
@@ -178,6 +217,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         None if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() => {
             tui::run(&ctx, tui::TuiArgs::default())
         }
+        // agents
+        Some(Command::Agents(cmd)) => agents::run(&ctx, cmd),
+        Some(Command::Models(cmd)) => hub::models(&ctx, cmd),
+        Some(Command::Skills(cmd)) => hub::skills(&ctx, cmd),
+        Some(Command::Mcps(cmd)) => hub::mcps(&ctx, cmd),
+        Some(Command::Init(a)) => init::run(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

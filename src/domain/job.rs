@@ -66,12 +66,15 @@ str_enum!(Misfire, Once => "once", Skip => "skip", All => "all"; "misfire policy
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobSpec {
     Shell(ShellSpec),
+    // agents: a configured agent run with a prompt template.
+    Agent(AgentSpec),
 }
 
 impl JobSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             JobSpec::Shell(_) => "shell",
+            JobSpec::Agent(_) => "agent",
         }
     }
 }
@@ -84,6 +87,50 @@ pub struct ShellSpec {
     pub cwd: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+}
+
+/// The `agent` kind: run a configured agent with a prompt template
+/// (`{{date}}`, `{{tasks.ready}}`, `{{collect.NAME}}`, `{{upstream.result}}`, ...).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AgentSpec {
+    pub agent: String,
+    pub prompt: String,
+    /// Shell commands run first; their output is `{{collect.NAME}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collect: Vec<Collect>,
+    /// Also write the answer here (a path template: `~/briefings/{{date}}.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_file: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collect {
+    pub name: String,
+    pub command: String,
+}
+
+impl Collect {
+    /// `NAME=COMMAND` (NAME: a-z, 0-9, `_`), or a bare command named `c{index+1}`.
+    pub fn parse(s: &str, index: usize) -> Collect {
+        if let Some((n, c)) = s.split_once('=')
+            && n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Collect {
+                name: n.to_string(),
+                command: c.trim().to_string(),
+            };
+        }
+        Collect {
+            name: format!("c{}", index + 1),
+            command: s.trim().to_string(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        format!("{}={}", self.name, self.command)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +151,9 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
     /// Fires up to here have been dealt with.
     pub fired_through: DateTime<Utc>,
+    /// Jobs queued when a run ends well / badly (after its last attempt).
+    pub on_success: Vec<String>,
+    pub on_failure: Vec<String>,
 }
 
 /// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.
@@ -161,5 +211,24 @@ mod tests {
         );
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn collect_entries() {
+        let table = [
+            (
+                "weather=curl -s wttr.in/Seoul?format=3",
+                0,
+                "weather",
+                "curl -s wttr.in/Seoul?format=3",
+            ),
+            ("df -h /", 1, "c2", "df -h /"),
+            ("FOO=bar env", 0, "c1", "FOO=bar env"),
+            ("disk_1=df", 0, "disk_1", "df"),
+        ];
+        for (s, i, name, cmd) in table {
+            let c = Collect::parse(s, i);
+            assert_eq!((c.name.as_str(), c.command.as_str()), (name, cmd), "{s}");
+        }
     }
 }

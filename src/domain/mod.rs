@@ -1,12 +1,13 @@
 //! Plain data: tasks, jobs, runs and their statuses. No I/O, no database, no terminal.
 
+pub mod agent;
 pub mod due;
 pub mod job;
 pub mod run;
 pub mod task;
 
 pub use due::Due;
-pub use job::{Job, JobSpec, Misfire, Overlap, ShellSpec};
+pub use job::{AgentSpec, Collect, Job, JobSpec, Misfire, Overlap, ShellSpec};
 pub use run::{OutputLine, Run, RunStatus, Trigger};
 pub use task::{NewTask, Priority, Source, Task, TaskEvent, TaskStatus};
 

@@ -48,6 +48,26 @@ pub struct JobDef {
     pub overlap: Overlap,
     #[serde(default, skip_serializing_if = "is_default")]
     pub misfire: Misfire,
+    // agents: the `agent` kind's settings (see engine/agent_jobs.rs).
+    /// agent: the configured agent to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// agent: the prompt template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// agent: `NAME=COMMAND`s run first; their output is `{{collect.NAME}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collect: Vec<String>,
+    /// agent: also write the answer to this path template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_file: Option<String>,
+    // agents: Job–Agent chains, for every kind (see engine/chains.rs).
+    /// Jobs queued when a run succeeds (after its last attempt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_success: Vec<String>,
+    /// Jobs queued when a run fails or times out (after its last attempt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_failure: Vec<String>,
 }
 
 fn shell() -> String {
@@ -89,6 +109,17 @@ pub struct JobOut {
     pub cwd: Option<String>,
     pub env: BTreeMap<String, String>,
     pub last_run: Option<LastRun>,
+    // agents: the agent kind's settings and the chains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collect: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_file: Option<String>,
+    pub on_success: Vec<String>,
+    pub on_failure: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +175,10 @@ impl Engine {
     fn build_job(&self, def: &JobDef, existing: Option<&Job>) -> Result<Job> {
         check_name(&def.name).map_err(Error::user)?;
         let spec = spec_of(def)?;
+        // agents: an agent job's agent must exist.
+        if let JobSpec::Agent(a) = &spec {
+            self.get_agent(&a.agent)?;
+        }
         if let Some(s) = &def.schedule {
             check_cron(s)?;
         }
@@ -198,6 +233,8 @@ impl Engine {
             created_at: existing.map(|j| j.created_at).unwrap_or(now),
             updated_at: now,
             fired_through,
+            on_success: def.on_success.clone(),
+            on_failure: def.on_failure.clone(),
         })
     }
 
@@ -210,7 +247,9 @@ impl Engine {
                         .hint(format!("change it with `jr jobs edit {}`", job.name)),
                 );
             }
-            repo::upsert(tx, &job)?;
+            let id = repo::upsert(tx, &job)?;
+            super::chains::save(tx, id, &job)?;
+            super::chains::check_cycles(tx)?;
             Ok(())
         })?;
         self.get_job(&def.name)
@@ -229,6 +268,8 @@ impl Engine {
                 )));
             }
             repo::update(tx, &job)?;
+            super::chains::save(tx, job.id, &job)?;
+            super::chains::check_cycles(tx)?;
             Ok(())
         })?;
         self.get_job(&def.name)
@@ -301,6 +342,12 @@ impl Engine {
                         status: r.status.to_string(),
                         finished_at: r.finished_at,
                     }),
+                    agent: d.agent,
+                    prompt: d.prompt,
+                    collect: d.collect,
+                    output_file: d.output_file,
+                    on_success: d.on_success,
+                    on_failure: d.on_failure,
                 }
             })
             .collect())
@@ -334,10 +381,16 @@ impl Engine {
         }
         self.store.write(|tx| {
             let (mut added, mut replaced) = (0, 0);
+            let mut ids = Vec::with_capacity(built.len());
             for (job, exists) in &built {
-                repo::upsert(tx, job)?;
+                ids.push(repo::upsert(tx, job)?);
                 if *exists { replaced += 1 } else { added += 1 }
             }
+            // agents: chains once every job of the file exists.
+            for ((job, _), id) in built.iter().zip(ids) {
+                super::chains::save(tx, id, job)?;
+            }
+            super::chains::check_cycles(tx)?;
             Ok((added, replaced))
         })
     }
@@ -365,8 +418,10 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
                 env: def.env.clone(),
             }))
         }
+        // agents
+        "agent" => super::agent_jobs::spec_of_agent(def),
         other => Err(Error::user(format!(
-            "unknown job kind {other:?}; this jr runs: shell"
+            "unknown job kind {other:?}; this jr runs: shell, agent"
         ))),
     }
 }
@@ -386,6 +441,8 @@ pub fn def_of(j: &Job) -> JobDef {
             .then(|| format_duration(j.retry_backoff)),
         overlap: j.overlap,
         misfire: j.misfire,
+        on_success: j.on_success.clone(),
+        on_failure: j.on_failure.clone(),
         ..Default::default()
     };
     match &j.spec {
@@ -394,6 +451,8 @@ pub fn def_of(j: &Job) -> JobDef {
             def.cwd = s.cwd.clone();
             def.env = s.env.clone();
         }
+        // agents
+        JobSpec::Agent(a) => super::agent_jobs::fill_def(&mut def, a),
     }
     def
 }

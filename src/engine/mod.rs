@@ -2,7 +2,12 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod agent_jobs;
+pub mod agent_run;
+pub mod agents;
+pub mod chains;
 pub mod gateway;
+pub mod hub;
 pub mod jobs;
 pub mod pages;
 pub mod runs;
@@ -28,11 +33,28 @@ pub struct Engine {
     pub(crate) clock: Clock,
     /// The user's zone: for day-only due dates and local display.
     pub(crate) tz: Tz,
+    /// Where the LLMs are (agents): handed to agent runs, never used for I/O here.
+    pub(crate) llm: crate::clients::llm::LlmConfig,
 }
 
 impl Engine {
     pub fn new(store: Store, clock: Clock, tz: Tz) -> Engine {
-        Engine { store, clock, tz }
+        Engine {
+            store,
+            clock,
+            tz,
+            llm: Default::default(),
+        }
+    }
+
+    /// The LLM settings agent runs use (the front end resolves env vars first).
+    pub fn with_llm(mut self, llm: crate::clients::llm::LlmConfig) -> Engine {
+        self.llm = llm;
+        self
+    }
+
+    pub fn llm_config(&self) -> &crate::clients::llm::LlmConfig {
+        &self.llm
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -3,6 +3,7 @@
 //! reasons, retries and the run row, and an executor only runs the work,
 //! streams its output and stops when told.
 
+pub mod agent;
 pub mod output;
 pub mod shell;
 
@@ -22,6 +23,8 @@ pub struct RunCtx {
     pub job: Job,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub attempt: u32,
+    /// agents: the run that triggered this one through a chain.
+    pub upstream: Option<crate::engine::chains::Upstream>,
 }
 
 /// How the work ended, as far as the executor can tell.
@@ -79,9 +82,12 @@ pub trait Executor: Send + Sync {
     ) -> BoxFuture<'a, Outcome>;
 }
 
-/// The executor for a job's kind.
-pub fn for_job(job: &Job) -> Box<dyn Executor> {
+/// The executor for a job's kind. `db` is for kinds that read jr's own data
+/// through the engine (agent: templates, the agent, the execution record).
+pub fn for_job(job: &Job, db: &crate::engine::shared::Shared) -> Box<dyn Executor> {
     match &job.spec {
         crate::domain::JobSpec::Shell(_) => Box::new(shell::ShellExecutor::default()),
+        // agents
+        crate::domain::JobSpec::Agent(_) => Box::new(agent::AgentExecutor::new(db.clone())),
     }
 }

@@ -54,7 +54,9 @@ fn failed(error: String) -> Outcome {
 
 impl ShellExecutor {
     async fn run(&self, ctx: &RunCtx, events: Events, stop: CancellationToken) -> Outcome {
-        let JobSpec::Shell(spec) = &ctx.job.spec;
+        let JobSpec::Shell(spec) = &ctx.job.spec else {
+            return failed(format!("job {} is not a shell job", ctx.job.name));
+        };
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(&spec.command)
@@ -72,6 +74,13 @@ impl ShellExecutor {
                     .unwrap_or_default(),
             )
             .envs(&spec.env);
+        // agents: a chained run sees its upstream (JR_UPSTREAM_*).
+        if let Some(up) = &ctx.upstream {
+            cmd.env("JR_UPSTREAM_RUN", up.run.to_string())
+                .env("JR_UPSTREAM_JOB", &up.job)
+                .env("JR_UPSTREAM_STATUS", &up.status)
+                .env("JR_UPSTREAM_RESULT", cap_env(&up.result));
+        }
         if let Some(dir) = &spec.cwd {
             let dir = expand_home(dir);
             if !std::path::Path::new(&dir).is_dir() {
@@ -187,7 +196,20 @@ async fn send_line(events: &Events, stream: Stream, line: &mut Vec<u8>) {
     let _ = events.send(Event::Line { stream, text }).await;
 }
 
-fn expand_home(dir: &str) -> String {
+/// An environment value stays under Linux's 128 KiB per-string limit.
+fn cap_env(s: &str) -> &str {
+    const MAX: usize = 100 * 1024;
+    if s.len() <= MAX {
+        return s;
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+pub fn expand_home(dir: &str) -> String {
     match (dir.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
         _ => dir.to_string(),

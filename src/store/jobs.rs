@@ -9,7 +9,12 @@ use crate::domain::{Job, JobSpec, from_millis, to_millis};
 use crate::error::{Error, Result};
 
 const SELECT: &str = "SELECT id, name, kind, schedule, tz, enabled, description, spec, timeout_ms, \
-     retries, retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through FROM jobs";
+     retries, retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through, \
+     (SELECT json_group_array(name) FROM (SELECT t.name FROM job_chains c JOIN jobs t ON t.id = c.target_id \
+        WHERE c.job_id = jobs.id AND c.on_status = 'success' ORDER BY c.pos)), \
+     (SELECT json_group_array(name) FROM (SELECT t.name FROM job_chains c JOIN jobs t ON t.id = c.target_id \
+        WHERE c.job_id = jobs.id AND c.on_status = 'failure' ORDER BY c.pos)) \
+     FROM jobs";
 
 fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
     let spec: String = r.get(7)?;
@@ -36,6 +41,8 @@ fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
         created_at: from_millis(r.get(13)?),
         updated_at: from_millis(r.get(14)?),
         fired_through: from_millis(r.get(15)?),
+        on_success: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
+        on_failure: serde_json::from_str(&r.get::<_, String>(17)?).unwrap_or_default(),
     })
 }
 

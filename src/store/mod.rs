@@ -3,6 +3,10 @@
 //! knows nothing of tokio, HTTP or the terminal. Every statement binds its
 //! parameters; none is built with `format!` from user data.
 
+pub mod agent_runs;
+pub mod agents;
+pub mod chains;
+pub mod hub;
 pub mod jobs;
 pub mod lease;
 pub mod runs;
@@ -21,6 +25,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0001_tasks.sql"),
     include_str!("../../data/migrations/0002_jobs.sql"),
+    include_str!("../../data/migrations/0003_agents.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

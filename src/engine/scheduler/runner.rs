@@ -54,11 +54,25 @@ pub async fn execute(
     output_cap: u64,
     stopper: Stopper,
 ) -> RunStatus {
+    // agents: a chained run gets its upstream's status, result and log tail.
+    let upstream = match run.upstream_run {
+        None => None,
+        Some(_) => {
+            let r = run.clone();
+            db.call(move |e| e.upstream_of(&r))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(run = run.id, "reading the upstream run: {e}");
+                    None
+                })
+        }
+    };
     let ctx = RunCtx {
         run_id: run.id,
         job: job.clone(),
         scheduled_for: run.scheduled_for,
         attempt: run.attempt,
+        upstream,
     };
     let (tx, rx) = mpsc::channel::<Event>(1024);
     let writer = tokio::spawn(write_output(db.clone(), run.id, output_cap, rx));
@@ -70,7 +84,7 @@ pub async fn execute(
             s.stop(StopReason::Timeout(d));
         })
     });
-    let executor = exec::for_job(&job);
+    let executor = exec::for_job(&job, &db);
     let outcome = executor
         .execute(&ctx, tx.clone(), stopper.token.clone())
         .await;
@@ -120,17 +134,30 @@ pub async fn execute(
             )
         })
         .await;
-    if let Err(e) = finished {
+    if let Err(e) = &finished {
         tracing::error!(run = run.id, "could not record the end of the run: {e}");
     }
+    let mut retried = false;
     if matches!(status, RunStatus::Failed | RunStatus::Timeout) && run.attempt <= job.retries {
         let (r, j) = (run.clone(), job.clone());
         match db.call(move |e| e.queue_retry(&r, &j)).await {
             Ok(Some(id)) => {
+                retried = true;
                 tracing::info!(job = %job.name, run = run.id, retry = id, "retry queued")
             }
             Ok(None) => {}
             Err(e) => tracing::error!(job = %job.name, "could not queue the retry: {e}"),
+        }
+    }
+    // agents: chains follow the last attempt only.
+    if !retried && finished.is_ok() {
+        let id = run.id;
+        match db.call(move |e| e.queue_chained(id)).await {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(job = %job.name, run = run.id, chained = ?ids, "chained runs queued")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(job = %job.name, "could not queue chained runs: {e}"),
         }
     }
     status

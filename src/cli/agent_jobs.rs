@@ -1,0 +1,76 @@
+//! The `jr jobs add|edit` flags of the agent kind (`--agent --prompt
+//! --collect --output-file`) and of chains (`--on-success --on-failure`),
+//! and their lines in `jr jobs show`.
+
+use clap::Args;
+
+use crate::engine::jobs::{JobDef, JobOut};
+
+/// `jr jobs add|edit` flags for the agent kind and for chains.
+#[derive(Debug, Args, Default)]
+pub struct AgentJobFlags {
+    /// Make it an agent job running this configured agent.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// agent: the prompt template ({{date}}, {{tasks.ready}}, {{collect.NAME}}, {{upstream.result}}, ...).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub prompt: Option<String>,
+    /// agent: a command run first, NAME=CMD (output in {{collect.NAME}}); repeatable, replaces on edit.
+    #[arg(long, value_name = "CMD")]
+    pub collect: Vec<String>,
+    /// agent: also write the answer to this path template (e.g. ~/briefings/{{date}}.md).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<String>,
+    /// Queue this job when a run succeeds (after its last attempt); repeatable, replaces on edit.
+    #[arg(long, value_name = "JOB")]
+    pub on_success: Vec<String>,
+    /// Queue this job when a run fails or times out (after its last attempt); repeatable.
+    #[arg(long, value_name = "JOB")]
+    pub on_failure: Vec<String>,
+}
+
+/// Merge the agent/chain flags into a job definition.
+pub fn apply_job_flags(def: &mut JobDef, f: AgentJobFlags) {
+    if let Some(a) = f.agent {
+        def.kind = "agent".into();
+        def.agent = Some(a);
+    }
+    if let Some(p) = f.prompt {
+        def.prompt = Some(p);
+    }
+    if !f.collect.is_empty() {
+        def.collect = f.collect;
+    }
+    if let Some(o) = f.output_file {
+        def.output_file = Some(o);
+    }
+    if !f.on_success.is_empty() {
+        def.on_success = f.on_success;
+    }
+    if !f.on_failure.is_empty() {
+        def.on_failure = f.on_failure;
+    }
+}
+
+/// The agent/chain lines of `jr jobs show`.
+pub fn job_fields(v: &JobOut) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(a) = &v.agent {
+        out.push(("agent", a.clone()));
+        let prompt = v.prompt.clone().unwrap_or_default();
+        out.push(("prompt", prompt.trim().replace('\n', "\n               ")));
+    }
+    for c in &v.collect {
+        out.push(("collect", c.clone()));
+    }
+    if let Some(o) = &v.output_file {
+        out.push(("output file", o.clone()));
+    }
+    if !v.on_success.is_empty() {
+        out.push(("on success", v.on_success.join(", ")));
+    }
+    if !v.on_failure.is_empty() {
+        out.push(("on failure", v.on_failure.join(", ")));
+    }
+    out
+}

@@ -1,0 +1,304 @@
+//! A local server speaking Ollama's wire protocol (`/api/version`, `/api/tags`,
+//! `/api/ps`, streaming `/api/chat` as chunked NDJSON ending in a metrics
+//! line) and an OpenAI-compatible `/v1/chat/completions` (SSE). Replies are
+//! written in tiny network chunks, so multi-byte characters are split
+//! between chunks, as happens on a real connection. What a model does is
+//! chosen by its name:
+//!
+//! | model | reply |
+//! |---|---|
+//! | `qwen2.5-coder:7b` | a Korean answer (JSON when `format` is a schema) |
+//! | `llama3.2:3b` | the same, but the final line lacks `prompt_eval_count` |
+//! | `echo:1b` | the messages it got, `[role] content` per message |
+//! | `broken:1b` | two pieces, then a mid-stream `{"error": ...}` line |
+//! | `slow:1b` | nothing for 2.5 s (as during a cold load), then an answer |
+//! | `stall:1b` | one piece, 2.5 s of silence, then the rest |
+//! | `cold:1b` | not in `/api/ps` (not loaded); answers after 200 ms |
+//! | anything else | 404 `{"error":"model 'x' not found"}` |
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const KOREAN: &str =
+    "안녕하세요! 오늘 할 일은 세 가지입니다: 1. 스케줄러 버그 고치기 🐛 2. 문서 쓰기";
+pub const INSTALLED: &[&str] = &[
+    "qwen2.5-coder:7b",
+    "llama3.2:3b",
+    "echo:1b",
+    "broken:1b",
+    "slow:1b",
+    "stall:1b",
+    "cold:1b",
+];
+pub const API_KEY: &str = "test-key-not-secret";
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+pub struct FakeLlm {
+    pub url: String,
+    pub requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl FakeLlm {
+    pub fn start() -> FakeLlm {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let rec = requests.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let rec = rec.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &rec);
+                });
+            }
+        });
+        FakeLlm { url, requests }
+    }
+
+    /// Chat requests received so far (their JSON bodies).
+    pub fn chats(&self) -> Vec<Recorded> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .cloned()
+            .collect()
+    }
+}
+
+fn serve(conn: TcpStream, rec: &Mutex<Vec<Recorded>>) -> std::io::Result<()> {
+    conn.set_nodelay(true)?;
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h)?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            let (k, v) = (k.trim().to_lowercase(), v.trim().to_string());
+            if k == "content-length" {
+                len = v.parse().unwrap_or(0);
+            }
+            headers.push((k, v));
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body)?;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    rec.lock().unwrap().push(Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        headers: headers.clone(),
+        body: body.clone(),
+    });
+    let mut w = conn;
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/api/version") => plain(&mut w, 200, &json!({"version": "0.12.3"})),
+        ("GET", "/api/tags") => {
+            let models: Vec<Value> = INSTALLED
+                .iter()
+                .map(|n| {
+                    json!({"name": n, "model": n, "modified_at": "2026-11-01T09:00:00+09:00",
+                    "size": 4_683_087_332u64, "digest": "abc", "details": {"format": "gguf"}})
+                })
+                .collect();
+            plain(&mut w, 200, &json!({"models": models}))
+        }
+        ("GET", "/api/ps") => {
+            let models: Vec<Value> = INSTALLED
+                .iter()
+                .filter(|n| **n != "cold:1b")
+                .map(|n| {
+                    json!({"name": n, "model": n, "size": 1, "size_vram": 1,
+                    "expires_at": "2026-11-22T09:05:00+09:00"})
+                })
+                .collect();
+            plain(&mut w, 200, &json!({"models": models}))
+        }
+        ("POST", "/api/chat") => ollama_chat(&mut w, &body),
+        ("POST", "/v1/chat/completions") => openai_chat(&mut w, &headers, &body),
+        _ => plain(&mut w, 404, &json!({"error": "404 page not found"})),
+    }
+}
+
+fn plain(w: &mut TcpStream, status: u16, v: &Value) -> std::io::Result<()> {
+    let body = v.to_string();
+    write!(
+        w,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn start_chunked(w: &mut TcpStream, ctype: &str) -> std::io::Result<()> {
+    write!(
+        w,
+        "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )?;
+    w.flush()
+}
+
+/// Write `bytes` as HTTP chunks of `size` bytes each, flushed one by one.
+fn trickle(w: &mut TcpStream, bytes: &[u8], size: usize) -> std::io::Result<()> {
+    for c in bytes.chunks(size) {
+        write!(w, "{:x}\r\n", c.len())?;
+        w.write_all(c)?;
+        w.write_all(b"\r\n")?;
+        w.flush()?;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(())
+}
+
+fn end_chunked(w: &mut TcpStream) -> std::io::Result<()> {
+    w.write_all(b"0\r\n\r\n")?;
+    w.flush()
+}
+
+/// The pieces of an answer: two characters each.
+fn pieces(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(2).map(|c| c.iter().collect()).collect()
+}
+
+fn answer_for(body: &Value) -> String {
+    let model = body["model"].as_str().unwrap_or("");
+    if model.starts_with("echo") {
+        return body["messages"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| {
+                        format!(
+                            "[{}] {}",
+                            m["role"].as_str().unwrap_or(""),
+                            m["content"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+    }
+    let schema = body.get("format").or_else(|| body.get("response_format"));
+    if schema.is_some_and(|f| f.is_object()) {
+        return json!({"route": "answer", "reply": "할 일이 3개 있습니다"}).to_string();
+    }
+    KOREAN.to_string()
+}
+
+fn ollama_chat(w: &mut TcpStream, body: &Value) -> std::io::Result<()> {
+    let model = body["model"].as_str().unwrap_or("").to_string();
+    if !INSTALLED.contains(&model.as_str()) {
+        return plain(
+            w,
+            404,
+            &json!({"error": format!("model '{model}' not found")}),
+        );
+    }
+    match model.as_str() {
+        "slow:1b" => std::thread::sleep(Duration::from_millis(2500)),
+        "cold:1b" => std::thread::sleep(Duration::from_millis(200)),
+        _ => {}
+    }
+    start_chunked(w, "application/x-ndjson")?;
+    let answer = answer_for(body);
+    let line = |content: &str| {
+        format!(
+            "{}\n",
+            json!({"model": model, "created_at": "2026-11-22T00:00:00Z",
+                "message": {"role": "assistant", "content": content}, "done": false})
+        )
+    };
+    let ps = pieces(&answer);
+    for (i, p) in ps.iter().enumerate() {
+        if model == "broken:1b" && i == 2 {
+            let err = json!({"error": "an error was encountered while running the model: CUDA error: out of memory"});
+            trickle(w, format!("{err}\n").as_bytes(), 5)?;
+            return end_chunked(w);
+        }
+        if model == "stall:1b" && i == 1 {
+            std::thread::sleep(Duration::from_millis(2500));
+        }
+        trickle(w, line(p).as_bytes(), 3)?;
+    }
+    let mut fin = json!({"model": model, "created_at": "2026-11-22T00:00:01Z",
+        "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop",
+        "total_duration": 4_883_583_458u64, "load_duration": 1_019_500u64,
+        "prompt_eval_count": 26, "prompt_eval_duration": 342_546_000u64,
+        "eval_count": ps.len(), "eval_duration": 4_535_599_000u64});
+    if model == "llama3.2:3b" {
+        fin.as_object_mut().unwrap().remove("prompt_eval_count");
+    }
+    trickle(w, format!("{fin}\n").as_bytes(), 7)?;
+    end_chunked(w)
+}
+
+fn openai_chat(
+    w: &mut TcpStream,
+    headers: &[(String, String)],
+    body: &Value,
+) -> std::io::Result<()> {
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.as_str());
+    if auth != Some(&format!("Bearer {API_KEY}")) {
+        return plain(
+            w,
+            401,
+            &json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}),
+        );
+    }
+    let model = body["model"].as_str().unwrap_or("").to_string();
+    if model == "missing" {
+        return plain(
+            w,
+            404,
+            &json!({"error": {"message": format!("The model `{model}` does not exist"), "code": "model_not_found"}}),
+        );
+    }
+    start_chunked(w, "text/event-stream")?;
+    let answer = answer_for(body);
+    for (i, p) in pieces(&answer).iter().enumerate() {
+        if model == "gpt-broken" && i == 2 {
+            let ev = json!({"error": {"message": "The server had an error while processing your request"}});
+            trickle(w, format!("data: {ev}\n\n").as_bytes(), 5)?;
+            return end_chunked(w);
+        }
+        let ev = json!({"id": "c1", "object": "chat.completion.chunk", "model": model,
+            "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
+        trickle(w, format!("data: {ev}\n\n").as_bytes(), 3)?;
+    }
+    let fin = json!({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+    let usage = json!({"id": "c1", "choices": [], "usage": {"prompt_tokens": 31, "completion_tokens": 17, "total_tokens": 48}});
+    trickle(
+        w,
+        format!(": keep-alive\n\ndata: {fin}\n\ndata: {usage}\n\ndata: [DONE]\n\n").as_bytes(),
+        9,
+    )?;
+    end_chunked(w)
+}
