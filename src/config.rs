@@ -21,6 +21,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// Ollama and OpenAI-compatible providers (agents, agent jobs, chat).
     pub llm: crate::clients::llm::LlmConfig,
+    /// The chat gateway: which models classify and take escalations.
+    pub gateway: GatewayConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -44,6 +46,35 @@ pub enum ThemeName {
     #[default]
     Dark,
     Light,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// The local model that classifies what the rules cannot place
+    /// (`ollama/qwen2.5:7b`); none: the rules and the fallback only.
+    pub model: Option<String>,
+    /// The cloud model for urgent complex messages (`openai/gpt-4o-mini`).
+    pub escalate_model: Option<String>,
+    /// Escalations allowed per day (local midnight to midnight).
+    pub escalate_daily_requests: u32,
+    /// Tokens allowed per day across escalations.
+    pub escalate_daily_tokens: u64,
+    /// The longest wait for the local model's classification.
+    #[serde(with = "humantime_serde_compat")]
+    pub classify_timeout: Duration,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            model: None,
+            escalate_model: None,
+            escalate_daily_requests: 20,
+            escalate_daily_tokens: 200_000,
+            classify_timeout: Duration::from_secs(20),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@ pub mod agent_jobs;
 pub mod agent_run;
 pub mod agents;
 pub mod chains;
+pub mod chat;
 pub mod gateway;
 pub mod hub;
 pub mod jobs;

@@ -8,8 +8,22 @@
 use super::phrases::*;
 use super::{Catalog, Decision, Forbidden, Intent, Via, urgency};
 
+/// Whether any phrase occurs in `m`. An English phrase must start at a word
+/// boundary ("lease" is not in "please"; "fail" is in "failed"); Korean ones
+/// match anywhere, since particles attach to words.
 fn has(m: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| m.contains(w))
+    words.iter().any(|w| {
+        let starts_word = w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        if !starts_word {
+            return m.contains(w);
+        }
+        m.match_indices(w).any(|(i, _)| {
+            m[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
 }
 
 /// Lower-cased, trailing punctuation trimmed.

@@ -6,6 +6,7 @@
 pub mod agent_runs;
 pub mod agents;
 pub mod chains;
+pub mod chat;
 pub mod hub;
 pub mod jobs;
 pub mod lease;
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0001_tasks.sql"),
     include_str!("../../data/migrations/0002_jobs.sql"),
     include_str!("../../data/migrations/0003_agents.sql"),
+    include_str!("../../data/migrations/0004_chat.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

@@ -14,6 +14,7 @@
 //! | `slow:1b` | nothing for 2.5 s (as during a cold load), then an answer |
 //! | `stall:1b` | one piece, 2.5 s of silence, then the rest |
 //! | `cold:1b` | not in `/api/ps` (not loaded); answers after 200 ms |
+//! | `router:1b` | a chat-router classification (structured output) of the last message, as a competent model would give it for the labelled sets in tests/fixtures (see `oracle`) |
 //! | anything else | 404 `{"error":"model 'x' not found"}` |
 #![allow(dead_code)]
 
@@ -34,6 +35,7 @@ pub const INSTALLED: &[&str] = &[
     "slow:1b",
     "stall:1b",
     "cold:1b",
+    "router:1b",
 ];
 pub const API_KEY: &str = "test-key-not-secret";
 
@@ -186,6 +188,14 @@ fn pieces(text: &str) -> Vec<String> {
 
 fn answer_for(body: &Value) -> String {
     let model = body["model"].as_str().unwrap_or("");
+    if model.starts_with("router") {
+        let last = body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("");
+        return oracle(last).to_string();
+    }
     if model.starts_with("echo") {
         return body["messages"]
             .as_array()
@@ -233,7 +243,21 @@ fn ollama_chat(w: &mut TcpStream, body: &Value) -> std::io::Result<()> {
                 "message": {"role": "assistant", "content": content}, "done": false})
         )
     };
-    let ps = pieces(&answer);
+    // The router's classifications come in a few larger pieces: the tests
+    // send many of them, and tiny pieces are exercised by the other models.
+    let (ps, size) = if model.starts_with("router") {
+        (
+            answer
+                .chars()
+                .collect::<Vec<_>>()
+                .chunks(64)
+                .map(|c| c.iter().collect())
+                .collect(),
+            256,
+        )
+    } else {
+        (pieces(&answer), 3)
+    };
     for (i, p) in ps.iter().enumerate() {
         if model == "broken:1b" && i == 2 {
             let err = json!({"error": "an error was encountered while running the model: CUDA error: out of memory"});
@@ -243,7 +267,7 @@ fn ollama_chat(w: &mut TcpStream, body: &Value) -> std::io::Result<()> {
         if model == "stall:1b" && i == 1 {
             std::thread::sleep(Duration::from_millis(2500));
         }
-        trickle(w, line(p).as_bytes(), 3)?;
+        trickle(w, line(p).as_bytes(), size)?;
     }
     let mut fin = json!({"model": model, "created_at": "2026-11-22T00:00:01Z",
         "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop",
@@ -301,4 +325,61 @@ fn openai_chat(
         9,
     )?;
     end_chunked(w)
+}
+
+/// The classification a competent model gives a message of the labelled
+/// sets: the label's route, with the job, task number and status it names.
+/// Messages outside the sets get `defer`.
+pub fn oracle(msg: &str) -> Value {
+    let labels = [
+        include_str!("../fixtures/router_labels.jsonl"),
+        include_str!("../fixtures/router_heldout.jsonl"),
+    ];
+    let route = labels
+        .iter()
+        .flat_map(|f| f.lines())
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["text"] == msg)
+        .and_then(|v| v["route"].as_str().map(String::from))
+        .unwrap_or_else(|| "defer".into());
+    let m = msg.to_lowercase();
+    let job = [
+        "daily-briefing",
+        "knowledge-cards",
+        "report-mailer",
+        "backup",
+    ]
+    .iter()
+    .find(|j| m.contains(*j))
+    .map(|j| j.to_string());
+    let task_id: Option<i64> = m
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|d| !d.is_empty() && d.len() < 6)
+        .and_then(|d| d.parse().ok());
+    let status = [
+        ("reopen", "pending"),
+        ("cancel", "cancelled"),
+        ("취소", "cancelled"),
+        ("review", "review"),
+        ("리뷰", "review"),
+        ("done", "done"),
+        ("완료", "done"),
+        ("start", "in_progress"),
+        ("시작", "in_progress"),
+    ]
+    .iter()
+    .find(|(k, _)| m.contains(k))
+    .map(|(_, s)| s.to_string());
+    let intent = match route.as_str() {
+        "act" if job.is_some() && task_id.is_none() => "run_job",
+        "act" if task_id.is_some() && status.is_some() => "task_move",
+        "act" => "task_add",
+        "answer" if m.contains("fail") || m.contains("실패") => "runs_failed",
+        "answer" if job.is_some() => "job_next",
+        "answer" => "status",
+        "escalate" | "defer" => "complex",
+        _ => "complex",
+    };
+    json!({"route": route, "intent": intent, "urgent": route == "escalate", "complex": route == "defer" || route == "escalate",
+        "title": msg.chars().take(40).collect::<String>(), "job": job, "task_id": task_id, "status": status})
 }

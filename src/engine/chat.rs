@@ -1,0 +1,305 @@
+//! One chat turn end to end: the rules; when they are not confident, the
+//! local model's classification (structured output); with no model, the
+//! fallback. An urgent complex message goes to the cloud model within the
+//! daily budget. The decision is carried out by `gateway` and the turn is
+//! recorded. The model can only pick among what the gateway may do: an `act`
+//! it proposes that is not an allowed action becomes a `defer`.
+
+use std::sync::Arc;
+
+use chrono::{Duration as ChronoDuration, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::gateway::{ChatReply, EscalationBudget};
+use super::shared::Shared;
+use crate::clients::llm::{Llm, Message, ModelRef, Options, Request};
+use crate::config::GatewayConfig;
+use crate::error::Result;
+use crate::router::{
+    self, Catalog, Decision, Intent, Route, Via, lang::is_korean, rules::title_of, urgency,
+};
+use crate::store::chat::{self as repo, Turn};
+
+/// What the model is asked to fill in.
+pub fn schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "route": {"type": "string", "enum": ["answer", "act", "defer", "escalate"]},
+            "intent": {"type": "string", "enum": [
+                "greeting", "capabilities", "tasks_today", "task_show", "status", "jobs_list", "job_next",
+                "runs_failed", "runs_recent", "scheduler", "run_job", "task_move", "task_add", "complex", "forbidden"]},
+            "urgent": {"type": "boolean"},
+            "complex": {"type": "boolean"},
+            "title": {"type": "string"},
+            "job": {"type": ["string", "null"]},
+            "task_id": {"type": ["integer", "null"]},
+            "status": {"type": ["string", "null"], "enum": ["pending", "in_progress", "review", "done", "cancelled", null]}
+        },
+        "required": ["route", "intent", "urgent", "complex", "title"]
+    })
+}
+
+const CLASSIFY_PROMPT: &str = "You route messages for jr, a personal job runner. Decide one route: \
+answer (a simple question answerable from jr's tasks, jobs, runs and scheduler), act (run an EXISTING job now, \
+move a task by number to a status, or add a task), defer (complex work for a more capable agent, or anything \
+the gateway may never do: write jobs or code, change settings, set up integrations, run shell commands), \
+escalate (complex AND urgent). Say whether it is urgent and complex, give a short task title in the user's \
+language, the job name or task number when there is one. Jobs that exist: ";
+
+#[derive(Debug, Deserialize)]
+struct Classified {
+    route: String,
+    intent: String,
+    urgent: bool,
+    #[allow(dead_code)]
+    complex: bool,
+    title: String,
+    job: Option<String>,
+    task_id: Option<i64>,
+    status: Option<String>,
+}
+
+/// Turn the model's answer into a decision the gateway may carry out.
+pub fn from_model(msg: &str, c: &serde_json::Value, catalog: &Catalog) -> Option<Decision> {
+    let c: Classified = serde_json::from_value(c.clone()).ok()?;
+    let urgent = c.urgent || urgency::is_urgent(msg);
+    let title = if c.title.trim().is_empty() {
+        title_of(msg)
+    } else {
+        c.title.trim().to_string()
+    };
+    let intent = match (c.route.as_str(), c.intent.as_str()) {
+        ("act", "run_job") => match c.job.filter(|j| catalog.jobs.contains(j)) {
+            Some(job) => Intent::RunJob { job },
+            None => Intent::Complex { title },
+        },
+        ("act", "task_move") => match (c.task_id, c.status) {
+            (Some(id), Some(to)) => Intent::TaskMove { id, to },
+            _ => Intent::Complex { title },
+        },
+        ("act", "task_add") => Intent::TaskAdd { title },
+        ("answer", "greeting") => Intent::Greeting,
+        ("answer", "capabilities") => Intent::Capabilities,
+        ("answer", "task_show") => match c.task_id {
+            Some(id) => Intent::TaskShow { id },
+            None => Intent::TasksToday,
+        },
+        ("answer", "jobs_list") => Intent::JobsList,
+        ("answer", "job_next") => Intent::JobNext {
+            job: c.job.filter(|j| catalog.jobs.contains(j)),
+        },
+        ("answer", "runs_failed") => Intent::RunsFailed,
+        ("answer", "runs_recent") => Intent::RunsRecent,
+        ("answer", "scheduler") => Intent::Scheduler,
+        ("answer", "status") => Intent::Status,
+        ("answer", _) => Intent::TasksToday,
+        // Anything else, including an act that is not an allowed action.
+        _ => Intent::Complex { title },
+    };
+    let route = intent.route(urgent);
+    Some(Decision {
+        route,
+        intent,
+        via: Via::Llm,
+        urgent,
+        reason: format!("the local model read it as {} / {}", c.route, c.intent),
+    })
+}
+
+/// What one turn needs besides the database.
+pub struct ChatSetup {
+    pub llm: Option<Arc<Llm>>,
+    pub gateway: GatewayConfig,
+    pub session: String,
+}
+
+/// One message in, the reply out (recorded unless `dry_run`).
+pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> Result<ChatReply> {
+    let catalog = db.call(|e| e.chat_catalog()).await?;
+    let mut model_used: Option<String> = None;
+    let decision = match router::rules::decide(msg, &catalog) {
+        Some(d) => d,
+        None => match classify(setup, msg, &catalog).await {
+            Ok((d, model)) => {
+                model_used = Some(model);
+                d
+            }
+            Err(why) => router::fallback(msg, &why),
+        },
+    };
+    let budget = budget(db, setup).await?;
+    let mut tokens = (None, None);
+    let reply = if decision.route == Route::Escalate && budget.available && !dry_run {
+        match escalate(setup, msg).await {
+            Ok((text, model, tin, tout)) => {
+                model_used = Some(model);
+                tokens = (tin, tout);
+                ChatReply {
+                    route: Route::Escalate,
+                    intent: decision.intent.name(),
+                    via: decision.via,
+                    reply: text,
+                    reason: decision.reason.clone(),
+                    urgent: true,
+                    task_id: None,
+                    run_id: None,
+                    error: None,
+                    dry_run,
+                }
+            }
+            Err(why) => {
+                let mut d = decision.clone();
+                d.reason = format!("{}; the cloud model failed: {why}", d.reason);
+                let m = msg.to_string();
+                db.call(move |e| {
+                    e.carry_out(&m, &d, dry_run, EscalationBudget { available: false })
+                })
+                .await?
+            }
+        }
+    } else {
+        let (m, d) = (msg.to_string(), decision.clone());
+        db.call(move |e| e.carry_out(&m, &d, dry_run, budget))
+            .await?
+    };
+    if !dry_run {
+        let t = Turn {
+            id: 0,
+            created_at: Utc::now(),
+            session: setup.session.clone(),
+            message: msg.to_string(),
+            reply: reply.reply.clone(),
+            route: reply.route.as_str().to_string(),
+            intent: reply.intent.to_string(),
+            via: serde_json::to_value(reply.via)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            reason: reply.reason.clone(),
+            urgent: reply.urgent,
+            task_id: reply.task_id,
+            run_id: reply.run_id,
+            model: model_used,
+            tokens_in: tokens.0,
+            tokens_out: tokens.1,
+            error: reply.error.clone(),
+            rating: None,
+        };
+        db.call(move |e| e.store().write(|tx| repo::insert(tx, &t)))
+            .await?;
+    }
+    Ok(reply)
+}
+
+async fn classify(
+    setup: &ChatSetup,
+    msg: &str,
+    catalog: &Catalog,
+) -> std::result::Result<(Decision, String), String> {
+    let (Some(llm), Some(model)) = (&setup.llm, &setup.gateway.model) else {
+        return Err("no local model is configured ([gateway] model)".into());
+    };
+    let model = ModelRef::parse(model)?;
+    let req = Request {
+        model: model.clone(),
+        messages: vec![
+            Message::system(format!("{CLASSIFY_PROMPT}{}.", catalog.jobs.join(", "))),
+            Message::user(msg),
+        ],
+        options: Options {
+            temperature: Some(0.0),
+            ..Default::default()
+        },
+        schema: Some(schema()),
+    };
+    let mut ignore = |_| {};
+    let call = llm.complete(&req, &mut ignore);
+    let done = tokio::time::timeout(setup.gateway.classify_timeout, call)
+        .await
+        .map_err(|_| {
+            format!(
+                "the local model ({model}) did not answer within {:?}",
+                setup.gateway.classify_timeout
+            )
+        })?
+        .map_err(|e| format!("the local model ({model}) was unavailable: {}", e.message))?;
+    let value = done.json().map_err(|e| e.message)?;
+    let d = from_model(msg, &value, catalog)
+        .ok_or_else(|| format!("the local model ({model}) gave an answer jr cannot read"))?;
+    Ok((d, model.to_string()))
+}
+
+async fn budget(db: &Shared, setup: &ChatSetup) -> Result<EscalationBudget> {
+    if setup.gateway.escalate_model.is_none() || setup.llm.is_none() {
+        return Ok(EscalationBudget { available: false });
+    }
+    let (max_req, max_tok) = (
+        setup.gateway.escalate_daily_requests as i64,
+        setup.gateway.escalate_daily_tokens as i64,
+    );
+    db.call(move |e| {
+        let local = e.now().with_timezone(&e.tz());
+        let midnight = e
+            .tz()
+            .from_local_datetime(&local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest();
+        let since = midnight
+            .map(|m| m.with_timezone(&Utc))
+            .unwrap_or(e.now() - ChronoDuration::hours(24));
+        let (n, tokens) = repo::escalations_since(e.store().conn(), since)?;
+        Ok(EscalationBudget {
+            available: n < max_req && tokens < max_tok,
+        })
+    })
+    .await
+}
+
+async fn escalate(
+    setup: &ChatSetup,
+    msg: &str,
+) -> std::result::Result<(String, String, Option<i64>, Option<i64>), String> {
+    let (Some(llm), Some(model)) = (&setup.llm, &setup.gateway.escalate_model) else {
+        return Err("no cloud model".into());
+    };
+    let model = ModelRef::parse(model)?;
+    let lang = if is_korean(msg) { "Korean" } else { "English" };
+    let req = Request {
+        model: model.clone(),
+        messages: vec![
+            Message::system(format!(
+                "You are the escalation path of jr, a personal job runner. The user flagged this as urgent. Answer concisely and concretely in {lang}."
+            )),
+            Message::user(msg),
+        ],
+        options: Options::default(),
+        schema: None,
+    };
+    let c = llm
+        .complete(&req, &mut |_| {})
+        .await
+        .map_err(|e| e.full())?;
+    Ok((
+        c.content,
+        model.to_string(),
+        c.tokens_in.map(|t| t as i64),
+        c.tokens_out.map(|t| t as i64),
+    ))
+}
+
+impl super::Engine {
+    pub fn chat_turns(&self, session: Option<&str>, limit: usize) -> Result<Vec<Turn>> {
+        repo::recent(self.store.conn(), session, limit)
+    }
+
+    /// Rate a routed answer: +1, -1, or None to clear.
+    pub fn rate_turn(&self, id: i64, rating: Option<i8>) -> Result<()> {
+        if !self.store.write(|tx| repo::rate(tx, id, rating))? {
+            return Err(crate::error::Error::user(format!(
+                "no chat turn with id {id}"
+            )));
+        }
+        Ok(())
+    }
+}
