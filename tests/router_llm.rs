@@ -62,7 +62,7 @@ fn llm(server: &FakeLlm) -> Arc<Llm> {
         base_url: format!("{}/v1", server.url),
         api_key_env: Some("CLOUD_KEY".into()),
     });
-    cfg.keys.insert("CLOUD_KEY".into(), API_KEY.into());
+    cfg.keys.insert("CLOUD_KEY", API_KEY.into());
     Arc::new(Llm::new(cfg).unwrap())
 }
 
