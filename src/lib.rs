@@ -13,3 +13,4 @@ pub mod store;
 
 pub mod cli;
 pub mod daemon;
+pub mod mcp;

@@ -2,10 +2,14 @@
 //! comments are the help text and a `run(ctx, args)`. Thin: parsing and
 //! printing here, every decision in the engine.
 
+pub mod completions;
+pub mod context;
 pub mod cron;
 pub mod jobs;
+pub mod mcp;
 pub mod output;
 pub mod runs;
+pub mod setup;
 pub mod status;
 pub mod tasks;
 
@@ -61,6 +65,15 @@ pub enum Command {
     Plan(status::PlanArgs),
     /// Run headless as the scheduler for this database (for a home server).
     Daemon,
+    /// The context registry: conversations from AI clients, searchable.
+    #[command(subcommand)]
+    Context(context::ContextCmd),
+    /// The MCP server for host agents, over stdio.
+    Mcp(mcp::McpArgs),
+    /// Install the Agent Skill and register `jr mcp` with Claude Code or Gemini CLI.
+    Setup(setup::SetupArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -113,6 +126,14 @@ impl Ctx {
         })
     }
 
+    /// The user's home folder (for the files of other programs: ~/.claude, ~/.gemini).
+    pub fn home_dir(&self) -> Result<PathBuf> {
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| Error::config("HOME is not set").hint("pass the path explicitly"))
+    }
+
     /// The user's zone: config, then `TZ`, then the system's, then UTC.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.config
@@ -151,6 +172,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Cron(a)) => cron::run(&ctx, a),
         Some(Command::Status(a)) => status::status(&ctx, a),
         Some(Command::Plan(a)) => status::plan(&ctx, a),
+        Some(Command::Context(cmd)) => context::run(&ctx, cmd),
+        Some(Command::Mcp(a)) => mcp::run(&ctx, a),
+        Some(Command::Setup(a)) => setup::run(&ctx, a),
+        Some(Command::Completions(a)) => completions::run(a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

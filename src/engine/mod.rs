@@ -2,6 +2,8 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod claude_code;
+pub mod context;
 pub mod jobs;
 pub mod runs;
 pub mod scheduler;
