@@ -262,8 +262,9 @@ fn claude_code_import_from_the_fixture_and_reimport_skipped() {
         "4f1c2b9e-8d3a-4b7e-9c1d-2e3f4a5b6c7d",
         "--json",
     ]);
-    assert_eq!(s["title"], "스케줄러 DST 버그 수정");
-    assert_eq!(s["client"], "claude-code");
+    assert_eq!(s["session"]["title"], "스케줄러 DST 버그 수정");
+    assert_eq!(s["session"]["client"], "claude-code");
+    assert_eq!(s["session"]["messages"], 6);
     let msgs = s["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 6);
     assert_eq!(msgs[0]["role"], "user");

@@ -36,10 +36,11 @@ CREATE INDEX ctx_sessions_name ON ctx_sessions (session);
 
 -- The full-text index. It holds a prepared text (Korean cut into two-letter
 -- pieces, see src/domain/context/text.rs), not the message itself, so it is
--- contentless; rowid = ctx_messages.id.
+-- contentless; rowid = ctx_messages.id. (A row is removed with FTS5's 'delete'
+-- command and the prepared text, which can be made again from the message;
+-- no contentless_delete, so SQLite before 3.43 can still read the file.)
 CREATE VIRTUAL TABLE ctx_fts USING fts5 (
     body,
     content = '',
-    contentless_delete = 1,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );

@@ -88,7 +88,6 @@ pub struct SearchOut {
 /// A session with (a page of) its messages.
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionView {
-    #[serde(flatten)]
     pub session: SessionRow,
     pub messages: Vec<Message>,
 }

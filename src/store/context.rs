@@ -203,6 +203,15 @@ pub struct SearchFilter {
 const FILTERS: &str = "(?2 IS NULL OR m.channel = ?2) AND (?3 IS NULL OR m.client = ?3) \
      AND (?4 IS NULL OR m.session = ?4) AND (?5 IS NULL OR m.created_at >= ?5)";
 
+impl SearchFilter {
+    fn is_empty(&self) -> bool {
+        self.channel.is_none()
+            && self.client.is_none()
+            && self.session.is_none()
+            && self.since.is_none()
+    }
+}
+
 /// The id of the `k`th newest message matching `fts` (and the filters), or
 /// None when fewer match: walking the index newest first stops after `k`.
 pub fn kth_newest_match(
@@ -211,6 +220,16 @@ pub fn kth_newest_match(
     f: &SearchFilter,
     k: usize,
 ) -> Result<Option<i64>> {
+    let offset = k as i64 - 1;
+    if f.is_empty() {
+        // No filter: the index alone, no message row read.
+        let mut st = conn.prepare_cached(
+            "SELECT rowid FROM ctx_fts WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+        )?;
+        return Ok(st
+            .query_row(params![fts, offset], |r| r.get(0))
+            .optional()?);
+    }
     let mut st = conn.prepare_cached(&format!(
         "SELECT f.rowid FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
          WHERE ctx_fts MATCH ?1 AND {FILTERS} ORDER BY f.rowid DESC LIMIT 1 OFFSET ?6"
@@ -218,13 +237,14 @@ pub fn kth_newest_match(
     let since = f.since.map(to_millis);
     Ok(st
         .query_row(
-            params![fts, f.channel, f.client, f.session, since, k as i64 - 1],
+            params![fts, f.channel, f.client, f.session, since, offset],
             |r| r.get(0),
         )
         .optional()?)
 }
 
-/// Matches with id >= `min_id`, best bm25 first (ties: newest), a page of them.
+/// Matches with id >= `min_id`, best bm25 first (ties: newest), a page of
+/// them. Only ids and scores are sorted; the page's messages are read after.
 pub fn ranked_matches(
     conn: &Connection,
     fts: &str,
@@ -233,26 +253,43 @@ pub fn ranked_matches(
     limit: usize,
     offset: usize,
 ) -> Result<Vec<(Message, f64)>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT m.id, m.channel, m.session, m.client, m.role, m.content, m.created_at, \
-         m.metadata, bm25(ctx_fts) AS score \
-         FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
-         WHERE ctx_fts MATCH ?1 AND f.rowid >= ?6 AND {FILTERS} \
-         ORDER BY score, f.rowid DESC LIMIT ?7 OFFSET ?8"
-    ))?;
-    let since = f.since.map(to_millis);
-    let rows = st.query_map(
-        params![
-            fts,
-            f.channel,
-            f.client,
-            f.session,
-            since,
-            min_id,
-            limit as i64,
-            offset as i64
-        ],
-        |r| Ok((row_to_message(r)?, r.get::<_, f64>(8)?)),
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let ranked: Vec<(i64, f64)> = if f.is_empty() {
+        let mut st = conn.prepare_cached(
+            "SELECT rowid, bm25(ctx_fts) AS score FROM ctx_fts \
+             WHERE ctx_fts MATCH ?1 AND rowid >= ?2 ORDER BY score, rowid DESC LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = st.query_map(params![fts, min_id, limit as i64, offset as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    } else {
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT f.rowid, bm25(ctx_fts) AS score \
+             FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
+             WHERE ctx_fts MATCH ?1 AND f.rowid >= ?6 AND {FILTERS} \
+             ORDER BY score, f.rowid DESC LIMIT ?7 OFFSET ?8"
+        ))?;
+        let since = f.since.map(to_millis);
+        let rows = st.query_map(
+            params![
+                fts,
+                f.channel,
+                f.client,
+                f.session,
+                since,
+                min_id,
+                limit as i64,
+                offset as i64
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::with_capacity(ranked.len());
+    for (id, score) in ranked {
+        if let Some(m) = get(conn, id)? {
+            out.push((m, score));
+        }
+    }
+    Ok(out)
 }
