@@ -16,4 +16,5 @@ pub mod text;
 
 pub mod cli;
 pub mod daemon;
+pub mod mcp;
 pub mod tui;

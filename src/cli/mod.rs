@@ -5,12 +5,16 @@
 pub mod agent_jobs;
 pub mod agents;
 pub mod chat;
+pub mod completions;
+pub mod context;
 pub mod cron;
 pub mod hub;
 pub mod init;
 pub mod jobs;
+pub mod mcp;
 pub mod output;
 pub mod runs;
+pub mod setup;
 pub mod status;
 pub mod tasks;
 pub mod tui;
@@ -89,6 +93,15 @@ pub enum Command {
     Mcps(hub::McpsCmd),
     /// Prepare the database; --examples installs the Daily Briefing.
     Init(init::InitArgs),
+    /// The context registry: conversations from AI clients, searchable.
+    #[command(subcommand)]
+    Context(context::ContextCmd),
+    /// The MCP server for host agents, over stdio.
+    Mcp(mcp::McpArgs),
+    /// Install the Agent Skill and register `jr mcp` with Claude Code or Gemini CLI.
+    Setup(setup::SetupArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -157,6 +170,14 @@ impl Ctx {
         })
     }
 
+    /// The user's home folder (for the files of other programs: ~/.claude, ~/.gemini).
+    pub fn home_dir(&self) -> Result<PathBuf> {
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| Error::config("HOME is not set").hint("pass the path explicitly"))
+    }
+
     /// The user's zone: config, then `TZ`, then the system's, then UTC.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.config
@@ -223,6 +244,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Skills(cmd)) => hub::skills(&ctx, cmd),
         Some(Command::Mcps(cmd)) => hub::mcps(&ctx, cmd),
         Some(Command::Init(a)) => init::run(&ctx, a),
+        Some(Command::Context(cmd)) => context::run(&ctx, cmd),
+        Some(Command::Mcp(a)) => mcp::run(&ctx, a),
+        Some(Command::Setup(a)) => setup::run(&ctx, a),
+        Some(Command::Completions(a)) => completions::run(a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -1,6 +1,7 @@
 //! Plain data: tasks, jobs, runs and their statuses. No I/O, no database, no terminal.
 
 pub mod agent;
+pub mod context;
 pub mod due;
 pub mod job;
 pub mod run;

@@ -7,6 +7,8 @@ pub mod agent_run;
 pub mod agents;
 pub mod chains;
 pub mod chat;
+pub mod claude_code;
+pub mod context;
 pub mod gateway;
 pub mod hub;
 pub mod jobs;

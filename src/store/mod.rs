@@ -7,6 +7,7 @@ pub mod agent_runs;
 pub mod agents;
 pub mod chains;
 pub mod chat;
+pub mod context;
 pub mod hub;
 pub mod jobs;
 pub mod lease;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0002_jobs.sql"),
     include_str!("../../data/migrations/0003_agents.sql"),
     include_str!("../../data/migrations/0004_chat.sql"),
+    include_str!("../../data/migrations/0005_context.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

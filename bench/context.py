@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Benchmark of the context registry (issue 8): a registry of 1,000,000
+messages (English and Korean), built through `jr context import claude-code`
+(the real redaction, dedup and indexing path, one transaction per file), then
+`extract` timed two ways: over MCP (a running `jr mcp`, request to reply) and
+as `jr context search --json` (a process per query). Targets: median under
+20 ms for one- and two-word queries, under 100 ms for a word found in a fifth
+of all messages. For comparison, plain FTS5 bm25 over every match of that word.
+
+    python3 bench/context.py [--messages N] [--runs N] [--keep DIR]
+"""
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import JR, build, measure  # noqa: E402
+
+EN = ("the a to of and in is it for on that with this we run job task fix test build "
+      "deploy log error file config cron backup restic docker kubernetes database query "
+      "index cache retry timeout failed passed review merge branch commit release script "
+      "python rust tokio sqlite schedule daily weekly report summary agent model prompt "
+      "token context session channel gateway memory disk network latency metric alert "
+      "update upgrade install package version tui pane key terminal ssh home").split()
+KO = ("오늘 내일 작업 배포 오류 로그 스케줄러 백업 테스트 회의 보고서 정리 확인 수정 "
+      "실행 실패 성공 데이터 모델 에이전트 요약 질문 답변 설정 설치 업데이트 검토 "
+      "문서 코드 버그 원인 해결 다음 주 매일 아침 저녁 시간 파일 디렉터리 네트워크").split()
+PARTICLES = ["", "", "에서", "를", "은", "이", "가", "의", "로", "에"]
+COMMON_EN, COMMON_KO = "server", "서버"
+
+
+def zipf_pick(rng, words):
+    # Rank-weighted choice: earlier words are much more frequent.
+    i = min(int(rng.paretovariate(1.1)) - 1, len(words) - 1)
+    return words[i]
+
+
+def message(rng, i):
+    korean = rng.random() < 0.5
+    n = rng.randint(6, 40)
+    if korean:
+        ws = [zipf_pick(rng, KO) + rng.choice(PARTICLES) for _ in range(n)]
+    else:
+        ws = [zipf_pick(rng, EN) for _ in range(n)]
+    # Words found in a fifth of all messages each (mixed text is common in both languages).
+    if rng.random() < 0.2:
+        ws.insert(rng.randrange(len(ws) + 1), COMMON_EN)
+    if rng.random() < 0.2:
+        ws.insert(rng.randrange(len(ws) + 1), COMMON_KO + rng.choice(PARTICLES))
+    return " ".join(ws)
+
+
+def make_files(root, n, per_file=5000):
+    rng = random.Random(8)
+    t0 = 1_700_000_000
+    made = 0
+    f = 0
+    while made < n:
+        proj = os.path.join(root, f"-home-me-proj{f % 20}")
+        os.makedirs(proj, exist_ok=True)
+        sid = f"bench-{f:05d}"
+        with open(os.path.join(proj, sid + ".jsonl"), "w") as out:
+            for k in range(min(per_file, n - made)):
+                i = made + k
+                rec = {
+                    "type": "user" if k % 2 == 0 else "assistant",
+                    "sessionId": f"{sid}-{k // 50}",
+                    "cwd": f"/home/me/proj{f % 20}",
+                    "uuid": f"u{i}",
+                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t0 + i * 30)),
+                    "message": {"role": "user" if k % 2 == 0 else "assistant", "content": message(rng, i)},
+                }
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        made += min(per_file, n - made)
+        f += 1
+
+
+class Mcp:
+    def __init__(self, env):
+        self.p = subprocess.Popen([JR, "mcp"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.id = 0
+        self.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                 "clientInfo": {"name": "bench", "version": "1"}})
+        self.p.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+
+    def call(self, method, params):
+        self.id += 1
+        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.id, "method": method, "params": params}) + "\n")
+        self.p.stdin.flush()
+        while True:
+            r = json.loads(self.p.stdout.readline())
+            if r.get("id") == self.id:
+                return r
+
+    def extract_ms(self, query, runs, extra):
+        ts, hits = [], 0
+        for _ in range(runs):
+            t = time.perf_counter()
+            r = self.call("tools/call", {"name": "extract", "arguments": {"query": query, "limit": 10, **extra}})
+            ts.append((time.perf_counter() - t) * 1000)
+            res = r["result"]
+            if res.get("isError"):
+                raise SystemExit(f"extract {query!r} failed: {res}")
+            hits = len(res["structuredContent"]["hits"])
+        return statistics.median(ts), hits
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(10)
+
+
+def main():
+    args = sys.argv
+    n = int(args[args.index("--messages") + 1]) if "--messages" in args else 1_000_000
+    runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 21
+    keep = args[args.index("--keep") + 1] if "--keep" in args else None
+    build()
+    d = keep or tempfile.mkdtemp()
+    db = os.path.join(d, "ctx.db")
+    env = {"PATH": os.environ["PATH"], "HOME": d, "JR_DB": db, "TZ": "Asia/Seoul"}
+    if not os.path.exists(db):
+        src = os.path.join(d, "projects")
+        t = time.perf_counter()
+        make_files(src, n)
+        gen = time.perf_counter() - t
+        t = time.perf_counter()
+        out = subprocess.run([JR, "context", "import", "claude-code", src, "--json"], env=env,
+                             check=True, capture_output=True, text=True).stdout
+        took = time.perf_counter() - t
+        print(f"generated {n:,} messages in {gen:.0f} s; imported in {took:.0f} s "
+              f"({n / took:,.0f} messages/s): {out.strip()}")
+        subprocess.run(["rm", "-rf", src], check=True)
+    con = sqlite3.connect(db)
+    total = con.execute("SELECT count(*) FROM ctx_messages").fetchone()[0]
+    common = con.execute("SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?", (f'"{COMMON_EN}"',)).fetchone()[0]
+    common_ko = con.execute("SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?", ('"서버"',)).fetchone()[0]
+    print(f"{total:,} messages, {os.path.getsize(db) / 2**20:.0f} MiB; "
+          f"'{COMMON_EN}' in {common / total:.1%}, '{COMMON_KO}' in {common_ko / total:.1%} of messages")
+
+    queries = [
+        ("1 word EN", "restic", {}),
+        ("1 word EN", "kubernetes", {}),
+        ("1 word KO", "스케줄러", {}),
+        ("1 word KO (inside words)", "케줄", {}),
+        ("2 words EN", "backup failed", {}),
+        ("2 words KO", "배포 오류", {}),
+        ("2 words mixed", "server 배포", {}),
+        ("1/5 of messages EN", COMMON_EN, {}),
+        ("1/5 of messages KO", COMMON_KO, {}),
+        ("1/5, one channel (1/20)", COMMON_EN, {"channel": "proj3"}),
+        ("1/5, since (last 1/10)", COMMON_EN, {"since": "2024-09-20"}),
+    ]
+    mcp = Mcp(env)
+    print(f"\n{'query':<28} {'':<14} {'matches':>9} {'MCP extract':>12} {'CLI search':>11}")
+    for label, q, extra in queries:
+        from_text = ' AND '.join(f'"{w}"' for w in q.split()) if q.isascii() else None
+        matches = con.execute("SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?", (from_text,)).fetchone()[0] \
+            if from_text else None
+        ms, hits = mcp.extract_ms(q, runs, extra)
+        flags = [x for k, v in extra.items() for x in (f"--{k}", v)]
+        cli, _ = measure([JR, "context", "search", *q.split(), *flags, "--json"], env, runs)
+        m = f"{matches:,}" if matches is not None else "-"
+        print(f"{label:<28} {q:<14} {m:>9} {ms:>9.1f} ms {cli:>8.1f} ms  ({hits} hits)", flush=True)
+    mcp.close()
+
+    # The naive way, for comparison: bm25 over every match of the common word.
+    ts = []
+    for _ in range(5):
+        t = time.perf_counter()
+        con.execute("SELECT rowid FROM ctx_fts WHERE ctx_fts MATCH ? ORDER BY rank LIMIT 10",
+                    (f'"{COMMON_EN}"',)).fetchall()
+        ts.append((time.perf_counter() - t) * 1000)
+    print(f"\nplain FTS5 bm25 over every match of '{COMMON_EN}': {statistics.median(ts):.0f} ms")
+    if not keep:
+        subprocess.run(["rm", "-rf", d], check=True)
+
+
+if __name__ == "__main__":
+    main()

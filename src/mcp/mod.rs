@@ -1,0 +1,181 @@
+//! `jr mcp`: the MCP server for host agents, rmcp over stdio. stdout carries
+//! only JSON-RPC; logs go to stderr.
+//!
+//! Between stdin and rmcp sits a small line filter: rmcp silently drops input
+//! that is not JSON (as the other official SDKs do), but JSON-RPC asks for a
+//! `-32700 Parse error` reply, and a client that sent a broken line deserves
+//! to hear so. Lines over `MAX_LINE` bytes are answered `-32600` and dropped
+//! without being held in memory. All output goes through one writer task, so
+//! rmcp's replies and the filter's never interleave within a line. When stdin
+//! closes, rmcp sees end of input, finishes, and the process exits 0.
+
+pub mod params;
+pub mod tools;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::engine::Engine;
+use crate::engine::shared::Shared;
+use crate::error::{Error, Result};
+use rmcp::ServiceExt;
+
+/// The longest request line accepted (a conversation_log of the largest
+/// message the registry keeps, JSON-escaped, fits).
+pub const MAX_LINE: usize = 4 * 1024 * 1024;
+
+fn error_line(code: i64, message: &str) -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": code, "message": message},
+    })
+    .to_string()
+}
+
+/// Read one line of at most `MAX_LINE` bytes. `Ok(None)` at end of input;
+/// `Ok(Some(Err(n)))` for an over-long line of `n` bytes (consumed and dropped).
+async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<std::result::Result<(), usize>>> {
+    buf.clear();
+    let mut seen = 0usize;
+    loop {
+        let chunk = r.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(if seen == 0 {
+                None
+            } else if seen > MAX_LINE {
+                Some(Err(seen))
+            } else {
+                Some(Ok(()))
+            });
+        }
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if seen + take <= MAX_LINE + 1 {
+            buf.extend_from_slice(&chunk[..take]);
+        }
+        seen += take;
+        r.consume(take);
+        if done {
+            return Ok(Some(if seen > MAX_LINE + 1 {
+                Err(seen)
+            } else {
+                Ok(())
+            }));
+        }
+    }
+}
+
+/// Serve MCP on stdin/stdout until stdin closes.
+pub fn serve(engine: Engine) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let out = rt.block_on(async move {
+        let server = tools::JrServer::new(Shared::new(engine));
+        let (to_rmcp, rmcp_in) = tokio::io::duplex(1 << 20);
+        let (rmcp_out, mut from_rmcp) = tokio::io::duplex(1 << 20);
+        let (errors, mut error_rx) = mpsc::unbounded_channel::<String>();
+
+        // stdin → filter → rmcp
+        let reader = tokio::spawn(async move {
+            let mut to_rmcp = to_rmcp;
+            let mut stdin = BufReader::new(tokio::io::stdin());
+            let mut buf = Vec::new();
+            loop {
+                match read_line(&mut stdin, &mut buf).await {
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::error!("reading stdin: {e}");
+                        break;
+                    }
+                    Ok(Some(Err(n))) => {
+                        let _ = errors.send(error_line(
+                            -32600,
+                            &format!("request too large: {n} bytes; the limit is {MAX_LINE}"),
+                        ));
+                    }
+                    Ok(Some(Ok(()))) => {
+                        let line = String::from_utf8_lossy(&buf);
+                        let text = line.trim();
+                        if text.is_empty() {
+                            continue;
+                        }
+                        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+                            let _ = errors.send(error_line(-32700, &format!("Parse error: {e}")));
+                            continue;
+                        }
+                        let mut data = text.as_bytes().to_vec();
+                        data.push(b'\n');
+                        if to_rmcp.write_all(&data).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            // Dropping `to_rmcp` tells rmcp the input has ended.
+        });
+
+        // rmcp's replies and the filter's errors → stdout, one whole line at a time.
+        let writer = tokio::spawn(async move {
+            let mut stdout = tokio::io::stdout();
+            let mut lines = BufReader::new(&mut from_rmcp).lines();
+            let (mut rmcp_open, mut errors_open) = (true, true);
+            loop {
+                let line = tokio::select! {
+                    l = lines.next_line(), if rmcp_open => match l {
+                        Ok(Some(l)) => l,
+                        _ => { rmcp_open = false; continue; }
+                    },
+                    e = error_rx.recv(), if errors_open => match e {
+                        Some(e) => e,
+                        None => { errors_open = false; continue; }
+                    },
+                    else => break,
+                };
+                let ok = stdout
+                    .write_all(format!("{line}\n").as_bytes())
+                    .await
+                    .is_ok()
+                    && stdout.flush().await.is_ok();
+                if !ok {
+                    break; // the client is gone
+                }
+            }
+        });
+
+        let running = server
+            .serve((rmcp_in, rmcp_out))
+            .await
+            .map_err(|e| Error::service(format!("MCP handshake failed: {e}")))?;
+        let _ = running.waiting().await;
+        // rmcp has ended (stdin closed); its last replies are in the pipe.
+        reader.abort();
+        let _ = writer.await;
+        Ok(())
+    });
+    // Do not wait for a blocking stdin read that will never finish.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    out
+}
+
+/// The tool list as `tools/list` returns it, and its size in tokens
+/// (estimated as characters / 4, the usual rule of thumb for English JSON).
+pub fn tool_list() -> (serde_json::Value, usize) {
+    let engine = Engine::new(
+        crate::store::Store::open_in_memory().expect("an in-memory database opens"),
+        crate::clock::Clock::System,
+        chrono_tz::UTC,
+    );
+    let server = tools::JrServer::new(Shared::new(engine));
+    let list = serde_json::json!({ "tools": server.tools() });
+    let chars = list.to_string().chars().count();
+    (list, chars.div_ceil(4))
+}

@@ -1,0 +1,139 @@
+//! The MCP tools' parameters: flat structs (strings, numbers, booleans and
+//! lists of strings only — no nested objects, which some clients mishandle),
+//! named like the CLI's flags. Doc comments become the schema descriptions an
+//! agent reads, so they are short and say the allowed values.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanP {
+    /// How far ahead to look, in hours (default 24).
+    pub hours: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TasksListP {
+    /// Only this status: pending, in_progress, review, done, cancelled. Default: open tasks.
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    /// Only sub-tasks of this task.
+    pub parent: Option<i64>,
+    /// Include done and cancelled tasks.
+    pub all: Option<bool>,
+    /// Default 50.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TasksReadyP {
+    /// Your agent name: tasks you claimed count as ready too.
+    #[serde(rename = "as")]
+    pub who: Option<String>,
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdP {
+    pub id: i64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskAddP {
+    pub title: String,
+    /// Markdown notes.
+    pub body: Option<String>,
+    /// p0 (most urgent) to p3; default p2.
+    pub priority: Option<String>,
+    /// YYYY-MM-DD, RFC 3339, today, tomorrow, +3d, +2w, +4h.
+    pub due: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// Make it a sub-task of this task id.
+    pub parent: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskUpdateP {
+    pub id: i64,
+    /// Move to: pending (reopen), in_progress (start), review, done, cancelled.
+    pub status: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    /// p0..p3.
+    pub priority: Option<String>,
+    /// A due date like task_add's, or "none" to clear it.
+    pub due: Option<String>,
+    /// Claim the task under this name (fails if someone else holds it).
+    pub claim_as: Option<String>,
+    /// true: give up the claim.
+    pub release: Option<bool>,
+    /// true: let a parent become done while sub-tasks are open.
+    pub force: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSplitP {
+    pub id: i64,
+    /// One title per sub-task.
+    pub titles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobRunP {
+    /// The job's name (see jobs_list).
+    pub job: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunsListP {
+    pub job: Option<String>,
+    /// queued, running, success, failed, timeout, cancelled, skipped, missed, lost, interrupted.
+    pub status: Option<String>,
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunGetP {
+    pub id: i64,
+    /// Log lines from the end (default 20, at most 500).
+    pub tail: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationLogP {
+    /// Where it happened: a project name, "gateway", ...
+    pub channel: String,
+    /// The conversation's id.
+    pub session: String,
+    /// Your client: claude-code, cursor, claude-desktop, gemini-cli, ...
+    pub client: String,
+    /// user, assistant, system or tool.
+    pub role: String,
+    pub content: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractP {
+    /// Words (all must occur); "quoted words" for a phrase; word* for a prefix. Korean matches inside words.
+    pub query: String,
+    pub channel: Option<String>,
+    pub client: Option<String>,
+    /// 7d, 24h, 2w, today, YYYY-MM-DD or RFC 3339.
+    pub since: Option<String>,
+    /// Default 10, at most 50.
+    pub limit: Option<u32>,
+}

@@ -1,0 +1,462 @@
+//! The MCP contract: start the real `jr mcp`, speak JSON-RPC over its stdin
+//! and stdout (initialize, tools/list, every tool, malformed input), check
+//! that every stdout line is JSON, and round-trip with the CLI.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use common::Env;
+use serde_json::{Value, json};
+
+struct Mcp {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    /// Every line stdout carried, for the "only JSON" check.
+    seen: Vec<String>,
+}
+
+impl Mcp {
+    fn start(env: &Env) -> Mcp {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.home())
+            .env("JR_DB", env.db())
+            .env("JR_CONFIG", env.config_path())
+            .env("TZ", "Asia/Seoul")
+            .env("JR_LOG", "debug")
+            .arg("mcp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Mcp {
+            stdin: child.stdin.take(),
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    fn send_raw(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next line from stdout, parsed (bounded wait).
+    fn next(&mut self) -> Value {
+        match self.lines.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line}"))
+            }
+            Err(e) => panic!("no reply from jr mcp: {e:?}"),
+        }
+    }
+
+    /// Send a request and return the reply with its id (other lines are kept).
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send_raw(
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
+        );
+        loop {
+            let v = self.next();
+            if v["id"] == id {
+                return v;
+            }
+        }
+    }
+
+    fn call(&mut self, id: i64, tool: &str, args: Value) -> Value {
+        let r = self.request(id, "tools/call", json!({"name": tool, "arguments": args}));
+        assert!(r.get("result").is_some(), "{tool}: {r}");
+        r["result"].clone()
+    }
+
+    /// A successful call's structured result.
+    fn ok(&mut self, id: i64, tool: &str, args: Value) -> Value {
+        let r = self.call(id, tool, args);
+        assert_eq!(r["isError"], false, "{tool} failed: {r}");
+        r["structuredContent"].clone()
+    }
+
+    /// A failed call's text.
+    fn tool_error(&mut self, id: i64, tool: &str, args: Value) -> String {
+        let r = self.call(id, tool, args);
+        assert_eq!(r["isError"], true, "{tool} should fail: {r}");
+        r["content"][0]["text"].as_str().unwrap().to_string()
+    }
+
+    fn initialize(&mut self) -> Value {
+        let r = self.request(
+            0,
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "contract-test", "version": "1"}}),
+        );
+        self.send_raw(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        r
+    }
+
+    /// Close stdin; the server must exit 0 on its own. Returns every stdout line.
+    fn close(mut self) -> Vec<String> {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "jr mcp did not exit after stdin closed"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "jr mcp exited with {status}");
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(5)) {
+                Ok(l) => self.seen.push(l),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!("stdout stayed open"),
+            }
+        }
+        self.seen
+    }
+}
+
+const TOOLS: [&str; 15] = [
+    "context_stats",
+    "conversation_log",
+    "extract",
+    "job_run",
+    "jobs_list",
+    "plan",
+    "run_get",
+    "runs_list",
+    "status",
+    "task_add",
+    "task_get",
+    "task_split",
+    "task_update",
+    "tasks_list",
+    "tasks_ready",
+];
+
+#[test]
+fn the_contract_every_tool_and_malformed_input() {
+    let env = Env::new();
+    env.ok(&[
+        "jobs",
+        "add",
+        "hello",
+        "--command",
+        "echo 안녕 from the job",
+    ]);
+    let run_id = env.json(&["run", "hello", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut m = Mcp::start(&env);
+    let init = m.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "jr");
+    assert!(init["result"]["capabilities"]["tools"].is_object());
+
+    let list = m.request(1, "tools/list", json!({}));
+    let tools = list["result"]["tools"].as_array().unwrap();
+    let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, TOOLS);
+    for t in tools {
+        let name = &t["name"];
+        assert!(t["description"].as_str().unwrap().len() > 20, "{name}");
+        let read_only = t["annotations"]["readOnlyHint"].as_bool();
+        assert!(read_only.is_some(), "{name} has no read-only annotation");
+        if read_only == Some(false) {
+            assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
+        }
+        let schema = t["inputSchema"].to_string();
+        assert!(
+            !schema.contains("$defs") && !schema.contains("$ref"),
+            "{name} is not flat: {schema}"
+        );
+    }
+    let tokens = list["result"].to_string().chars().count() / 4;
+    assert!(tokens < 3000, "the tool list costs about {tokens} tokens");
+    // The parameter names follow the CLI.
+    let props = |tool: &str| -> Vec<String> {
+        let t = tools.iter().find(|t| t["name"] == tool).unwrap();
+        t["inputSchema"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for (tool, want) in [
+        (
+            "task_add",
+            vec!["body", "due", "parent", "priority", "tags", "title"],
+        ),
+        (
+            "task_update",
+            vec![
+                "body", "claim_as", "due", "force", "id", "priority", "release", "status", "title",
+            ],
+        ),
+        (
+            "conversation_log",
+            vec!["channel", "client", "content", "role", "session"],
+        ),
+        (
+            "extract",
+            vec!["channel", "client", "limit", "query", "since"],
+        ),
+        ("job_run", vec!["job"]),
+        ("run_get", vec!["id", "tail"]),
+    ] {
+        let mut got = props(tool);
+        got.sort();
+        assert_eq!(got, want, "{tool}");
+    }
+
+    // Every tool, called.
+    let added = m.ok(10, "task_add", json!({"title": "스케줄러 버그 고치기", "priority": "p1", "tags": ["infra"], "due": "tomorrow"}));
+    let id = added["id"].as_i64().unwrap();
+    assert_eq!(added["source"], "mcp");
+    assert_eq!(added["tags"], json!(["infra"]));
+    let ready = m.ok(11, "tasks_ready", json!({"as": "claude"}));
+    assert_eq!(ready["tasks"][0]["id"], id);
+    let t = m.ok(
+        12,
+        "task_update",
+        json!({"id": id, "claim_as": "claude", "status": "in_progress"}),
+    );
+    assert_eq!(
+        (t["status"].as_str(), t["claimed_by"].as_str()),
+        (Some("in_progress"), Some("claude"))
+    );
+    let t = m.ok(
+        13,
+        "task_update",
+        json!({"id": id, "status": "review", "body": "PR #12", "release": true}),
+    );
+    assert_eq!(
+        (t["status"].as_str(), t["body"].as_str()),
+        (Some("review"), Some("PR #12"))
+    );
+    assert_eq!(t["claimed_by"], Value::Null);
+    let kids = m.ok(
+        14,
+        "task_split",
+        json!({"id": id, "titles": ["테스트 추가", "docs"]}),
+    );
+    assert_eq!(kids["tasks"].as_array().unwrap().len(), 2);
+    let got = m.ok(15, "task_get", json!({"id": id}));
+    assert_eq!(got["subtasks"].as_array().unwrap().len(), 2);
+    assert!(
+        got["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["source"] == "mcp")
+    );
+    let listed = m.ok(16, "tasks_list", json!({"status": "pending"}));
+    assert_eq!(listed["tasks"].as_array().unwrap().len(), 2);
+    let st = m.ok(17, "status", json!({}));
+    assert_eq!(st["tasks"]["review"], 1);
+    let plan = m.ok(18, "plan", json!({"hours": 12}));
+    assert_eq!(plan["hours"], 12);
+    let jobs = m.ok(19, "jobs_list", json!({}));
+    assert_eq!(jobs["jobs"][0]["name"], "hello");
+    let runs = m.ok(20, "runs_list", json!({"job": "hello"}));
+    assert_eq!(runs["runs"][0]["id"], run_id);
+    let run = m.ok(21, "run_get", json!({"id": run_id}));
+    assert_eq!(run["status"], "success");
+    assert_eq!(run["log_tail"], json!(["안녕 from the job"]));
+    let queued = m.ok(22, "job_run", json!({"job": "hello"}));
+    assert_eq!(
+        (queued["status"].as_str(), queued["trigger"].as_str()),
+        (Some("queued"), Some("mcp"))
+    );
+    assert_eq!(queued["scheduler_running"], false);
+    let logged = m.ok(23, "conversation_log", json!({"channel": "cursor-jr", "session": "s1",
+        "client": "cursor", "role": "user", "content": "스케줄러에서 DST 버그, token=9f86d081884c7d659a2feaa0c55ad015"}));
+    assert_eq!(
+        (logged["duplicate"].as_bool(), logged["redactions"].as_u64()),
+        (Some(false), Some(1))
+    );
+    let found = m.ok(24, "extract", json!({"query": "스케줄러", "since": "7d"}));
+    assert_eq!(
+        found["hits"][0]["snippet"],
+        "[스케줄러]에서 DST 버그, token=[REDACTED:secret]"
+    );
+    let stats = m.ok(25, "context_stats", json!({}));
+    assert_eq!(stats["clients"]["cursor"]["messages"], 1);
+
+    // Refusals are tool errors the model can read, with jr's hints.
+    let e = m.tool_error(30, "task_get", json!({"id": 999}));
+    assert!(
+        e.contains("no task with id 999") && e.contains("hint:"),
+        "{e}"
+    );
+    let e = m.tool_error(31, "task_update", json!({"id": id, "status": "flying"}));
+    assert!(e.contains("unknown task status"), "{e}");
+    let e = m.tool_error(32, "job_run", json!({"job": "nope"}));
+    assert!(e.contains("nope"), "{e}");
+    let e = m.tool_error(33, "task_add", json!({"title": 5}));
+    assert!(e.contains("invalid type"), "wrong type: {e}");
+    let e = m.tool_error(34, "task_add", json!({"title": "x", "colour": "red"}));
+    assert!(e.contains("colour"), "unknown field: {e}");
+    let e = m.tool_error(
+        35,
+        "conversation_log",
+        json!({"channel": "c", "session": "s", "client": "x",
+        "role": "user", "content": "a".repeat(300_000)}),
+    );
+    assert!(e.contains("KiB"), "huge content: {e}");
+    let e = m.tool_error(36, "extract", json!({"query": "??"}));
+    assert!(e.contains("nothing to search"), "{e}");
+
+    // Protocol-level junk gets an error and the server stays up.
+    let r = m.request(
+        40,
+        "tools/call",
+        json!({"name": "no_such_tool", "arguments": {}}),
+    );
+    assert!(r["error"]["code"].is_i64(), "{r}");
+    let r = m.request(41, "no/such/method", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    m.send_raw("this is not json {");
+    let r = m.next();
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    m.send_raw(r#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":"#);
+    assert_eq!(m.next()["error"]["code"], -32700);
+    m.send_raw(r#"{"hello":"world"}"#);
+    assert_eq!(m.next()["error"]["code"], -32600);
+    m.send_raw(&format!(
+        r#"{{"jsonrpc":"2.0","id":43,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(5 << 20)
+    ));
+    let r = m.next();
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large")
+    );
+    let pong = m.request(44, "ping", json!({}));
+    assert!(pong["result"].is_object(), "still up: {pong}");
+
+    let lines = m.close();
+    assert!(lines.len() > 30);
+    for l in &lines {
+        serde_json::from_str::<Value>(l)
+            .unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {l}"));
+    }
+}
+
+#[test]
+fn mcp_and_cli_see_the_same_data() {
+    let env = Env::new();
+    let cli_id = env.json(&["tasks", "add", "CLI에서 만든 작업", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    let mut m = Mcp::start(&env);
+    m.initialize();
+    let mcp_id = m.ok(
+        1,
+        "task_add",
+        json!({"title": "MCP에서 만든 작업", "body": "본문"}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        m.ok(2, "task_get", json!({"id": cli_id}))["title"],
+        "CLI에서 만든 작업"
+    );
+    m.ok(
+        3,
+        "conversation_log",
+        json!({"channel": "gateway", "session": "g1", "client": "jr-chat",
+        "role": "assistant", "content": "현재 pending 상태인 Task가 2개 있습니다"}),
+    );
+
+    // The CLI sees what MCP wrote, while the server is still running.
+    let list = env.json(&["tasks", "list", "--json"]);
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == mcp_id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["title"].as_str(), row["source"].as_str()),
+        (Some("MCP에서 만든 작업"), Some("mcp"))
+    );
+    let hits = env.json(&[
+        "context",
+        "search",
+        "pending",
+        "--channel",
+        "gateway",
+        "--json",
+    ]);
+    assert_eq!(hits["hits"][0]["client"], "jr-chat");
+
+    // And MCP sees the CLI's changes.
+    env.ok(&["tasks", "start", &mcp_id.to_string()]);
+    let t = m.ok(4, "task_get", json!({"id": mcp_id}));
+    assert_eq!(t["status"], "in_progress");
+    let e = m.tool_error(
+        5,
+        "task_update",
+        json!({"id": mcp_id, "status": "in_progress", "claim_as": ""}),
+    );
+    assert!(e.contains("--as NAME") || e.contains("who"), "{e}");
+    m.close();
+
+    // A run queued over MCP is a run like any other, trigger mcp.
+    env.ok(&["jobs", "add", "noop", "--command", "true"]);
+    let mut m = Mcp::start(&env);
+    m.initialize();
+    let run = m.ok(1, "job_run", json!({"job": "noop"}));
+    m.close();
+    let runs = env.runs("noop");
+    assert_eq!(runs[0]["id"], run["id"]);
+    assert_eq!(runs[0]["trigger"], "mcp");
+}
+
+#[test]
+fn print_tools_reports_the_size() {
+    let env = Env::new();
+    let out = env.ok(&["mcp", "--print-tools"]);
+    assert!(out.contains("15 tools:"), "{out}");
+    let tokens: usize = out
+        .split("about ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((500..3000).contains(&tokens), "{tokens}");
+}
