@@ -215,3 +215,41 @@ fn dry_run_decides_without_acting() {
             .is_empty()
     );
 }
+
+#[test]
+fn every_turn_is_stored_in_the_gateway_channel() {
+    let env = setup();
+    chat(&env, "오늘 뭐 해야 해?");
+    chat(&env, "start task 2");
+    let found = env.json(&[
+        "context",
+        "search",
+        "해야",
+        "--channel",
+        "gateway",
+        "--json",
+    ]);
+    let hit = &found["hits"][0];
+    assert_eq!(
+        (hit["client"].as_str(), hit["role"].as_str()),
+        (Some("jr-chat"), Some("user"))
+    );
+    let session = env.json(&["context", "show", "cli", "--json"]);
+    let text = session.to_string();
+    assert!(
+        text.contains("현재 pending 상태인 Task가 3개 있습니다"),
+        "the reply is stored too: {text}"
+    );
+    assert!(
+        text.contains("\"route\":\"act\""),
+        "with the decision: {text}"
+    );
+    // A dry run is not a turn.
+    chat_dry(&env, "status");
+    let stats = env.json(&["context", "stats", "--json"]);
+    assert_eq!(stats["messages"], 4, "{stats}");
+}
+
+fn chat_dry(env: &Env, msg: &str) -> Value {
+    env.json(&["chat", msg, "--json", "--dry-run"])
+}

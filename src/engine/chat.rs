@@ -15,6 +15,7 @@ use super::gateway::{ChatReply, EscalationBudget};
 use super::shared::Shared;
 use crate::clients::llm::{Llm, Message, ModelRef, Options, Request};
 use crate::config::GatewayConfig;
+use crate::domain::context::NewMessage;
 use crate::error::Result;
 use crate::router::{
     self, Catalog, Decision, Intent, Route, Via, lang::is_korean, rules::title_of, urgency,
@@ -187,8 +188,26 @@ pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> R
             error: reply.error.clone(),
             rating: None,
         };
-        db.call(move |e| e.store().write(|tx| repo::insert(tx, &t)))
-            .await?;
+        db.call(move |e| {
+            let id = e.store().write(|tx| repo::insert(tx, &t))?;
+            // The conversation also goes to the context registry's `gateway`
+            // channel, searchable beside the other clients' conversations.
+            let meta = json!({"turn": id, "route": t.route, "intent": t.intent, "via": t.via, "reason": t.reason,
+                "task_id": t.task_id, "run_id": t.run_id, "model": t.model});
+            let msg = |role: &str, content: &str, meta: Option<serde_json::Value>| NewMessage {
+                channel: "gateway".into(),
+                session: t.session.clone(),
+                client: "jr-chat".into(),
+                role: role.into(),
+                content: content.into(),
+                created_at: Some(t.created_at),
+                metadata: meta,
+                external_id: Some(format!("chat-turn-{id}-{role}")),
+            };
+            e.log_messages(vec![msg("user", &t.message, None), msg("assistant", &t.reply, Some(meta))], &[])?;
+            Ok(())
+        })
+        .await?;
     }
     Ok(reply)
 }
