@@ -21,6 +21,15 @@ pub struct AgentJobFlags {
     /// agent: also write the answer to this path template (e.g. ~/briefings/{{date}}.md).
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<String>,
+    /// Make it an ambient job running this built-in task (knowledge-cards).
+    #[arg(long, value_name = "TASK")]
+    pub ambient: Option<String>,
+    /// ambient: the model it asks, e.g. ollama/qwen2.5:7b.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// ambient: cards per run at most (default 10).
+    #[arg(long, value_name = "N")]
+    pub max_cards: Option<u32>,
     /// Queue this job when a run succeeds (after its last attempt); repeatable, replaces on edit.
     #[arg(long, value_name = "JOB")]
     pub on_success: Vec<String>,
@@ -34,6 +43,16 @@ pub fn apply_job_flags(def: &mut JobDef, f: AgentJobFlags) {
     if let Some(a) = f.agent {
         def.kind = "agent".into();
         def.agent = Some(a);
+    }
+    if let Some(t) = f.ambient {
+        def.kind = "ambient".into();
+        def.ambient = Some(t);
+    }
+    if let Some(m) = f.model {
+        def.model = Some(m);
+    }
+    if let Some(n) = f.max_cards {
+        def.max_cards = Some(n);
     }
     if let Some(p) = f.prompt {
         def.prompt = Some(p);
@@ -55,6 +74,9 @@ pub fn apply_job_flags(def: &mut JobDef, f: AgentJobFlags) {
 /// The agent/chain lines of `jr jobs show`.
 pub fn job_fields(v: &JobOut) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    if let (Some(t), Some(m)) = (&v.ambient, &v.model) {
+        out.push(("ambient", format!("{t} with {m}")));
+    }
     if let Some(a) = &v.agent {
         out.push(("agent", a.clone()));
         let prompt = v.prompt.clone().unwrap_or_default();

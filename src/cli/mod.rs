@@ -4,6 +4,7 @@
 
 pub mod agent_jobs;
 pub mod agents;
+pub mod cards;
 pub mod chat;
 pub mod completions;
 pub mod context;
@@ -102,6 +103,9 @@ pub enum Command {
     Setup(setup::SetupArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+    /// Knowledge cards from your conversations, reviewed with spaced repetition.
+    #[command(subcommand)]
+    Cards(cards::CardsCmd),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -248,6 +252,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Mcp(a)) => mcp::run(&ctx, a),
         Some(Command::Setup(a)) => setup::run(&ctx, a),
         Some(Command::Completions(a)) => completions::run(a),
+        Some(Command::Cards(cmd)) => cards::run(&ctx, cmd),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -68,6 +68,8 @@ pub enum JobSpec {
     Shell(ShellSpec),
     // agents: a configured agent run with a prompt template.
     Agent(AgentSpec),
+    /// Background work over jr's own data (knowledge cards).
+    Ambient(AmbientSpec),
 }
 
 impl JobSpec {
@@ -75,9 +77,29 @@ impl JobSpec {
         match self {
             JobSpec::Shell(_) => "shell",
             JobSpec::Agent(_) => "agent",
+            JobSpec::Ambient(_) => "ambient",
         }
     }
 }
+
+/// The `ambient` kind: built-in background work. `knowledge-cards` reads the
+/// conversations added since its last run and asks `model` for question and
+/// answer cards.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AmbientSpec {
+    pub task: String,
+    pub model: String,
+    /// Cards asked for per run at most.
+    #[serde(default = "default_max_cards")]
+    pub max_cards: u32,
+}
+
+fn default_max_cards() -> u32 {
+    10
+}
+
+/// The ambient tasks jr has.
+pub const AMBIENT_TASKS: &[&str] = &["knowledge-cards"];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ShellSpec {

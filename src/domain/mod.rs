@@ -1,6 +1,7 @@
 //! Plain data: tasks, jobs, runs and their statuses. No I/O, no database, no terminal.
 
 pub mod agent;
+pub mod cards;
 pub mod context;
 pub mod due;
 pub mod job;
@@ -8,7 +9,7 @@ pub mod run;
 pub mod task;
 
 pub use due::Due;
-pub use job::{AgentSpec, Collect, Job, JobSpec, Misfire, Overlap, ShellSpec};
+pub use job::{AgentSpec, AmbientSpec, Collect, Job, JobSpec, Misfire, Overlap, ShellSpec};
 pub use run::{OutputLine, Run, RunStatus, Trigger};
 pub use task::{NewTask, Priority, Source, Task, TaskEvent, TaskStatus};
 

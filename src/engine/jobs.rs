@@ -68,6 +68,15 @@ pub struct JobDef {
     /// Jobs queued when a run fails or times out (after its last attempt).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_failure: Vec<String>,
+    /// ambient: the built-in task (`knowledge-cards`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambient: Option<String>,
+    /// ambient: the model it asks (`ollama/qwen2.5:7b`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// ambient: cards per run at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cards: Option<u32>,
 }
 
 fn shell() -> String {
@@ -120,6 +129,10 @@ pub struct JobOut {
     pub output_file: Option<String>,
     pub on_success: Vec<String>,
     pub on_failure: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ambient: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,6 +361,8 @@ impl Engine {
                     output_file: d.output_file,
                     on_success: d.on_success,
                     on_failure: d.on_failure,
+                    ambient: d.ambient,
+                    model: d.model,
                 }
             })
             .collect())
@@ -420,8 +435,25 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
         }
         // agents
         "agent" => super::agent_jobs::spec_of_agent(def),
+        "ambient" => {
+            let task = def.ambient.clone().unwrap_or_default();
+            if !crate::domain::job::AMBIENT_TASKS.contains(&task.as_str()) {
+                return Err(Error::user(format!(
+                    "unknown ambient task {task:?}; jr has: {}",
+                    crate::domain::job::AMBIENT_TASKS.join(", ")
+                )));
+            }
+            let model = def.model.clone().unwrap_or_default();
+            crate::clients::llm::ModelRef::parse(&model)
+                .map_err(|e| Error::user(format!("--model: {e}")))?;
+            Ok(JobSpec::Ambient(crate::domain::AmbientSpec {
+                task,
+                model,
+                max_cards: def.max_cards.unwrap_or(10).max(1),
+            }))
+        }
         other => Err(Error::user(format!(
-            "unknown job kind {other:?}; this jr runs: shell, agent"
+            "unknown job kind {other:?}; this jr runs: shell, agent, ambient"
         ))),
     }
 }
@@ -453,6 +485,11 @@ pub fn def_of(j: &Job) -> JobDef {
         }
         // agents
         JobSpec::Agent(a) => super::agent_jobs::fill_def(&mut def, a),
+        JobSpec::Ambient(a) => {
+            def.ambient = Some(a.task.clone());
+            def.model = Some(a.model.clone());
+            def.max_cards = Some(a.max_cards);
+        }
     }
     def
 }

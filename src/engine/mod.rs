@@ -5,6 +5,7 @@
 pub mod agent_jobs;
 pub mod agent_run;
 pub mod agents;
+pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod claude_code;

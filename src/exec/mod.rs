@@ -4,6 +4,7 @@
 //! streams its output and stops when told.
 
 pub mod agent;
+pub mod ambient;
 pub mod output;
 pub mod shell;
 
@@ -89,5 +90,6 @@ pub fn for_job(job: &Job, db: &crate::engine::shared::Shared) -> Box<dyn Executo
         crate::domain::JobSpec::Shell(_) => Box::new(shell::ShellExecutor::default()),
         // agents
         crate::domain::JobSpec::Agent(_) => Box::new(agent::AgentExecutor::new(db.clone())),
+        crate::domain::JobSpec::Ambient(_) => Box::new(ambient::AmbientExecutor::new(db.clone())),
     }
 }

@@ -85,6 +85,15 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Message>> {
     Ok(st.query_row([id], row_to_message).optional()?)
 }
 
+/// Messages of any session with an id above `after_id`, oldest first (what an
+/// ambient job has not read yet).
+pub fn messages_after(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<Message>> {
+    let mut st =
+        conn.prepare_cached(&format!("{SELECT} WHERE m.id > ?1 ORDER BY m.id LIMIT ?2"))?;
+    let rows = st.query_map(rusqlite::params![after_id, limit as i64], row_to_message)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Messages of one session in order, a page after `after_id`.
 pub fn session_messages(
     conn: &Connection,

@@ -5,6 +5,7 @@
 
 pub mod agent_runs;
 pub mod agents;
+pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0003_agents.sql"),
     include_str!("../../data/migrations/0004_chat.sql"),
     include_str!("../../data/migrations/0005_context.sql"),
+    include_str!("../../data/migrations/0006_cards.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

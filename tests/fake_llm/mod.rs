@@ -14,6 +14,7 @@
 //! | `slow:1b` | nothing for 2.5 s (as during a cold load), then an answer |
 //! | `stall:1b` | one piece, 2.5 s of silence, then the rest |
 //! | `cold:1b` | not in `/api/ps` (not loaded); answers after 200 ms |
+//! | `cards:1b` | knowledge cards (structured output): one per user message of the prompt's `[#ID] role (...): text` lines |
 //! | `router:1b` | a chat-router classification (structured output) of the last message, as a competent model would give it for the labelled sets in tests/fixtures (see `oracle`) |
 //! | anything else | 404 `{"error":"model 'x' not found"}` |
 #![allow(dead_code)]
@@ -36,6 +37,7 @@ pub const INSTALLED: &[&str] = &[
     "stall:1b",
     "cold:1b",
     "router:1b",
+    "cards:1b",
 ];
 pub const API_KEY: &str = "test-key-not-secret";
 
@@ -188,6 +190,26 @@ fn pieces(text: &str) -> Vec<String> {
 
 fn answer_for(body: &Value) -> String {
     let model = body["model"].as_str().unwrap_or("");
+    if model.starts_with("cards") {
+        let last = body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("");
+        let cards: Vec<Value> = last
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("[#")?;
+                let (id, rest) = rest.split_once("] ")?;
+                let (head, text) = rest.split_once("): ")?;
+                head.starts_with("user").then(|| {
+                    json!({"question": format!("Q: {}", text.chars().take(40).collect::<String>()),
+                        "answer": text, "source_ids": [id.parse::<i64>().unwrap_or(0)]})
+                })
+            })
+            .collect();
+        return json!({"cards": cards}).to_string();
+    }
     if model.starts_with("router") {
         let last = body["messages"]
             .as_array()
@@ -245,7 +267,7 @@ fn ollama_chat(w: &mut TcpStream, body: &Value) -> std::io::Result<()> {
     };
     // The router's classifications come in a few larger pieces: the tests
     // send many of them, and tiny pieces are exercised by the other models.
-    let (ps, size) = if model.starts_with("router") {
+    let (ps, size) = if model.starts_with("router") || model.starts_with("cards") {
         (
             answer
                 .chars()

@@ -1,0 +1,110 @@
+//! Knowledge cards: made by the ambient job from conversations, reviewed
+//! with SM-2. The model call lives in the executor (exec/ambient.rs); here
+//! are the database sides.
+
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use crate::domain::cards::{Card, Sm2};
+use crate::domain::context::Message;
+use crate::error::{Error, Result};
+use crate::store::{cards as repo, context};
+
+/// A card as the model proposes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ProposedCard {
+    pub question: String,
+    pub answer: String,
+    #[serde(default)]
+    pub source_ids: Vec<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardCounts {
+    pub cards: i64,
+    pub due: i64,
+}
+
+impl Engine {
+    /// Messages an ambient job has not read yet, and where it stopped.
+    pub fn unread_messages(&self, job: &str, limit: usize) -> Result<(Vec<Message>, i64)> {
+        let mark = repo::mark(self.store.conn(), job, "context")?;
+        Ok((
+            context::messages_after(self.store.conn(), mark, limit)?,
+            mark,
+        ))
+    }
+
+    /// Store proposed cards (dropping empty ones and sources outside `read`)
+    /// and move the job's watermark to `through`, in one transaction.
+    pub fn save_cards(
+        &self,
+        job: &str,
+        run_id: Option<i64>,
+        cards: &[ProposedCard],
+        read: &[i64],
+        through: i64,
+    ) -> Result<usize> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut n = 0;
+            for c in cards {
+                let (q, a) = (c.question.trim(), c.answer.trim());
+                if q.is_empty() || a.is_empty() {
+                    continue;
+                }
+                let sources: Vec<i64> = c
+                    .source_ids
+                    .iter()
+                    .copied()
+                    .filter(|id| read.contains(id))
+                    .collect();
+                repo::insert(tx, q, a, &sources, run_id, now)?;
+                n += 1;
+            }
+            repo::set_mark(tx, job, "context", through)?;
+            Ok(n)
+        })
+    }
+
+    pub fn cards_due(&self, limit: usize) -> Result<Vec<Card>> {
+        repo::due(self.store.conn(), self.now(), limit)
+    }
+
+    pub fn list_cards(&self, limit: usize) -> Result<Vec<Card>> {
+        repo::list(self.store.conn(), limit)
+    }
+
+    pub fn card_counts(&self) -> Result<CardCounts> {
+        let (cards, due) = repo::counts(self.store.conn(), self.now())?;
+        Ok(CardCounts { cards, due })
+    }
+
+    pub fn get_card(&self, id: i64) -> Result<Card> {
+        repo::get(self.store.conn(), id)?.ok_or_else(|| {
+            Error::user(format!("no card with id {id}")).hint("`jr cards list` shows the cards")
+        })
+    }
+
+    /// Record a review: grade 0..=5; returns the card with its next due date.
+    pub fn grade_card(&self, id: i64, grade: u8) -> Result<Card> {
+        if grade > 5 {
+            return Err(Error::user(format!(
+                "grade {grade}: use 0-5 (or again, hard, good, easy)"
+            )));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            let c =
+                repo::get(tx, id)?.ok_or_else(|| Error::user(format!("no card with id {id}")))?;
+            let state = Sm2 {
+                ease: c.ease,
+                interval_days: c.interval_days,
+                repetitions: c.repetitions,
+            };
+            let (next, due) = state.review(grade, now);
+            repo::set_schedule(tx, id, next, due, grade, now)
+        })?;
+        self.get_card(id)
+    }
+}
