@@ -20,6 +20,8 @@ use chrono_tz::Tz;
 use crate::clock::Clock;
 use crate::store::Store;
 
+pub use crate::store::lease::Lease;
+pub use crate::store::runs::RunFilter;
 pub use pages::{Cond, TaskQuery};
 pub use tasks::{ImportReport, TaskDetail, TaskEdit};
 
@@ -45,6 +47,11 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The database file (None in memory): what a file watch watches.
+    pub fn db_path(&self) -> Option<std::path::PathBuf> {
+        self.store.path().map(|p| p.to_path_buf())
     }
 
     pub fn db_size(&self) -> u64 {

@@ -65,10 +65,15 @@ pub enum Action {
     No,
     // Not nameable in the keymap:
     Text(TextEdit),
-    Click { col: u16, row: u16 },
+    Click {
+        col: u16,
+        row: u16,
+    },
     Scroll(i16),
     Resize(u16, u16),
     Tick(DateTime<Utc>),
+    /// This TUI's scheduler took (true) or lost (false) the lease.
+    Scheduling(bool),
     OpenTask(i64),
     Worker(Response),
 }

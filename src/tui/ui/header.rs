@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         .with_timezone(&app.tz)
         .format("%a %Y-%m-%d %H:%M %Z")
         .to_string();
-    let sched = format!("scheduler: {}", app.scheduler);
+    let sched = format!("scheduler: {}", app.scheduler.label());
     let mouse = if app.mouse { "" } else { "mouse off · " };
     let right = format!("{mouse}{sched} · {clock} ");
     let used: usize = spans.iter().map(|s| s.width()).sum();
