@@ -63,6 +63,8 @@ pub enum Action {
     PrevField,
     Yes,
     No,
+    RunNow,
+    ToggleEnabled,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -75,6 +77,10 @@ pub enum Action {
     /// This TUI's scheduler took (true) or lost (false) the lease.
     Scheduling(bool),
     OpenTask(i64),
+    /// Select this job in the Jobs pane.
+    SelectJob(String),
+    /// Show the runs of this job in the Runs pane.
+    RunsOfJob(String),
     Worker(Response),
 }
 
@@ -116,13 +122,13 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("open", Action::Open, "Open the selected item"),
     ("collapse", Action::Collapse, "Fold the sub-tasks"),
     ("expand", Action::Expand, "Unfold the sub-tasks"),
-    ("add", Action::Add, "Add a task"),
+    ("add", Action::Add, "Add a task (or a job, in Jobs)"),
     (
         "add_sub",
         Action::AddSub,
         "Add a sub-task of the selected task",
     ),
-    ("edit", Action::Edit, "Edit the selected task"),
+    ("edit", Action::Edit, "Edit the selected task or job"),
     ("start", Action::Start, "Start: → in_progress"),
     ("review", Action::Review, "Send to review: → review"),
     ("done", Action::Done, "Done: → done"),
@@ -131,7 +137,11 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("split", Action::Split, "Split into sub-tasks"),
     ("claim", Action::Claim, "Claim the task for yourself"),
     ("release", Action::Release, "Release the claim"),
-    ("delete", Action::Delete, "Delete the task (asks first)"),
+    (
+        "delete",
+        Action::Delete,
+        "Delete the task or job (asks first)",
+    ),
     (
         "filter",
         Action::Filter,
@@ -147,6 +157,16 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("prev_field", Action::PrevField, "Previous field"),
     ("yes", Action::Yes, "Yes"),
     ("no", Action::No, "No"),
+    (
+        "run_now",
+        Action::RunNow,
+        "Run the selected job now (the scheduler starts it)",
+    ),
+    (
+        "toggle_enabled",
+        Action::ToggleEnabled,
+        "Enable or pause the selected job",
+    ),
 ];
 
 /// The action a keymap's `run = "..."` names.

@@ -5,6 +5,8 @@
 //! keymap section follow from `PaneId`.
 
 pub mod dashboard;
+pub mod jobs;
+pub mod scroll;
 pub mod tasks;
 
 use chrono::{DateTime, Utc};
@@ -22,16 +24,18 @@ use super::worker::{Response, Slot};
 pub enum PaneId {
     Dashboard,
     Tasks,
+    Jobs,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 2] = [PaneId::Dashboard, PaneId::Tasks];
+    pub const ALL: [PaneId; 3] = [PaneId::Dashboard, PaneId::Tasks, PaneId::Jobs];
 
     /// The keymap section and the `pane_NAME` action.
     pub fn name(self) -> &'static str {
         match self {
             PaneId::Dashboard => "dashboard",
             PaneId::Tasks => "tasks",
+            PaneId::Jobs => "jobs",
         }
     }
 
@@ -39,6 +43,7 @@ impl PaneId {
         match self {
             PaneId::Dashboard => "Dashboard",
             PaneId::Tasks => "Tasks",
+            PaneId::Jobs => "Jobs",
         }
     }
 
@@ -46,6 +51,7 @@ impl PaneId {
         match self {
             PaneId::Dashboard => "Go to the dashboard",
             PaneId::Tasks => "Go to the tasks",
+            PaneId::Jobs => "Go to the jobs",
         }
     }
 }
@@ -55,6 +61,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(dashboard::Dashboard::default()),
         Box::new(tasks::TasksPane::new(me)),
+        Box::new(jobs::JobsPane::default()),
     ]
 }
 

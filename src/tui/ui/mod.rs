@@ -7,6 +7,7 @@ pub mod detail;
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod jobs;
 pub mod overlay;
 pub mod tasks;
 

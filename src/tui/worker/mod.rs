@@ -6,15 +6,20 @@
 //! them as `DataChanged`. Results go back on the same channel as terminal
 //! input; the app drops answers it no longer waits for.
 
+mod jobs;
 mod state;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::domain::task::Transition;
-use crate::domain::{NewTask, Task, TaskStatus};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Job, NewTask, RunStatus, Task, TaskStatus};
+use crate::engine::jobs::JobDef;
 use crate::engine::{Lease, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
+pub use jobs::{RECENT, schedule_words};
 pub use state::{WorkerState, flatten};
 
 /// The safety-net poll when the file watch is on: a missed event costs this.
@@ -36,6 +41,7 @@ pub enum Slot {
     Mutation,
     Watch,
     Lease,
+    Jobs,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +53,32 @@ pub enum Mutation {
     Claim(i64, String),
     Release(i64),
     Delete(i64),
+    Job(JobMutation),
+}
+
+#[derive(Debug, Clone)]
+pub enum JobMutation {
+    Add(Box<JobDef>),
+    /// Replace the job now named `.0`.
+    Update(String, Box<JobDef>),
+    Enable(String, bool),
+    Delete(String),
+    /// Queue a run (trigger manual); the lease holder starts it.
+    RunNow(String),
+}
+
+/// One line of the Jobs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub job: Job,
+    /// The schedule in words ("weekdays at 07:00 KST", "on demand").
+    pub schedule: String,
+    pub next: Option<DateTime<Utc>>,
+    /// The newest run that ran (not skipped or missed): id and status.
+    pub last: Option<(i64, RunStatus)>,
+    pub running: bool,
+    /// Durations of the recent finished runs, oldest first (ms).
+    pub durations: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +95,7 @@ pub enum Request {
     Mutate(Mutation),
     /// Who holds the scheduler lease (alive), for the header.
     Lease,
+    Jobs,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +138,13 @@ pub enum Payload {
     /// Another process wrote to the database.
     DataChanged,
     Lease(Option<Lease>),
+    Jobs(Vec<JobRow>),
+    /// A job change went through: the message, the job to select, the run it queued.
+    JobChanged {
+        message: String,
+        job: Option<String>,
+        run: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -10,10 +10,10 @@ const SUBTREE_CAP: usize = 1000;
 
 /// The engine and what the worker remembers between requests.
 pub struct WorkerState {
-    engine: Engine,
+    pub(super) engine: Engine,
     version: Option<i64>,
     /// This machine, for telling whether a lease holder's process is alive.
-    host: String,
+    pub(super) host: String,
 }
 
 impl WorkerState {
@@ -41,6 +41,7 @@ impl WorkerState {
             Request::Search(text) => self.search(&text).map(Payload::Search),
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
+            Request::Jobs => self.jobs().map(Payload::Jobs),
         };
         out.unwrap_or_else(Payload::Failed)
     }
@@ -136,6 +137,7 @@ impl WorkerState {
                 let t = e.remove_task(id)?;
                 (format!("deleted #{} {}", t.id, t.title), None)
             }
+            Mutation::Job(m) => return self.mutate_job(m),
         };
         Ok(Payload::Changed { message, task })
     }
