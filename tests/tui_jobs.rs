@@ -185,3 +185,113 @@ fn run_now_is_started_by_the_tuis_own_scheduler() {
     assert_eq!(runs[0].trigger, Trigger::Manual);
     sched.stop(|| {});
 }
+
+fn add_job(db: &Db, name: &str, command: &str) {
+    db.engine()
+        .add_job(&jr::engine::jobs::JobDef {
+            name: name.into(),
+            kind: "shell".into(),
+            enabled: true,
+            command: command.into(),
+            ..Default::default()
+        })
+        .unwrap();
+}
+
+fn runs_pane(h: &Headless) -> &jr::tui::panes::runs::RunsPane {
+    h.app.pane_state().unwrap()
+}
+
+#[test]
+fn an_opened_run_follows_its_output_and_can_be_cancelled() {
+    let db = Db::new();
+    add_job(&db, "slow", "for i in 1 2 3; do echo 줄$i; sleep 0.3; done");
+    add_job(&db, "forever", "echo started; sleep 30");
+    let sched = scheduler(&db);
+    let mut h = Headless::new(db.engine(), (100, 30));
+    h.key("3");
+    h.key("j");
+    h.key("r");
+    h.key("<Enter>");
+    assert_eq!(h.app.pane_id(), jr::tui::panes::PaneId::Runs);
+    assert_eq!(runs_pane(&h).filter_text, "job:slow");
+    until(&mut h, "the run in the list", |h| {
+        !runs_pane(h).list.rows.is_empty()
+    });
+    h.key("<Enter>");
+    until(&mut h, "all three lines, followed", |h| {
+        h.screen().contains("줄3")
+    });
+    until(&mut h, "the run to end", |h| h.screen().contains("success"));
+    let s = h.screen();
+    assert!(s.contains("줄1") && s.contains("줄2"), "{s}");
+
+    // Cancel a running one: asked first, then stopped by the scheduler.
+    h.key("<Esc>");
+    h.key("3");
+    h.key("k");
+    h.key("r");
+    h.key("4");
+    h.key("<Esc>");
+    h.key("/");
+    h.type_text("job:forever");
+    h.key("<Enter>");
+    until(&mut h, "it to run", |h| {
+        runs_pane(h)
+            .list
+            .rows
+            .first()
+            .is_some_and(|r| r.status == RunStatus::Running)
+    });
+    h.key("<Enter>");
+    until(&mut h, "its first line", |h| h.screen().contains("started"));
+    h.key("x");
+    assert!(h.screen().contains("Cancel run #"), "{}", h.screen());
+    h.key("y");
+    until(&mut h, "it to be cancelled", |h| {
+        h.screen().contains("cancelled")
+    });
+    assert_eq!(db.runs()[0].status, RunStatus::Cancelled);
+    sched.stop(|| {});
+}
+
+#[test]
+fn a_long_history_is_paged_never_loaded_whole() {
+    let db = Db::new();
+    add_job(&db, "many", "true");
+    db.engine()
+        .store()
+        .write(|tx| {
+            let mut st = tx.prepare(
+                "INSERT INTO runs (job_id, job, status, trigger, queued_at, duration_ms) \
+                 VALUES (1, 'many', ?1, 'schedule', ?2, 5)",
+            )?;
+            for i in 0..20_000i64 {
+                st.execute(rusqlite::params![
+                    if i % 7 == 0 { "failed" } else { "success" },
+                    i * 1000
+                ])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut h = Headless::new(db.engine(), (80, 24));
+    h.key("4");
+    let l = &runs_pane(&h).list;
+    assert_eq!(l.selected_run().unwrap().id, 20_000);
+    h.key("G");
+    assert_eq!(runs_pane(&h).list.selected_run().unwrap().id, 1);
+    for _ in 0..500 {
+        h.key("k");
+        assert!(runs_pane(&h).list.rows.len() <= 300);
+    }
+    assert_eq!(runs_pane(&h).list.selected_run().unwrap().id, 501);
+    h.key("/");
+    h.type_text("status:failed");
+    h.key("<Enter>");
+    let l = &runs_pane(&h).list;
+    assert!(l.rows.iter().all(|r| r.status == RunStatus::Failed));
+    // Run ids start at 1 and every seventh from the first failed: 20,000 did.
+    assert_eq!(l.selected_run().unwrap().id, 20_000);
+    assert!(h.screen().contains("older below"), "{}", h.screen());
+}

@@ -303,3 +303,33 @@ fn jobs_pane_empty_says_how_to_add_one() {
     h.key("3");
     snap("jobs_empty", (80, 24), &h);
 }
+
+#[test]
+fn runs_pane() {
+    for size in SIZES {
+        let e = engine();
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("4");
+        snap("runs", size, &h);
+        h.key("/");
+        h.type_text("status:failures !job:cleanup");
+        snap("runs_filtered", size, &h);
+    }
+}
+
+#[test]
+fn an_opened_run_with_escapes_in_its_output_and_a_search() {
+    for size in SIZES {
+        let e = engine();
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("4");
+        h.send(Action::OpenRun(5));
+        snap("run_log", size, &h);
+        h.key("/");
+        h.type_text("사진");
+        h.key("<Enter>");
+        snap("run_log_search", size, &h);
+    }
+}

@@ -65,6 +65,11 @@ pub enum Action {
     No,
     RunNow,
     ToggleEnabled,
+    Follow,
+    Wrap,
+    NextMatch,
+    PrevMatch,
+    OnlyMatches,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -81,6 +86,8 @@ pub enum Action {
     SelectJob(String),
     /// Show the runs of this job in the Runs pane.
     RunsOfJob(String),
+    /// Open this run in the Runs pane.
+    OpenRun(i64),
     Worker(Response),
 }
 
@@ -133,7 +140,11 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("review", Action::Review, "Send to review: → review"),
     ("done", Action::Done, "Done: → done"),
     ("reopen", Action::Reopen, "Reopen: done/cancelled → pending"),
-    ("cancel", Action::Cancel, "Cancel: → cancelled"),
+    (
+        "cancel",
+        Action::Cancel,
+        "Cancel: the task (→ cancelled), or the queued/running run",
+    ),
     ("split", Action::Split, "Split into sub-tasks"),
     ("claim", Action::Claim, "Claim the task for yourself"),
     ("release", Action::Release, "Release the claim"),
@@ -166,6 +177,27 @@ const FIXED: &[(&str, Action, &str)] = &[
         "toggle_enabled",
         Action::ToggleEnabled,
         "Enable or pause the selected job",
+    ),
+    (
+        "follow",
+        Action::Follow,
+        "Follow the run's output as it is written, or pause",
+    ),
+    ("wrap", Action::Wrap, "Wrap long log lines, or cut them"),
+    (
+        "next_match",
+        Action::NextMatch,
+        "Next line matching the search",
+    ),
+    (
+        "prev_match",
+        Action::PrevMatch,
+        "Previous line matching the search",
+    ),
+    (
+        "only_matches",
+        Action::OnlyMatches,
+        "Show only the lines matching the search, or all",
     ),
 ];
 

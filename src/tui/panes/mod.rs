@@ -6,6 +6,7 @@
 
 pub mod dashboard;
 pub mod jobs;
+pub mod runs;
 pub mod scroll;
 pub mod tasks;
 
@@ -25,10 +26,11 @@ pub enum PaneId {
     Dashboard,
     Tasks,
     Jobs,
+    Runs,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 3] = [PaneId::Dashboard, PaneId::Tasks, PaneId::Jobs];
+    pub const ALL: [PaneId; 4] = [PaneId::Dashboard, PaneId::Tasks, PaneId::Jobs, PaneId::Runs];
 
     /// The keymap section and the `pane_NAME` action.
     pub fn name(self) -> &'static str {
@@ -36,6 +38,7 @@ impl PaneId {
             PaneId::Dashboard => "dashboard",
             PaneId::Tasks => "tasks",
             PaneId::Jobs => "jobs",
+            PaneId::Runs => "runs",
         }
     }
 
@@ -44,6 +47,7 @@ impl PaneId {
             PaneId::Dashboard => "Dashboard",
             PaneId::Tasks => "Tasks",
             PaneId::Jobs => "Jobs",
+            PaneId::Runs => "Runs",
         }
     }
 
@@ -52,6 +56,7 @@ impl PaneId {
             PaneId::Dashboard => "Go to the dashboard",
             PaneId::Tasks => "Go to the tasks",
             PaneId::Jobs => "Go to the jobs",
+            PaneId::Runs => "Go to the run history",
         }
     }
 }
@@ -62,6 +67,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(dashboard::Dashboard::default()),
         Box::new(tasks::TasksPane::new(me)),
         Box::new(jobs::JobsPane::default()),
+        Box::new(runs::RunsPane::default()),
     ]
 }
 

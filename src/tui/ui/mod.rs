@@ -9,6 +9,8 @@ pub mod form;
 pub mod header;
 pub mod jobs;
 pub mod overlay;
+pub mod run_view;
+pub mod runs;
 pub mod tasks;
 
 use ratatui::Frame;

@@ -7,6 +7,7 @@
 //! input; the app drops answers it no longer waits for.
 
 mod jobs;
+mod runs;
 mod state;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -15,11 +16,12 @@ use std::time::{Duration, Instant};
 use crate::domain::task::Transition;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Job, NewTask, RunStatus, Task, TaskStatus};
+use crate::domain::{Job, NewTask, OutputLine, Run, RunStatus, Task, TaskStatus};
 use crate::engine::jobs::JobDef;
-use crate::engine::{Lease, TaskDetail, TaskEdit, TaskQuery};
+use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
 pub use jobs::{RECENT, schedule_words};
+pub use runs::LOG_CHUNK;
 pub use state::{WorkerState, flatten};
 
 /// The safety-net poll when the file watch is on: a missed event costs this.
@@ -42,6 +44,8 @@ pub enum Slot {
     Watch,
     Lease,
     Jobs,
+    RunPage,
+    RunLog,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +58,7 @@ pub enum Mutation {
     Release(i64),
     Delete(i64),
     Job(JobMutation),
+    CancelRun(i64),
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +101,32 @@ pub enum Request {
     /// Who holds the scheduler lease (alive), for the header.
     Lease,
     Jobs,
+    /// Runs newest first, `limit` of them, keyset-paged by the filter.
+    RunPage(RunFilter),
+    /// A run and its output after line `after`; `cut` is the output_cut known.
+    RunLog {
+        id: i64,
+        after: i64,
+        cut: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPage {
+    pub filter: RunFilter,
+    pub runs: Vec<Run>,
+    /// More runs lie beyond the page (in the direction it was read).
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogChunk {
+    pub run: Run,
+    pub lines: Vec<OutputLine>,
+    /// The lines start over (the tail was rewritten under the output cap).
+    pub reset: bool,
+    /// A full chunk: ask for the next.
+    pub more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +170,8 @@ pub enum Payload {
     DataChanged,
     Lease(Option<Lease>),
     Jobs(Vec<JobRow>),
+    RunPage(RunPage),
+    RunLog(Box<LogChunk>),
     /// A job change went through: the message, the job to select, the run it queued.
     JobChanged {
         message: String,

@@ -42,6 +42,10 @@ impl WorkerState {
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
             Request::Jobs => self.jobs().map(Payload::Jobs),
+            Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
+            Request::RunLog { id, after, cut } => self
+                .run_log(id, after, cut)
+                .map(|c| Payload::RunLog(Box::new(c))),
         };
         out.unwrap_or_else(Payload::Failed)
     }
@@ -138,6 +142,7 @@ impl WorkerState {
                 (format!("deleted #{} {}", t.id, t.title), None)
             }
             Mutation::Job(m) => return self.mutate_job(m),
+            Mutation::CancelRun(id) => return self.cancel_run(id),
         };
         Ok(Payload::Changed { message, task })
     }

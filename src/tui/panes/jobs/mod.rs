@@ -126,6 +126,12 @@ impl Pane for JobsPane {
             Action::Scroll(n) => self.list.move_by(*n as isize),
             Action::Top => self.list.select(0),
             Action::Bottom => self.list.select(usize::MAX),
+            Action::Open => {
+                if let Some(r) = self.selected() {
+                    let name = r.job.name.clone();
+                    *cx.goto = Some((PaneId::Runs, Some(Action::RunsOfJob(name))));
+                }
+            }
             Action::RunNow => {
                 return self.on_selected(|r| JobMutation::RunNow(r.job.name.clone()), cx);
             }
@@ -224,6 +230,7 @@ impl Pane for JobsPane {
         vec![
             Action::RunNow,
             Action::ToggleEnabled,
+            Action::Open,
             Action::Add,
             Action::Edit,
             Action::Delete,
