@@ -174,15 +174,31 @@ fn run_now_is_started_by_the_tuis_own_scheduler() {
         "{}",
         h.screen()
     );
+    // The run appears in the Runs pane and finishes there.
+    h.key("4");
     until(&mut h, "the run to succeed", |h| {
-        jobs(h).rows[0]
-            .last
-            .is_some_and(|(_, s)| s == RunStatus::Success)
+        runs_pane(h)
+            .list
+            .rows
+            .first()
+            .is_some_and(|r| r.status == RunStatus::Success)
     });
-    assert!(h.screen().contains("success"), "{}", h.screen());
+    let s = h.screen();
+    assert!(s.contains("greet") && s.contains("manual"), "{s}");
     let runs = db.runs();
     assert_eq!(runs[0].status, RunStatus::Success);
     assert_eq!(runs[0].trigger, Trigger::Manual);
+    // The Jobs pane shows it as the last run.
+    h.key("3");
+    assert_eq!(jobs(&h).rows[0].last.map(|l| l.1), Some(RunStatus::Success));
+    // Run Now from the palette, by the job's name.
+    h.key(":");
+    h.type_text("run greet");
+    h.key("<Enter>");
+    until(&mut h, "the second run to succeed", |_| {
+        let runs = db.runs();
+        runs.len() == 2 && runs[0].status == RunStatus::Success
+    });
     sched.stop(|| {});
 }
 
@@ -294,4 +310,50 @@ fn a_long_history_is_paged_never_loaded_whole() {
     // Run ids start at 1 and every seventh from the first failed: 20,000 did.
     assert_eq!(l.selected_run().unwrap().id, 20_000);
     assert!(h.screen().contains("older below"), "{}", h.screen());
+}
+
+#[test]
+fn runs_per_day_are_counted_by_local_day_without_loading_runs() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    // Sunday 2026-11-22 10:00 in Seoul.
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap();
+    let e = Engine::new(
+        Store::open(&dir.path().join("jr.db")).unwrap(),
+        Clock::Fixed(now),
+        "Asia/Seoul".parse().unwrap(),
+    );
+    let ms = |h: i64| (now + chrono::Duration::hours(h)).timestamp_millis();
+    let rows: &[(i64, &str)] = &[
+        (-1, "success"),  // today 09:00 KST
+        (-9, "failed"),   // today 01:00 KST
+        (-11, "success"), // yesterday 23:00 KST
+        (-11, "timeout"),
+        (-11, "skipped"),      // neither
+        (-14 * 24, "success"), // 14 days ago: outside
+    ];
+    e.store()
+        .write(|tx| {
+            for (h, status) in rows {
+                tx.execute(
+                    "INSERT INTO runs (job, status, trigger, queued_at) VALUES ('x', ?1, 'manual', ?2)",
+                    rusqlite::params![status, ms(*h)],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let days = e.runs_per_day(14).unwrap();
+    assert_eq!(days.len(), 14);
+    let today = days.last().unwrap();
+    assert_eq!(today.day.to_string(), "2026-11-22");
+    assert_eq!((today.success, today.failure), (1, 1));
+    let y = &days[12];
+    assert_eq!((y.success, y.failure), (1, 1));
+    assert_eq!(days.iter().map(|d| d.success + d.failure).sum::<i64>(), 4);
+    let fails = e.recent_failures(5).unwrap();
+    assert_eq!(
+        fails.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        vec!["timeout", "failed"]
+    );
 }

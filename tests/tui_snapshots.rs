@@ -333,3 +333,13 @@ fn an_opened_run_with_escapes_in_its_output_and_a_search() {
         snap("run_log_search", size, &h);
     }
 }
+
+#[test]
+fn dashboard_with_jobs_and_runs() {
+    for size in SIZES {
+        let e = engine();
+        fixtures(&e);
+        job_fixtures(&e);
+        snap("dashboard_jobs", size, &Headless::new(e, size));
+    }
+}

@@ -257,3 +257,46 @@ fn a_panic_restores_the_terminal_and_leaves_a_report() {
         "{report}"
     );
 }
+
+#[test]
+fn run_now_in_the_real_binary_succeeds_on_screen_and_in_the_history() {
+    let Some(t) = start_with(&[]) else { return };
+    let jr = env!("CARGO_BIN_EXE_jr");
+    let run_jr = |args: &[&str]| {
+        Command::new(jr)
+            .args(args)
+            .env_clear()
+            .envs(t.env())
+            .output()
+            .unwrap()
+    };
+    t.wait_text("scheduler: this TUI");
+    // A job added by another process shows up in the Jobs pane.
+    let out = run_jr(&[
+        "jobs",
+        "add",
+        "greet",
+        "--command",
+        "echo 안녕하세요; echo 끝",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.keys(&["3"]);
+    t.wait_text("greet");
+    t.keys(&["r"]);
+    t.wait_text("queued run #1 of greet");
+    t.keys(&["4"]);
+    t.wait_text("success");
+    t.keys(&["Enter"]);
+    t.wait_text("안녕하세요");
+    let out = run_jr(&["runs", "list", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs[0]["job"], "greet");
+    assert_eq!(runs[0]["status"], "success");
+    assert_eq!(runs[0]["trigger"], "manual");
+    t.keys(&["q"]);
+    t.wait_exit(0);
+}

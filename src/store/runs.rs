@@ -295,6 +295,21 @@ pub fn outcome_counts(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<(Ru
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Runs since `start` counted per hour after it: (hour, successes, failures).
+/// Grouped in SQLite through the `queued_at` index; no run row is returned.
+pub fn hourly_outcomes(conn: &Connection, start: DateTime<Utc>) -> Result<Vec<(i64, i64, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT (queued_at - ?1) / 3600000 AS h, \
+                sum(status = 'success'), \
+                sum(status IN ('failed', 'timeout', 'lost', 'interrupted')) \
+         FROM runs WHERE queued_at >= ?1 GROUP BY h ORDER BY h",
+    )?;
+    let rows = st.query_map([to_millis(start)], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The newest run of each job (for "last status" columns).
 pub fn last_per_job(conn: &Connection) -> Result<Vec<Run>> {
     let mut st = conn.prepare_cached(&format!(

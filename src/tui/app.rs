@@ -19,7 +19,7 @@ use super::palette::{Command, Palette, Target};
 use super::panes::{self, Cx, Notice, Pane, PaneId};
 use super::text;
 use super::theme::Theme;
-use super::worker::{Payload, Request, Response, Slot};
+use super::worker::{JobMutation, Mutation, Payload, Request, Response, Slot};
 
 /// Who fires jobs: this TUI's own scheduler (it says so when it takes the
 /// lease), or the live lease holder the database names, or nobody.
@@ -368,6 +368,14 @@ impl App {
                         self.goto = Some((PaneId::Tasks, Some(Action::OpenTask(id))));
                         self.follow_goto()
                     }
+                    Some(Target::Job(name)) => {
+                        self.goto = Some((PaneId::Jobs, Some(Action::SelectJob(name))));
+                        self.follow_goto()
+                    }
+                    Some(Target::RunJob(name)) => {
+                        let m = Mutation::Job(JobMutation::RunNow(name));
+                        vec![self.requests.make(Slot::Mutation, Request::Mutate(m))]
+                    }
                     None => Vec::new(),
                 };
             }
@@ -391,14 +399,14 @@ impl App {
             }
             Slot::Search => {
                 let commands = self.commands();
-                if let (Some(Overlay::Palette(p)), Payload::Search(tasks)) =
+                if let (Some(Overlay::Palette(p)), Payload::Search(tasks, jobs)) =
                     (&mut self.overlay, resp.payload)
                 {
                     let found = tasks
                         .into_iter()
                         .map(|t| (t.id, super::text::clean(&t.title), t.status.to_string()))
                         .collect();
-                    p.set_tasks(found, &commands);
+                    p.set_found(found, jobs, &commands);
                 }
                 Vec::new()
             }

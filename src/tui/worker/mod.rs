@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Job, NewTask, OutputLine, Run, RunStatus, Task, TaskStatus};
 use crate::engine::jobs::JobDef;
+use crate::engine::status::DayRuns;
 use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
 pub use jobs::{RECENT, schedule_words};
@@ -95,7 +96,7 @@ pub enum Request {
         tree: bool,
     },
     Detail(i64),
-    /// Task titles for the palette.
+    /// Task titles and job names for the palette.
     Search(String),
     Mutate(Mutation),
     /// Who holds the scheduler lease (alive), for the header.
@@ -136,6 +137,14 @@ pub struct DashboardData {
     pub overdue_total: i64,
     pub ready: Vec<Task>,
     pub db_bytes: u64,
+    /// Jobs (enabled, paused) and runs queued or running now.
+    pub jobs: (i64, i64),
+    pub active_runs: usize,
+    /// The last 14 days, oldest first.
+    pub days: Vec<DayRuns>,
+    /// The next fires across jobs: (job, when).
+    pub next_fires: Vec<(String, DateTime<Utc>)>,
+    pub failures: Vec<Run>,
 }
 
 /// One line of the task list: a task, its depth in the tree, its shown children.
@@ -159,7 +168,8 @@ pub enum Payload {
     Dashboard(DashboardData),
     TaskPage(TaskPage),
     Detail(Box<TaskDetail>),
-    Search(Vec<Task>),
+    /// Tasks whose titles match, and every job name (the palette ranks them).
+    Search(Vec<Task>, Vec<String>),
     /// A change went through: what to tell the user, and the task to select.
     Changed {
         message: String,

@@ -38,7 +38,10 @@ impl WorkerState {
                 .engine
                 .task_detail(id)
                 .map(|d| Payload::Detail(Box::new(d))),
-            Request::Search(text) => self.search(&text).map(Payload::Search),
+            Request::Search(text) => self.search(&text).and_then(|tasks| {
+                let jobs = self.engine.list_jobs()?.into_iter().map(|j| j.name);
+                Ok(Payload::Search(tasks, jobs.collect()))
+            }),
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
             Request::Jobs => self.jobs().map(Payload::Jobs),
@@ -72,6 +75,18 @@ impl WorkerState {
             overdue_total: e.task_count(&late)?,
             ready: e.ready_tasks(None, 8)?,
             db_bytes: e.db_size(),
+            jobs: e.job_counts()?,
+            active_runs: e.active_runs()?.len(),
+            days: e.runs_per_day(14)?,
+            next_fires: e
+                .next_fires(5)?
+                .into_iter()
+                .filter_map(|f| {
+                    let at = chrono::DateTime::parse_from_rfc3339(&f.at).ok()?;
+                    Some((f.job, at.with_timezone(&chrono::Utc)))
+                })
+                .collect(),
+            failures: e.recent_failures(5)?,
         })
     }
 
