@@ -343,3 +343,29 @@ fn dashboard_with_jobs_and_runs() {
         snap("dashboard_jobs", size, &Headless::new(e, size));
     }
 }
+
+#[test]
+fn chat_pane() {
+    for size in SIZES {
+        let e = engine();
+        fixtures(&e);
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("5");
+        snap("chat_empty", size, &h);
+        for m in [
+            "오늘 뭐 해야 해?",
+            "run backup now",
+            "지금 당장 장애 원인 분석해줘, 고객이 기다려",
+        ] {
+            h.type_text(m);
+            h.key("<Enter>");
+        }
+        h.key("<Esc>");
+        h.key("k");
+        h.key("+");
+        h.key("i");
+        h.type_text("backup 잡 언제");
+        snap("chat", size, &h);
+    }
+}

@@ -2,6 +2,7 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod chat;
 pub mod gateway;
 pub mod jobs;
 pub mod pages;

@@ -70,6 +70,9 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     OnlyMatches,
+    Compose,
+    RateUp,
+    RateDown,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -199,6 +202,9 @@ const FIXED: &[(&str, Action, &str)] = &[
         Action::OnlyMatches,
         "Show only the lines matching the search, or all",
     ),
+    ("compose", Action::Compose, "Type a chat message"),
+    ("rate_up", Action::RateUp, "Rate the selected answer 👍"),
+    ("rate_down", Action::RateDown, "Rate the selected answer 👎"),
 ];
 
 /// The action a keymap's `run = "..."` names.

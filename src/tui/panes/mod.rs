@@ -4,6 +4,7 @@
 //! variant and a line in `all()`; the header, number keys, palette, help and
 //! keymap section follow from `PaneId`.
 
+pub mod chat;
 pub mod dashboard;
 pub mod jobs;
 pub mod runs;
@@ -27,10 +28,17 @@ pub enum PaneId {
     Tasks,
     Jobs,
     Runs,
+    Chat,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 4] = [PaneId::Dashboard, PaneId::Tasks, PaneId::Jobs, PaneId::Runs];
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Dashboard,
+        PaneId::Tasks,
+        PaneId::Jobs,
+        PaneId::Runs,
+        PaneId::Chat,
+    ];
 
     /// The keymap section and the `pane_NAME` action.
     pub fn name(self) -> &'static str {
@@ -39,6 +47,7 @@ impl PaneId {
             PaneId::Tasks => "tasks",
             PaneId::Jobs => "jobs",
             PaneId::Runs => "runs",
+            PaneId::Chat => "chat",
         }
     }
 
@@ -48,6 +57,7 @@ impl PaneId {
             PaneId::Tasks => "Tasks",
             PaneId::Jobs => "Jobs",
             PaneId::Runs => "Runs",
+            PaneId::Chat => "Chat",
         }
     }
 
@@ -57,6 +67,7 @@ impl PaneId {
             PaneId::Tasks => "Go to the tasks",
             PaneId::Jobs => "Go to the jobs",
             PaneId::Runs => "Go to the run history",
+            PaneId::Chat => "Chat with jr's gateway",
         }
     }
 }
@@ -68,6 +79,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(tasks::TasksPane::new(me)),
         Box::new(jobs::JobsPane::default()),
         Box::new(runs::RunsPane::default()),
+        Box::new(chat::ChatPane::default()),
     ]
 }
 

@@ -6,6 +6,7 @@
 //! them as `DataChanged`. Results go back on the same channel as terminal
 //! input; the app drops answers it no longer waits for.
 
+mod chat;
 mod jobs;
 mod runs;
 mod state;
@@ -17,6 +18,7 @@ use crate::domain::task::Transition;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Job, NewTask, OutputLine, Run, RunStatus, Task, TaskStatus};
+use crate::engine::chat::ChatTurn;
 use crate::engine::jobs::JobDef;
 use crate::engine::status::DayRuns;
 use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
@@ -47,6 +49,7 @@ pub enum Slot {
     Jobs,
     RunPage,
     RunLog,
+    Chat,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +63,10 @@ pub enum Mutation {
     Delete(i64),
     Job(JobMutation),
     CancelRun(i64),
+    /// A chat message through the gateway.
+    Chat(String),
+    /// Rate a chat turn: 👍 1, 👎 -1, None clears.
+    Rate(i64, Option<i8>),
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +117,8 @@ pub enum Request {
         after: i64,
         cut: i64,
     },
+    /// The recent conversation.
+    ChatHistory,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +191,9 @@ pub enum Payload {
     Jobs(Vec<JobRow>),
     RunPage(RunPage),
     RunLog(Box<LogChunk>),
+    ChatHistory(Vec<ChatTurn>),
+    /// A turn made or rated.
+    Chatted(Box<ChatTurn>),
     /// A job change went through: the message, the job to select, the run it queued.
     JobChanged {
         message: String,

@@ -45,6 +45,7 @@ impl WorkerState {
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
             Request::Jobs => self.jobs().map(Payload::Jobs),
+            Request::ChatHistory => self.chat_history(),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
             Request::RunLog { id, after, cut } => self
                 .run_log(id, after, cut)
@@ -158,6 +159,8 @@ impl WorkerState {
             }
             Mutation::Job(m) => return self.mutate_job(m),
             Mutation::CancelRun(id) => return self.cancel_run(id),
+            Mutation::Chat(msg) => return Ok(Payload::Chatted(Box::new(self.chat(&msg)?))),
+            Mutation::Rate(id, r) => return self.rate(id, r),
         };
         Ok(Payload::Changed { message, task })
     }
