@@ -217,15 +217,23 @@ async fn escalation_uses_the_cloud_model_within_the_daily_budget() {
         .await
         .unwrap();
     assert_eq!(task.priority.to_string(), "p0");
-    let turns = db.call(|e| e.chat_turns(Some("test"), 10)).await.unwrap();
+    let turns = db
+        .call(|e| e.chat_history(Some("test"), None, 10))
+        .await
+        .unwrap();
     assert_eq!(turns.len(), 2);
     assert_eq!(turns[0].model.as_deref(), Some("cloud/gpt-test"));
     // Ratings are kept with the decision.
     let id = turns[0].id;
-    db.call(move |e| e.rate_turn(id, Some(1))).await.unwrap();
+    db.call(move |e| e.rate_chat_turn(id, Some(1)))
+        .await
+        .unwrap();
     assert_eq!(
-        db.call(|e| e.chat_turns(Some("test"), 10)).await.unwrap()[0].rating,
+        db.call(|e| e.chat_history(Some("test"), None, 10))
+            .await
+            .unwrap()[0]
+            .rating,
         Some(1)
     );
-    assert!(db.call(|e| e.rate_turn(999, Some(-1))).await.is_err());
+    assert!(db.call(|e| e.rate_chat_turn(999, Some(-1))).await.is_err());
 }

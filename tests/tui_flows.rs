@@ -31,6 +31,15 @@ impl Db {
         )
     }
 
+    /// On the real clock: what the scheduler and lease need.
+    fn live_engine(&self) -> Engine {
+        Engine::new(
+            Store::open(&self.path).unwrap(),
+            Clock::System,
+            "Asia/Seoul".parse().unwrap(),
+        )
+    }
+
     fn all(&self) -> Vec<jr::domain::Task> {
         self.engine()
             .list_tasks(&TaskFilter {
@@ -198,4 +207,101 @@ fn a_long_list_is_paged_never_loaded_whole() {
     );
     h.key("g");
     assert_eq!(tasks(&h).list.selected_row().unwrap().task.title, "작업 0");
+}
+
+fn settings() -> jr::engine::scheduler::Settings {
+    jr::engine::scheduler::Settings::from_config(&jr::config::Config::default(), "tui")
+}
+
+/// The TUI's scheduler on its own thread, reporting when it holds the lease.
+fn tui_scheduler(
+    db: &Db,
+) -> (
+    jr::tui::sched::SchedulerHandle,
+    std::sync::mpsc::Receiver<bool>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = jr::tui::sched::start(
+        jr::tui::sched::SchedulerSetup {
+            engine: db.live_engine(),
+            settings: settings(),
+            me: jr::engine::runs::Me::this_process(),
+        },
+        move |ours| {
+            let _ = tx.send(ours);
+        },
+    )
+    .unwrap();
+    (handle, rx)
+}
+
+#[test]
+fn the_tui_schedules_when_nobody_does_and_gives_the_lease_back() {
+    let db = Db::new();
+    let (sched, holding) = tui_scheduler(&db);
+    let ours = holding
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    assert!(ours);
+    let lease = db.live_engine().lease().unwrap().expect("a lease row");
+    assert_eq!(lease.role, "tui");
+    assert_eq!(lease.pid, std::process::id() as i64);
+    let mut h = Headless::new(db.live_engine(), (80, 24));
+    h.send(jr::tui::action::Action::Scheduling(true));
+    assert!(h.screen().contains("scheduler: this TUI"), "{}", h.screen());
+    sched.stop(|| {});
+    assert_eq!(db.live_engine().lease().unwrap(), None, "released on exit");
+}
+
+#[test]
+fn the_header_names_a_daemon_that_holds_the_lease() {
+    let db = Db::new();
+    let e = db.live_engine();
+    let me = jr::engine::runs::Me {
+        holder: "daemon-1".into(),
+        pid: std::process::id(),
+        host: jr::engine::runs::Me::this_process().host,
+    };
+    assert!(
+        e.acquire_lease(&me, "daemon", chrono::Duration::seconds(60))
+            .unwrap()
+    );
+    let h = Headless::new(db.live_engine(), (160, 48));
+    let want = format!("scheduler: daemon pid {} on {}", me.pid, me.host);
+    assert!(h.screen().contains(&want), "{}", h.screen());
+    // While a daemon holds it, the TUI's scheduler does not take it.
+    let (sched, holding) = tui_scheduler(&db);
+    assert!(
+        holding
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err()
+    );
+    sched.stop(|| {});
+    assert_eq!(e.lease().unwrap().unwrap().holder, "daemon-1");
+}
+
+#[test]
+fn the_worker_hears_other_processes_through_the_file_watch() {
+    use jr::tui::worker::{self, Payload, WorkerState};
+    let db = Db::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let w = worker::spawn(WorkerState::new(db.engine()), move |r| tx.send(r).is_ok());
+    // Once it answers, it has taken its first data_version reading.
+    let _ = w.send(worker::Msg::Request(
+        1,
+        worker::Slot::Lease,
+        worker::Request::Lease,
+    ));
+    rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let t0 = std::time::Instant::now();
+    add(&db.engine(), "다른 프로세스");
+    let r = rx.recv_timeout(worker::POLL_WATCHED * 2).unwrap();
+    assert!(matches!(r.payload, Payload::DataChanged));
+    // Well before the safety-net poll: the watch woke it.
+    assert!(
+        t0.elapsed() < worker::POLL_WATCHED,
+        "took {:?}",
+        t0.elapsed()
+    );
+    let _ = w.send(worker::Msg::Stop);
 }

@@ -70,6 +70,80 @@ fn fixtures(e: &Engine) {
         .unwrap();
 }
 
+/// Jobs in Korean and English — scheduled, paused, on demand — with runs of
+/// known durations (inserted as they would be recorded), and output that
+/// carries escape sequences and control characters.
+fn job_fixtures(e: &Engine) {
+    let job = |name: &str, cron: Option<&str>, cmd: &str, about: &str, on: bool| {
+        e.add_job(&jr::engine::jobs::JobDef {
+            name: name.into(),
+            kind: "shell".into(),
+            schedule: cron.map(String::from),
+            enabled: on,
+            command: cmd.into(),
+            description: about.into(),
+            timeout: Some("1h".into()),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    job(
+        "backup",
+        Some("30 2 * * *"),
+        "restic backup ~/사진",
+        "사진과 문서 백업",
+        true,
+    );
+    job(
+        "daily-briefing",
+        Some("0 7 * * 1-5"),
+        "./brief.sh --lang ko",
+        "아침 브리핑을 메일로 보낸다",
+        true,
+    );
+    job("cleanup", Some("0 4 * * 0"), "rm -rf /tmp/jr-*", "", false);
+    job("deploy", None, "make deploy", "배포 (손으로만)", true);
+    let base = e.now().timestamp_millis() - 14 * 86_400_000;
+    e.store()
+        .write(|tx| {
+            let runs: &[(&str, &str, i64, Option<i32>)] = &[
+                ("backup", "success", 62_000, Some(0)),
+                ("backup", "success", 71_000, Some(0)),
+                ("backup", "failed", 5_000, Some(1)),
+                ("backup", "success", 64_000, Some(0)),
+                ("backup", "success", 90_000, Some(0)),
+                ("daily-briefing", "success", 2_300, Some(0)),
+                ("daily-briefing", "timeout", 3_600_000, None),
+                ("daily-briefing", "success", 2_100, Some(0)),
+                ("cleanup", "success", 400, Some(0)),
+            ];
+            for (i, (job, status, ms, code)) in runs.iter().enumerate() {
+                let at = base + i as i64 * 86_400_000;
+                tx.execute(
+                    "INSERT INTO runs (job_id, job, status, trigger, scheduled_for, queued_at, \
+                     started_at, finished_at, duration_ms, exit_code, output_bytes) \
+                     VALUES ((SELECT id FROM jobs WHERE name = ?1), ?1, ?2, 'schedule', ?3, ?3, ?3, ?4, ?5, ?6, 64)",
+                    rusqlite::params![job, status, at, at + ms, ms, code],
+                )?;
+            }
+            let lines = [
+                "restic 0.17 — 백업 시작",
+                "\u{1b}[32mscanned\u{1b}[0m 1,204 files in 사진/2026",
+                "\u{1b}]0;evil title\u{7}progress\r 50%\r100%",
+                "warning: 파일 하나를 읽을 수 없음: IMG_0042.HEIC",
+                "snapshot 4f2a9c saved",
+            ];
+            for (i, l) in lines.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO run_output (run_id, seq, at, stream, line) VALUES (5, ?1, ?2, ?3, ?4)",
+                    rusqlite::params![i as i64 + 1, base + 4 * 86_400_000 + i as i64 * 1000, if i == 3 { "err" } else { "out" }, l],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 fn at(size: (u16, u16)) -> Headless {
     let e = engine();
     fixtures(&e);
@@ -204,4 +278,94 @@ fn a_terminal_too_small_says_so() {
     let mut h = at((80, 24));
     h.send(Action::Resize(40, 10));
     snap("too_small", (40, 10), &h);
+}
+
+#[test]
+fn jobs_pane() {
+    for size in SIZES {
+        let e = engine();
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("3");
+        snap("jobs", size, &h);
+        h.key("j");
+        h.key("e");
+        h.key("<Tab>");
+        h.key("<C-u>");
+        h.type_text("0 7 * * 1-5");
+        snap("job_form", size, &h);
+    }
+}
+
+#[test]
+fn jobs_pane_empty_says_how_to_add_one() {
+    let mut h = Headless::new(engine(), (80, 24));
+    h.key("3");
+    snap("jobs_empty", (80, 24), &h);
+}
+
+#[test]
+fn runs_pane() {
+    for size in SIZES {
+        let e = engine();
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("4");
+        snap("runs", size, &h);
+        h.key("/");
+        h.type_text("status:failures !job:cleanup");
+        snap("runs_filtered", size, &h);
+    }
+}
+
+#[test]
+fn an_opened_run_with_escapes_in_its_output_and_a_search() {
+    for size in SIZES {
+        let e = engine();
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("4");
+        h.send(Action::OpenRun(5));
+        snap("run_log", size, &h);
+        h.key("/");
+        h.type_text("사진");
+        h.key("<Enter>");
+        snap("run_log_search", size, &h);
+    }
+}
+
+#[test]
+fn dashboard_with_jobs_and_runs() {
+    for size in SIZES {
+        let e = engine();
+        fixtures(&e);
+        job_fixtures(&e);
+        snap("dashboard_jobs", size, &Headless::new(e, size));
+    }
+}
+
+#[test]
+fn chat_pane() {
+    for size in SIZES {
+        let e = engine();
+        fixtures(&e);
+        job_fixtures(&e);
+        let mut h = Headless::new(e, size);
+        h.key("5");
+        snap("chat_empty", size, &h);
+        for m in [
+            "오늘 뭐 해야 해?",
+            "run backup now",
+            "지금 당장 장애 원인 분석해줘, 고객이 기다려",
+        ] {
+            h.type_text(m);
+            h.key("<Enter>");
+        }
+        h.key("<Esc>");
+        h.key("k");
+        h.key("+");
+        h.key("i");
+        h.type_text("backup 잡 언제");
+        snap("chat", size, &h);
+    }
 }

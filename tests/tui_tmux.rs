@@ -168,7 +168,7 @@ impl Tmux {
 fn type_a_korean_task_in_the_real_binary() {
     let Some(t) = start() else { return };
     let jr = env!("CARGO_BIN_EXE_jr");
-    t.wait_text("scheduler: nobody");
+    t.wait_text("scheduler: this TUI");
     t.wait_text("No tasks yet");
     t.keys(&["2"]);
     t.wait_text("No open tasks");
@@ -203,12 +203,24 @@ fn type_a_korean_task_in_the_real_binary() {
 
     t.keys(&["q"]);
     t.wait_exit(0);
+
+    // The TUI held the scheduler lease while open and gave it back on exit.
+    let out = Command::new(jr)
+        .args(["status", "--json"])
+        .env_clear()
+        .envs(t.env())
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["scheduler"], serde_json::Value::Null, "{status}");
+    let log = std::fs::read_to_string(t.dir.path().join(".local/state/jr/tui.log")).unwrap();
+    assert!(log.contains("took the scheduler lease"), "{log}");
 }
 
 #[test]
 fn sigterm_gives_the_terminal_back() {
     let Some(t) = start() else { return };
-    t.wait_text("scheduler: nobody");
+    t.wait_text("scheduler: this TUI");
     let o = t.cmd(&["list-panes", "-t", "jr", "-F", "#{pane_pid}"]);
     let shell = String::from_utf8_lossy(&o.stdout).trim().to_string();
     // The pane runs a shell that runs jr (and then prints its status).
@@ -244,4 +256,47 @@ fn a_panic_restores_the_terminal_and_leaves_a_report() {
         report.contains("한글 메시지도 읽을 수 있게") && report.contains("backtrace"),
         "{report}"
     );
+}
+
+#[test]
+fn run_now_in_the_real_binary_succeeds_on_screen_and_in_the_history() {
+    let Some(t) = start_with(&[]) else { return };
+    let jr = env!("CARGO_BIN_EXE_jr");
+    let run_jr = |args: &[&str]| {
+        Command::new(jr)
+            .args(args)
+            .env_clear()
+            .envs(t.env())
+            .output()
+            .unwrap()
+    };
+    t.wait_text("scheduler: this TUI");
+    // A job added by another process shows up in the Jobs pane.
+    let out = run_jr(&[
+        "jobs",
+        "add",
+        "greet",
+        "--command",
+        "echo 안녕하세요; echo 끝",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.keys(&["3"]);
+    t.wait_text("greet");
+    t.keys(&["r"]);
+    t.wait_text("queued run #1 of greet");
+    t.keys(&["4"]);
+    t.wait_text("success");
+    t.keys(&["Enter"]);
+    t.wait_text("안녕하세요");
+    let out = run_jr(&["runs", "list", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs[0]["job"], "greet");
+    assert_eq!(runs[0]["status"], "success");
+    assert_eq!(runs[0]["trigger"], "manual");
+    t.keys(&["q"]);
+    t.wait_exit(0);
 }

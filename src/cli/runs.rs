@@ -195,7 +195,7 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                 job: a.job,
                 statuses: a.statuses,
                 limit: a.limit,
-                before_id: None,
+                ..RunFilter::default()
             })?;
             if a.json {
                 output::json(&runs)?;

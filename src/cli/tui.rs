@@ -26,6 +26,12 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
             .hint("use the commands instead, e.g. `jr tasks list`; `jr --help` lists them"));
     }
     let engine = ctx.engine()?;
+    init_log(&ctx.state_dir);
+    let scheduler = crate::tui::sched::SchedulerSetup {
+        engine: ctx.engine()?,
+        settings: crate::engine::scheduler::Settings::from_config(&ctx.config, "tui"),
+        me: crate::engine::runs::Me::this_process(),
+    };
     let me = std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -42,6 +48,28 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
         bench_first_frame: args.bench_first_frame,
         bench_log: args.bench_log,
         crash_test: std::env::var_os("JR_TUI_CRASH_TEST").is_some(),
+        scheduler: Some(scheduler),
     })?;
     Ok(0)
+}
+
+/// While the TUI owns the terminal, `tracing` (the scheduler's log) goes to
+/// `state_dir/tui.log` and never to stderr. `JR_LOG` sets the level.
+fn init_log(state_dir: &std::path::Path) {
+    let _ = std::fs::create_dir_all(state_dir);
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state_dir.join("tui.log"))
+    else {
+        return;
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("JR_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
 }

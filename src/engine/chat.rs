@@ -20,7 +20,8 @@ use crate::error::Result;
 use crate::router::{
     self, Catalog, Decision, Intent, Route, Via, lang::is_korean, rules::title_of, urgency,
 };
-use crate::store::chat::{self as repo, Turn};
+use crate::store::chat as repo;
+pub use crate::store::chat::ChatTurn;
 
 /// What the model is asked to fill in.
 pub fn schema() -> serde_json::Value {
@@ -132,7 +133,7 @@ pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> R
     };
     let budget = budget(db, setup).await?;
     let mut tokens = (None, None);
-    let reply = if decision.route == Route::Escalate && budget.available && !dry_run {
+    let mut reply = if decision.route == Route::Escalate && budget.available && !dry_run {
         match escalate(setup, msg).await {
             Ok((text, model, tin, tout)) => {
                 model_used = Some(model);
@@ -148,6 +149,7 @@ pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> R
                     run_id: None,
                     error: None,
                     dry_run,
+                    turn_id: None,
                 }
             }
             Err(why) => {
@@ -166,48 +168,11 @@ pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> R
             .await?
     };
     if !dry_run {
-        let t = Turn {
-            id: 0,
-            created_at: Utc::now(),
-            session: setup.session.clone(),
-            message: msg.to_string(),
-            reply: reply.reply.clone(),
-            route: reply.route.as_str().to_string(),
-            intent: reply.intent.to_string(),
-            via: serde_json::to_value(reply.via)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            reason: reply.reason.clone(),
-            urgent: reply.urgent,
-            task_id: reply.task_id,
-            run_id: reply.run_id,
-            model: model_used,
-            tokens_in: tokens.0,
-            tokens_out: tokens.1,
-            error: reply.error.clone(),
-            rating: None,
-        };
-        db.call(move |e| {
-            let id = e.store().write(|tx| repo::insert(tx, &t))?;
-            // The conversation also goes to the context registry's `gateway`
-            // channel, searchable beside the other clients' conversations.
-            let meta = json!({"turn": id, "route": t.route, "intent": t.intent, "via": t.via, "reason": t.reason,
-                "task_id": t.task_id, "run_id": t.run_id, "model": t.model});
-            let msg = |role: &str, content: &str, meta: Option<serde_json::Value>| NewMessage {
-                channel: "gateway".into(),
-                session: t.session.clone(),
-                client: "jr-chat".into(),
-                role: role.into(),
-                content: content.into(),
-                created_at: Some(t.created_at),
-                metadata: meta,
-                external_id: Some(format!("chat-turn-{id}-{role}")),
-            };
-            e.log_messages(vec![msg("user", &t.message, None), msg("assistant", &t.reply, Some(meta))], &[])?;
-            Ok(())
-        })
-        .await?;
+        let (session, m, r) = (setup.session.clone(), msg.to_string(), reply.clone());
+        let id = db
+            .call(move |e| e.record_turn(&session, &m, &r, model_used, tokens))
+            .await?;
+        reply.turn_id = Some(id);
     }
     Ok(reply)
 }
@@ -308,17 +273,95 @@ async fn escalate(
 }
 
 impl super::Engine {
-    pub fn chat_turns(&self, session: Option<&str>, limit: usize) -> Result<Vec<Turn>> {
-        repo::recent(self.store.conn(), session, limit)
+    /// Store a carried-out turn, and its two messages in the context
+    /// registry's `gateway` channel (searchable beside other clients').
+    pub fn record_turn(
+        &self,
+        session: &str,
+        msg: &str,
+        r: &ChatReply,
+        model: Option<String>,
+        tokens: (Option<i64>, Option<i64>),
+    ) -> Result<i64> {
+        let t = ChatTurn {
+            id: 0,
+            created_at: self.now(),
+            session: session.to_string(),
+            message: msg.to_string(),
+            reply: r.reply.clone(),
+            route: r.route.as_str().to_string(),
+            intent: r.intent.to_string(),
+            via: serde_json::to_value(r.via)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            reason: r.reason.clone(),
+            urgent: r.urgent,
+            task_id: r.task_id,
+            run_id: r.run_id,
+            model,
+            tokens_in: tokens.0,
+            tokens_out: tokens.1,
+            error: r.error.clone(),
+            rating: None,
+        };
+        let id = self.store.write(|tx| repo::insert(tx, &t))?;
+        let meta = json!({"turn": id, "route": t.route, "intent": t.intent, "via": t.via, "reason": t.reason,
+            "task_id": t.task_id, "run_id": t.run_id, "model": t.model});
+        let message = |role: &str, content: &str, meta: Option<serde_json::Value>| NewMessage {
+            channel: "gateway".into(),
+            session: t.session.clone(),
+            client: "jr-chat".into(),
+            role: role.into(),
+            content: content.into(),
+            created_at: Some(t.created_at),
+            metadata: meta,
+            external_id: Some(format!("chat-turn-{id}-{role}")),
+        };
+        self.log_messages(
+            vec![
+                message("user", &t.message, None),
+                message("assistant", &t.reply, Some(meta)),
+            ],
+            &[],
+        )?;
+        Ok(id)
     }
 
-    /// Rate a routed answer: +1, -1, or None to clear.
-    pub fn rate_turn(&self, id: i64, rating: Option<i8>) -> Result<()> {
+    /// A turn without a model (the rules and the fallback), carried out and
+    /// stored: for callers with no async runtime or no database file.
+    pub fn chat_without_model(&self, session: &str, msg: &str) -> Result<ChatTurn> {
+        let d = router::decide_without_model(msg, &self.chat_catalog()?);
+        let reply = self.carry_out(msg, &d, false, EscalationBudget { available: false })?;
+        let id = self.record_turn(session, msg, &reply, None, (None, None))?;
+        self.chat_turn(id)
+    }
+
+    pub fn chat_turn(&self, id: i64) -> Result<ChatTurn> {
+        repo::get(self.store.conn(), id)?
+            .ok_or_else(|| crate::error::Error::user(format!("no chat turn with id {id}")))
+    }
+
+    /// The newest `limit` turns (of `session`, below `before_id`), oldest first.
+    pub fn chat_history(
+        &self,
+        session: Option<&str>,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<ChatTurn>> {
+        repo::recent(self.store.conn(), session, before_id, limit)
+    }
+
+    /// Rate a routed answer: 1 (👍), -1 (👎), or None to clear.
+    pub fn rate_chat_turn(&self, id: i64, rating: Option<i8>) -> Result<ChatTurn> {
+        if rating.is_some_and(|r| r != 1 && r != -1) {
+            return Err(crate::error::Error::user("a rating is 1 (👍) or -1 (👎)"));
+        }
         if !self.store.write(|tx| repo::rate(tx, id, rating))? {
             return Err(crate::error::Error::user(format!(
                 "no chat turn with id {id}"
             )));
         }
-        Ok(())
+        self.chat_turn(id)
     }
 }

@@ -29,6 +29,9 @@ pub struct ChatReply {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub dry_run: bool,
+    /// The stored turn (not for dry runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<i64>,
 }
 
 /// How much the gateway may escalate; None means no cloud model is set up.
@@ -65,6 +68,7 @@ impl Engine {
             run_id: None,
             error: None,
             dry_run,
+            turn_id: None,
         };
         let result = self.reply(msg, ko, d, dry_run, escalation, &mut out);
         match result {

@@ -29,6 +29,8 @@ use chrono_tz::Tz;
 use crate::clock::Clock;
 use crate::store::Store;
 
+pub use crate::store::lease::Lease;
+pub use crate::store::runs::RunFilter;
 pub use pages::{Cond, TaskQuery};
 pub use tasks::{ImportReport, TaskDetail, TaskEdit};
 
@@ -71,6 +73,26 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The database file (None in memory): what a file watch watches.
+    /// Another engine on the same database file (a second connection), for
+    /// work on another thread; None for an in-memory database.
+    pub fn reopen(&self) -> crate::error::Result<Option<Engine>> {
+        let Some(path) = self.store.path() else {
+            return Ok(None);
+        };
+        let store = Store::open(path)?;
+        Ok(Some(Engine {
+            store,
+            clock: self.clock,
+            tz: self.tz,
+            llm: self.llm.clone(),
+        }))
+    }
+
+    pub fn db_path(&self) -> Option<std::path::PathBuf> {
+        self.store.path().map(|p| p.to_path_buf())
     }
 
     pub fn db_size(&self) -> u64 {

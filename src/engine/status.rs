@@ -99,6 +99,15 @@ pub struct Frequent {
     pub schedule: String,
 }
 
+/// Runs of one day in the user's zone: those that succeeded and those that
+/// ended badly (failed, timeout, lost, interrupted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayRuns {
+    pub day: chrono::NaiveDate,
+    pub success: i64,
+    pub failure: i64,
+}
+
 /// Fires listed one by one per job in a plan; more are summed up.
 const LIST_FIRES_UP_TO: usize = 4;
 
@@ -161,6 +170,58 @@ impl Engine {
             .take(n)
             .map(|(_, at, job)| Fire { job, at })
             .collect())
+    }
+
+    /// Runs per day for the last `days` days (today last), counted in
+    /// SQLite by hour and folded into local days here, so days follow the
+    /// user's zone across DST without loading a single run.
+    pub fn runs_per_day(&self, days: u32) -> Result<Vec<DayRuns>> {
+        let days = days.max(1);
+        let today = self.now().with_timezone(&self.tz).date_naive();
+        let first = today - chrono::Days::new(days as u64 - 1);
+        let start = first
+            .and_hms_opt(0, 0, 0)
+            .and_then(|m| m.and_local_timezone(self.tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| self.now() - Duration::days(days as i64));
+        let mut out: Vec<DayRuns> = (0..days as u64)
+            .map(|i| DayRuns {
+                day: first + chrono::Days::new(i),
+                success: 0,
+                failure: 0,
+            })
+            .collect();
+        for (h, ok, bad) in crate::store::runs::hourly_outcomes(self.store.conn(), start)? {
+            let at = start + Duration::hours(h);
+            let day = at.with_timezone(&self.tz).date_naive();
+            if let Some(d) = out.iter_mut().find(|d| d.day == day) {
+                d.success += ok;
+                d.failure += bad;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest runs that ended badly, newest first: one short query per
+    /// failure status through the `(status, id)` index, merged.
+    pub fn recent_failures(&self, n: usize) -> Result<Vec<crate::domain::Run>> {
+        use crate::domain::RunStatus;
+        let mut all = Vec::new();
+        for s in [
+            RunStatus::Failed,
+            RunStatus::Timeout,
+            RunStatus::Lost,
+            RunStatus::Interrupted,
+        ] {
+            all.extend(self.list_runs(&crate::store::runs::RunFilter {
+                statuses: vec![s],
+                limit: n,
+                ..Default::default()
+            })?);
+        }
+        all.sort_by_key(|r| std::cmp::Reverse(r.id));
+        all.truncate(n);
+        Ok(all)
     }
 
     pub fn plan(&self, hours: u32) -> Result<Plan> {

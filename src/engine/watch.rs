@@ -17,6 +17,22 @@ pub struct DbWatch {
 
 /// Watch the database at `db`; None when the platform cannot (then poll).
 pub fn watch(db: &Path) -> Option<DbWatch> {
+    let changed = Arc::new(Notify::new());
+    let tx = changed.clone();
+    let watcher = watch_with(db, move || tx.notify_one())?;
+    Some(DbWatch {
+        _watcher: watcher,
+        changed,
+    })
+}
+
+/// Call `on_change` (on the watcher's thread) whenever the database file or
+/// its WAL changes; for callers without a tokio runtime (the TUI's worker).
+/// The watch lasts as long as the returned watcher.
+pub fn watch_with(
+    db: &Path,
+    on_change: impl Fn() + Send + 'static,
+) -> Option<notify::RecommendedWatcher> {
     let dir = db
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -31,8 +47,6 @@ pub fn watch(db: &Path) -> Option<DbWatch> {
             dir.join(n)
         })
         .collect();
-    let changed = Arc::new(Notify::new());
-    let tx = changed.clone();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
             && matches!(ev.kind, EventKind::Modify(_) | EventKind::Create(_))
@@ -41,13 +55,10 @@ pub fn watch(db: &Path) -> Option<DbWatch> {
                 .iter()
                 .any(|p| ours.iter().any(|o| o.file_name() == p.file_name()))
         {
-            tx.notify_one();
+            on_change();
         }
     })
     .ok()?;
     watcher.watch(&dir, RecursiveMode::NonRecursive).ok()?;
-    Some(DbWatch {
-        _watcher: watcher,
-        changed,
-    })
+    Some(watcher)
 }

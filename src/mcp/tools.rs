@@ -245,7 +245,7 @@ impl JrServer {
                 job: p.job,
                 statuses: status.into_iter().collect(),
                 limit: p.limit.unwrap_or(20).min(500) as usize,
-                before_id: None,
+                ..Default::default()
             })?;
             Ok(json!({ "runs": runs }))
         })

@@ -1,14 +1,14 @@
 //! The chat gateway's turns and their ratings.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::domain::{from_millis, to_millis};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Turn {
+pub struct ChatTurn {
     pub id: i64,
     #[serde(with = "crate::domain::rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -29,7 +29,7 @@ pub struct Turn {
     pub rating: Option<i8>,
 }
 
-pub fn insert(conn: &Connection, t: &Turn) -> Result<i64> {
+pub fn insert(conn: &Connection, t: &ChatTurn) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO chat_turns (created_at, session, message, reply, route, intent, via, reason, urgent, \
          task_id, run_id, model, tokens_in, tokens_out, error, rating) \
@@ -64,37 +64,52 @@ pub fn rate(conn: &Connection, id: i64, rating: Option<i8>) -> Result<bool> {
         == 1)
 }
 
-/// The newest `limit` turns of a session, oldest first.
-pub fn recent(conn: &Connection, session: Option<&str>, limit: usize) -> Result<Vec<Turn>> {
-    let mut st = conn.prepare_cached(
-        "SELECT id, created_at, session, message, reply, route, intent, via, reason, urgent, task_id, run_id, \
-         model, tokens_in, tokens_out, error, rating FROM chat_turns \
-         WHERE ?1 IS NULL OR session = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = st.query_map(params![session, limit as i64], |r| {
-        Ok(Turn {
-            id: r.get(0)?,
-            created_at: from_millis(r.get(1)?),
-            session: r.get(2)?,
-            message: r.get(3)?,
-            reply: r.get(4)?,
-            route: r.get(5)?,
-            intent: r.get(6)?,
-            via: r.get(7)?,
-            reason: r.get(8)?,
-            urgent: r.get(9)?,
-            task_id: r.get(10)?,
-            run_id: r.get(11)?,
-            model: r.get(12)?,
-            tokens_in: r.get(13)?,
-            tokens_out: r.get(14)?,
-            error: r.get(15)?,
-            rating: r.get(16)?,
-        })
-    })?;
-    let mut v: Vec<Turn> = rows.collect::<rusqlite::Result<_>>()?;
+const SELECT: &str = "SELECT id, created_at, session, message, reply, route, intent, via, reason, urgent, \
+     task_id, run_id, model, tokens_in, tokens_out, error, rating FROM chat_turns";
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ChatTurn>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
+    Ok(st.query_row([id], row).optional()?)
+}
+
+/// The newest `limit` turns (of one session, and below `before_id` when
+/// given), oldest first.
+pub fn recent(
+    conn: &Connection,
+    session: Option<&str>,
+    before_id: Option<i64>,
+    limit: usize,
+) -> Result<Vec<ChatTurn>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE (?1 IS NULL OR session = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let mut v: Vec<ChatTurn> = st
+        .query_map(params![session, before_id, limit as i64], row)?
+        .collect::<rusqlite::Result<_>>()?;
     v.reverse();
     Ok(v)
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatTurn> {
+    Ok(ChatTurn {
+        id: r.get(0)?,
+        created_at: from_millis(r.get(1)?),
+        session: r.get(2)?,
+        message: r.get(3)?,
+        reply: r.get(4)?,
+        route: r.get(5)?,
+        intent: r.get(6)?,
+        via: r.get(7)?,
+        reason: r.get(8)?,
+        urgent: r.get(9)?,
+        task_id: r.get(10)?,
+        run_id: r.get(11)?,
+        model: r.get(12)?,
+        tokens_in: r.get(13)?,
+        tokens_out: r.get(14)?,
+        error: r.get(15)?,
+        rating: r.get(16)?,
+    })
 }
 
 /// Escalations sent to the cloud model since `since` (for the daily budget).

@@ -95,22 +95,33 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Run>> {
     Ok(st.query_row([id], row_to_run).optional()?)
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFilter {
     pub job: Option<String>,
+    /// Runs of these jobs are left out.
+    pub not_jobs: Vec<String>,
     pub statuses: Vec<RunStatus>,
     pub limit: usize,
     /// Only runs with an id below this (paging backwards through history).
     pub before_id: Option<i64>,
+    /// Only runs with an id above this, the nearest first (paging forwards:
+    /// `list` still returns them newest first).
+    pub after_id: Option<i64>,
 }
 
-/// Newest first.
+/// Newest first. Keyset paging (`before_id`/`after_id`) walks the primary key
+/// (or the `(job, id)` / `(status, id)` index), so a page costs the same at
+/// the millionth run as at the first.
 pub fn list(conn: &Connection, f: &RunFilter) -> Result<Vec<Run>> {
     let mut sql = format!("{SELECT} WHERE 1 = 1");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(job) = &f.job {
         args.push(job.clone().into());
         sql.push_str(&format!(" AND job = ?{}", args.len()));
+    }
+    for job in &f.not_jobs {
+        args.push(job.clone().into());
+        sql.push_str(&format!(" AND job <> ?{}", args.len()));
     }
     if !f.statuses.is_empty() {
         let list: Vec<String> = f
@@ -124,11 +135,20 @@ pub fn list(conn: &Connection, f: &RunFilter) -> Result<Vec<Run>> {
         args.push(b.into());
         sql.push_str(&format!(" AND id < ?{}", args.len()));
     }
+    if let Some(a) = f.after_id {
+        args.push(a.into());
+        sql.push_str(&format!(" AND id > ?{}", args.len()));
+    }
     args.push((f.limit as i64).into());
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+    let order = if f.after_id.is_some() { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY id {order} LIMIT ?{}", args.len()));
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(rusqlite::params_from_iter(args), row_to_run)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out: Vec<Run> = rows.collect::<rusqlite::Result<_>>()?;
+    if f.after_id.is_some() {
+        out.reverse();
+    }
+    Ok(out)
 }
 
 /// Queued and running runs, oldest first.
@@ -271,6 +291,21 @@ pub fn outcome_counts(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<(Ru
     let rows = st.query_map([to_millis(since)], |r| {
         let s: String = r.get(0)?;
         Ok((s.parse().unwrap_or(RunStatus::Failed), r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Runs since `start` counted per hour after it: (hour, successes, failures).
+/// Grouped in SQLite through the `queued_at` index; no run row is returned.
+pub fn hourly_outcomes(conn: &Connection, start: DateTime<Utc>) -> Result<Vec<(i64, i64, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT (queued_at - ?1) / 3600000 AS h, \
+                sum(status = 'success'), \
+                sum(status IN ('failed', 'timeout', 'lost', 'interrupted')) \
+         FROM runs WHERE queued_at >= ?1 GROUP BY h ORDER BY h",
+    )?;
+    let rows = st.query_map([to_millis(start)], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

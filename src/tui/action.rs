@@ -63,13 +63,34 @@ pub enum Action {
     PrevField,
     Yes,
     No,
+    RunNow,
+    ToggleEnabled,
+    Follow,
+    Wrap,
+    NextMatch,
+    PrevMatch,
+    OnlyMatches,
+    Compose,
+    RateUp,
+    RateDown,
     // Not nameable in the keymap:
     Text(TextEdit),
-    Click { col: u16, row: u16 },
+    Click {
+        col: u16,
+        row: u16,
+    },
     Scroll(i16),
     Resize(u16, u16),
     Tick(DateTime<Utc>),
+    /// This TUI's scheduler took (true) or lost (false) the lease.
+    Scheduling(bool),
     OpenTask(i64),
+    /// Select this job in the Jobs pane.
+    SelectJob(String),
+    /// Show the runs of this job in the Runs pane.
+    RunsOfJob(String),
+    /// Open this run in the Runs pane.
+    OpenRun(i64),
     Worker(Response),
 }
 
@@ -111,22 +132,30 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("open", Action::Open, "Open the selected item"),
     ("collapse", Action::Collapse, "Fold the sub-tasks"),
     ("expand", Action::Expand, "Unfold the sub-tasks"),
-    ("add", Action::Add, "Add a task"),
+    ("add", Action::Add, "Add a task (or a job, in Jobs)"),
     (
         "add_sub",
         Action::AddSub,
         "Add a sub-task of the selected task",
     ),
-    ("edit", Action::Edit, "Edit the selected task"),
+    ("edit", Action::Edit, "Edit the selected task or job"),
     ("start", Action::Start, "Start: → in_progress"),
     ("review", Action::Review, "Send to review: → review"),
     ("done", Action::Done, "Done: → done"),
     ("reopen", Action::Reopen, "Reopen: done/cancelled → pending"),
-    ("cancel", Action::Cancel, "Cancel: → cancelled"),
+    (
+        "cancel",
+        Action::Cancel,
+        "Cancel: the task (→ cancelled), or the queued/running run",
+    ),
     ("split", Action::Split, "Split into sub-tasks"),
     ("claim", Action::Claim, "Claim the task for yourself"),
     ("release", Action::Release, "Release the claim"),
-    ("delete", Action::Delete, "Delete the task (asks first)"),
+    (
+        "delete",
+        Action::Delete,
+        "Delete the task or job (asks first)",
+    ),
     (
         "filter",
         Action::Filter,
@@ -142,6 +171,40 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("prev_field", Action::PrevField, "Previous field"),
     ("yes", Action::Yes, "Yes"),
     ("no", Action::No, "No"),
+    (
+        "run_now",
+        Action::RunNow,
+        "Run the selected job now (the scheduler starts it)",
+    ),
+    (
+        "toggle_enabled",
+        Action::ToggleEnabled,
+        "Enable or pause the selected job",
+    ),
+    (
+        "follow",
+        Action::Follow,
+        "Follow the run's output as it is written, or pause",
+    ),
+    ("wrap", Action::Wrap, "Wrap long log lines, or cut them"),
+    (
+        "next_match",
+        Action::NextMatch,
+        "Next line matching the search",
+    ),
+    (
+        "prev_match",
+        Action::PrevMatch,
+        "Previous line matching the search",
+    ),
+    (
+        "only_matches",
+        Action::OnlyMatches,
+        "Show only the lines matching the search, or all",
+    ),
+    ("compose", Action::Compose, "Type a chat message"),
+    ("rate_up", Action::RateUp, "Rate the selected answer 👍"),
+    ("rate_down", Action::RateDown, "Rate the selected answer 👎"),
 ];
 
 /// The action a keymap's `run = "..."` names.

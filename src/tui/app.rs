@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+use crate::engine::Lease;
 use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 
 use super::action::{self, Action};
@@ -15,8 +17,27 @@ use super::keymap::{Keymap, Section};
 use super::keys::Key;
 use super::palette::{Command, Palette, Target};
 use super::panes::{self, Cx, Notice, Pane, PaneId};
+use super::text;
 use super::theme::Theme;
-use super::worker::{Payload, Request, Response, Slot};
+use super::worker::{JobMutation, Mutation, Payload, Request, Response, Slot};
+
+/// Who fires jobs: this TUI's own scheduler (it says so when it takes the
+/// lease), or the live lease holder the database names, or nobody.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchedulerView {
+    pub ours: bool,
+    pub lease: Option<Lease>,
+}
+
+impl SchedulerView {
+    pub fn label(&self) -> String {
+        match &self.lease {
+            _ if self.ours => "this TUI".into(),
+            Some(l) => format!("{} pid {} on {}", l.role, l.pid, text::clean(&l.host)),
+            None => "nobody".into(),
+        }
+    }
+}
 
 /// Below this the screen says so instead of drawing a squashed UI.
 pub const MIN_SIZE: (u16, u16) = (60, 15);
@@ -52,8 +73,8 @@ pub struct App {
     pub size: (u16, u16),
     pub now: DateTime<Utc>,
     pub tz: Tz,
-    /// Who runs the scheduler: "nobody" until the scheduler's lease exists.
-    pub scheduler: String,
+    /// Who fires jobs, for the header.
+    pub scheduler: SchedulerView,
     pub requests: Requests,
     stale: HashSet<PaneId>,
     goto: Option<(PaneId, Option<Action>)>,
@@ -80,16 +101,18 @@ impl App {
             size: (80, 24),
             now: o.now,
             tz: o.tz,
-            scheduler: "nobody".into(),
+            scheduler: SchedulerView::default(),
             requests: Requests::default(),
             stale: HashSet::new(),
             goto: None,
         }
     }
 
-    /// The first requests: what the first pane shows.
+    /// The first requests: what the first pane shows, who schedules.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.with_pane(self.active, |p, cx| p.reload(cx))
+        let mut out = self.with_pane(self.active, |p, cx| p.reload(cx));
+        out.push(self.requests.make(Slot::Lease, Request::Lease));
+        out
     }
 
     pub fn pane(&self) -> &dyn Pane {
@@ -220,7 +243,9 @@ impl App {
             self.stale.insert(p.id());
         }
         self.stale.remove(&self.pane_id());
-        self.with_pane(self.active, |p, cx| p.reload(cx))
+        let mut out = self.with_pane(self.active, |p, cx| p.reload(cx));
+        out.push(self.requests.make(Slot::Lease, Request::Lease));
+        out
     }
 
     fn layout(&mut self) {
@@ -241,6 +266,10 @@ impl App {
                 self.size = (w, h);
                 self.layout();
                 return Vec::new();
+            }
+            Action::Scheduling(ours) => {
+                self.scheduler.ours = ours;
+                return vec![self.requests.make(Slot::Lease, Request::Lease)];
             }
             _ => {}
         }
@@ -339,6 +368,14 @@ impl App {
                         self.goto = Some((PaneId::Tasks, Some(Action::OpenTask(id))));
                         self.follow_goto()
                     }
+                    Some(Target::Job(name)) => {
+                        self.goto = Some((PaneId::Jobs, Some(Action::SelectJob(name))));
+                        self.follow_goto()
+                    }
+                    Some(Target::RunJob(name)) => {
+                        let m = Mutation::Job(JobMutation::RunNow(name));
+                        vec![self.requests.make(Slot::Mutation, Request::Mutate(m))]
+                    }
                     None => Vec::new(),
                 };
             }
@@ -353,16 +390,23 @@ impl App {
         }
         match resp.slot {
             Slot::Watch => self.data_changed(),
+            Slot::Lease => {
+                self.requests.answered(Slot::Lease);
+                if let Payload::Lease(l) = resp.payload {
+                    self.scheduler.lease = l;
+                }
+                Vec::new()
+            }
             Slot::Search => {
                 let commands = self.commands();
-                if let (Some(Overlay::Palette(p)), Payload::Search(tasks)) =
+                if let (Some(Overlay::Palette(p)), Payload::Search(tasks, jobs)) =
                     (&mut self.overlay, resp.payload)
                 {
                     let found = tasks
                         .into_iter()
                         .map(|t| (t.id, super::text::clean(&t.title), t.status.to_string()))
                         .collect();
-                    p.set_tasks(found, &commands);
+                    p.set_found(found, jobs, &commands);
                 }
                 Vec::new()
             }

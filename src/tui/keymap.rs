@@ -21,6 +21,8 @@ pub enum Section {
     Global,
     Pane(PaneId),
     Form,
+    /// Typing a chat message.
+    Compose,
     Palette,
     Help,
     Confirm,
@@ -32,6 +34,7 @@ impl Section {
         v.extend(PaneId::ALL.into_iter().map(Section::Pane));
         v.extend([
             Section::Form,
+            Section::Compose,
             Section::Palette,
             Section::Help,
             Section::Confirm,
@@ -44,6 +47,7 @@ impl Section {
             Section::Global => "global",
             Section::Pane(p) => p.name(),
             Section::Form => "form",
+            Section::Compose => "compose",
             Section::Palette => "palette",
             Section::Help => "help",
             Section::Confirm => "confirm",

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod keys;
 pub mod palette;
 pub mod panes;
+pub mod sched;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -65,11 +66,14 @@ pub struct TuiOptions {
     /// Panic after the first complete frame, to test that a crash restores
     /// the terminal and leaves a report.
     pub crash_test: bool,
+    /// Fire jobs while open when no daemon holds the lease (None: never).
+    pub scheduler: Option<sched::SchedulerSetup>,
 }
 
 enum Event {
     Term(crossterm::event::Event),
     Worker(Response),
+    Scheduling(bool),
     Signal,
 }
 
@@ -121,7 +125,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
             .ok()
     });
     terminal::install_panic_hook(o.state_dir.clone());
-    let (mut term, _guard) = terminal::enter(app.mouse)
+    let (mut term, guard) = terminal::enter(app.mouse)
         .map_err(|e| Error::config(format!("cannot take the terminal: {e}")))?;
     let io = |e: std::io::Error| Error::config(format!("terminal: {e}"));
 
@@ -154,9 +158,20 @@ pub fn run(o: TuiOptions) -> Result<()> {
         })
         .map_err(io)?;
     let worker_tx = tx.clone();
-    let worker = worker::spawn(WorkerState::new(o.engine), move |r| {
-        worker_tx.send(Event::Worker(r)).is_ok()
-    });
+    let worker = worker::spawn(
+        WorkerState::new(o.engine).with_gateway(o.config.gateway.clone()),
+        move |r| worker_tx.send(Event::Worker(r)).is_ok(),
+    );
+    let sched_tx = tx.clone();
+    let scheduler = match o.scheduler {
+        Some(setup) => Some(
+            sched::start(setup, move |ours| {
+                let _ = sched_tx.send(Event::Scheduling(ours));
+            })
+            .map_err(io)?,
+        ),
+        None => None,
+    };
     drop(tx);
 
     let size = term.size().map_err(io)?;
@@ -214,6 +229,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
                     break;
                 }
                 Event::Worker(r) => Some(Action::Worker(r)),
+                Event::Scheduling(ours) => Some(Action::Scheduling(ours)),
                 Event::Term(ev) => {
                     if matches!(ev, crossterm::event::Event::Key(_)) && key_at.is_none() {
                         key_at = Some(Instant::now());
@@ -234,6 +250,19 @@ pub fn run(o: TuiOptions) -> Result<()> {
     }
     let _ = worker.send(Msg::Stop);
     sig_handle.close();
+    // The terminal goes back first: a run still running may take the whole
+    // grace period, and the person should see why jr has not exited yet.
+    drop(term);
+    drop(guard);
+    if let Some(s) = scheduler {
+        let grace = o.config.scheduler.shutdown_grace;
+        s.stop(|| {
+            eprintln!(
+                "jr: stopping the scheduler: running runs get up to {} to finish, then are interrupted",
+                humantime::format_duration(grace)
+            )
+        });
+    }
     Ok(())
 }
 

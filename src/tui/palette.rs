@@ -1,4 +1,5 @@
-//! The `:` command palette: every named action and task titles, ranked by
+//! The `:` command palette: every named action, task titles and job names
+//! (to show one, or Run Now), ranked by
 //! fuzzy score (nucleo). Task titles come from the worker (a subsequence
 //! match in SQLite, 50 at most), so the palette never loads every task.
 
@@ -12,6 +13,10 @@ use super::input::TextField;
 pub enum Target {
     Run(Action),
     Task(i64),
+    /// Show the job in the Jobs pane.
+    Job(String),
+    /// Run Now: queue a run of the job.
+    RunJob(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +35,7 @@ pub struct Palette {
     pub items: Vec<Item>,
     pub selected: usize,
     tasks: Vec<(i64, String, String)>,
+    jobs: Vec<String>,
 }
 
 impl Palette {
@@ -48,9 +54,15 @@ impl Palette {
         self.rank(commands);
     }
 
-    /// Task titles found for the current text: (id, title, status).
-    pub fn set_tasks(&mut self, tasks: Vec<(i64, String, String)>, commands: &[Command]) {
+    /// Task titles found for the current text: (id, title, status); job names.
+    pub fn set_found(
+        &mut self,
+        tasks: Vec<(i64, String, String)>,
+        jobs: Vec<String>,
+        commands: &[Command],
+    ) {
         self.tasks = tasks;
+        self.jobs = jobs;
         self.rank(commands);
     }
 
@@ -82,13 +94,27 @@ impl Palette {
             detail: format!("task, {status}"),
             target: Target::Task(*id),
         });
+        let job_items = self.jobs.iter().flat_map(|name| {
+            [
+                Item {
+                    label: format!("run {name}"),
+                    detail: "Run Now: queue a run of this job".into(),
+                    target: Target::RunJob(name.clone()),
+                },
+                Item {
+                    label: format!("job {name}"),
+                    detail: "show the job".into(),
+                    target: Target::Job(name.clone()),
+                },
+            ]
+        });
         if q.is_empty() {
             scored.extend(cmd_items.map(|i| (0, i)));
         } else {
             let pattern = Pattern::parse(&q, CaseMatching::Smart, Normalization::Smart);
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut buf = Vec::new();
-            for item in cmd_items.chain(task_items) {
+            for item in cmd_items.chain(task_items).chain(job_items) {
                 let hay = format!("{} {}", item.label, item.detail);
                 if let Some(s) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
                     scored.push((s, item));
@@ -136,7 +162,16 @@ mod tests {
         for ch in "보고".chars() {
             p.edit(&TextEdit::Insert(ch), &c);
         }
-        p.set_tasks(vec![(7, "주간 보고서".into(), "pending".into())], &c);
+        p.set_found(
+            vec![(7, "주간 보고서".into(), "pending".into())],
+            vec!["backup".into()],
+            &c,
+        );
         assert_eq!(p.chosen().unwrap().target, Target::Task(7));
+        p.edit(&TextEdit::Clear, &c);
+        for ch in "run bac".chars() {
+            p.edit(&TextEdit::Insert(ch), &c);
+        }
+        assert_eq!(p.chosen().unwrap().target, Target::RunJob("backup".into()));
     }
 }

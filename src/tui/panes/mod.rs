@@ -4,7 +4,11 @@
 //! variant and a line in `all()`; the header, number keys, palette, help and
 //! keymap section follow from `PaneId`.
 
+pub mod chat;
 pub mod dashboard;
+pub mod jobs;
+pub mod runs;
+pub mod scroll;
 pub mod tasks;
 
 use chrono::{DateTime, Utc};
@@ -22,16 +26,28 @@ use super::worker::{Response, Slot};
 pub enum PaneId {
     Dashboard,
     Tasks,
+    Jobs,
+    Runs,
+    Chat,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 2] = [PaneId::Dashboard, PaneId::Tasks];
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Dashboard,
+        PaneId::Tasks,
+        PaneId::Jobs,
+        PaneId::Runs,
+        PaneId::Chat,
+    ];
 
     /// The keymap section and the `pane_NAME` action.
     pub fn name(self) -> &'static str {
         match self {
             PaneId::Dashboard => "dashboard",
             PaneId::Tasks => "tasks",
+            PaneId::Jobs => "jobs",
+            PaneId::Runs => "runs",
+            PaneId::Chat => "chat",
         }
     }
 
@@ -39,6 +55,9 @@ impl PaneId {
         match self {
             PaneId::Dashboard => "Dashboard",
             PaneId::Tasks => "Tasks",
+            PaneId::Jobs => "Jobs",
+            PaneId::Runs => "Runs",
+            PaneId::Chat => "Chat",
         }
     }
 
@@ -46,6 +65,9 @@ impl PaneId {
         match self {
             PaneId::Dashboard => "Go to the dashboard",
             PaneId::Tasks => "Go to the tasks",
+            PaneId::Jobs => "Go to the jobs",
+            PaneId::Runs => "Go to the run history",
+            PaneId::Chat => "Chat with jr's gateway",
         }
     }
 }
@@ -55,6 +77,9 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(dashboard::Dashboard::default()),
         Box::new(tasks::TasksPane::new(me)),
+        Box::new(jobs::JobsPane::default()),
+        Box::new(runs::RunsPane::default()),
+        Box::new(chat::ChatPane::default()),
     ]
 }
 

@@ -1,5 +1,6 @@
-//! Drawing the dashboard: task counts as bars, overdue and ready tasks, the
-//! jobs and runs sections (empty until the scheduler lands), database size.
+//! Drawing the dashboard: task counts as bars, overdue and ready tasks; jobs
+//! enabled/paused with the next fires, runs per day for the last 14 days as
+//! stacked columns (success and failure), recent failures, database size.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,9 +10,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::domain::due::relative;
 use crate::domain::{Task, TaskStatus};
+use crate::engine::status::DayRuns;
 use crate::tui::panes::View;
 use crate::tui::panes::dashboard::Dashboard;
 use crate::tui::text;
+use crate::tui::worker::DashboardData;
 
 fn block<'a>(title: &'a str, v: &View<'_>) -> Block<'a> {
     Block::default()
@@ -96,9 +99,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, d: &Dashboard, v: &View<'_>) {
         lines.push(Line::styled(format!(" {:<12}{:>7}", "total", total), t.dim));
     }
     let late_h = (data.overdue.len() as u16 + 2).max(3);
-    let [counts_a, late_a] = Layout::vertical([
+    let [counts_a, late_a, ready_a] = Layout::vertical([
         Constraint::Length(lines.len() as u16 + 1),
-        Constraint::Min(late_h),
+        Constraint::Length(late_h),
+        Constraint::Min(2),
     ])
     .areas(left);
     f.render_widget(Paragraph::new(lines).block(block("Tasks", v)), counts_a);
@@ -120,42 +124,169 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, d: &Dashboard, v: &View<'_>) {
     }
     let title = format!("Overdue ({})", data.overdue_total);
     f.render_widget(Paragraph::new(late).block(block(&title, v)), late_a);
-
-    // Right: ready tasks, jobs, runs, the database.
-    let rw = right.width as usize;
     let mut ready: Vec<Line> = data
         .ready
         .iter()
-        .map(|x| task_line(x, rw.saturating_sub(1), v))
+        .map(|x| task_line(x, w.saturating_sub(1), v))
         .collect();
     if ready.is_empty() {
         ready.push(Line::styled(" nothing is ready to start", t.dim));
     }
-    let jobs_msg = " no jobs yet — add one with `jr jobs add`";
-    let jobs_h = if text::width(jobs_msg) < rw { 2 } else { 3 };
-    let [ready_a, jobs_a, runs_a, db_a] = Layout::vertical([
-        Constraint::Length(ready.len() as u16 + 1),
-        Constraint::Length(jobs_h),
-        Constraint::Length(2),
+    f.render_widget(Paragraph::new(ready).block(block("Ready now", v)), ready_a);
+
+    // Right: jobs and the next fires, runs per day, recent failures, the database.
+    let rw = right.width as usize;
+    let fires: Vec<Line> = jobs_lines(data, rw, v);
+    let fails = failure_lines(data, rw, v);
+    let fixed = fires.len() as u16 + 1 + fails.len() as u16 + 1 + 2;
+    let chart_h = right.height.saturating_sub(fixed).clamp(4, 12);
+    let [jobs_a, runs_a, fail_a, db_a] = Layout::vertical([
+        Constraint::Length(fires.len() as u16 + 1),
+        Constraint::Length(chart_h),
+        Constraint::Length(fails.len() as u16 + 1),
         Constraint::Min(2),
     ])
     .areas(right);
-    f.render_widget(Paragraph::new(ready).block(block("Ready now", v)), ready_a);
+    let (on, off) = data.jobs;
+    let jobs_title = format!(
+        "Jobs: {on} enabled, {off} paused, {} running",
+        data.active_runs
+    );
+    f.render_widget(Paragraph::new(fires).block(block(&jobs_title, v)), jobs_a);
+    let chart = chart_lines(&data.days, rw, chart_h.saturating_sub(1) as usize, v);
     f.render_widget(
-        Paragraph::new(Line::styled(jobs_msg, t.dim))
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(block("Jobs", v)),
-        jobs_a,
+        Paragraph::new(chart).block(block("Runs, last 14 days", v)),
+        runs_a,
     );
     f.render_widget(
-        Paragraph::new(Line::styled(" no runs yet", t.dim)).block(block("Runs, last 14 days", v)),
-        runs_a,
+        Paragraph::new(fails).block(block("Recent failures", v)),
+        fail_a,
     );
     f.render_widget(
         Paragraph::new(Line::styled(format!(" {}", size(data.db_bytes)), t.text))
             .block(block("Database", v)),
         db_a,
     );
+}
+
+fn jobs_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
+    let t = v.theme;
+    if data.jobs == (0, 0) {
+        return vec![
+            Line::styled(" No jobs yet — in Jobs (3) press a,", t.dim),
+            Line::styled(" or from a shell: jr jobs add", t.dim),
+        ];
+    }
+    if data.next_fires.is_empty() {
+        return vec![Line::styled(" nothing is scheduled to fire", t.dim)];
+    }
+    data.next_fires
+        .iter()
+        .map(|(job, at)| {
+            let when = format!(
+                "{} {}",
+                relative(*at, v.now),
+                at.with_timezone(&v.tz).format("(%a %H:%M)")
+            );
+            let rest = width.saturating_sub(text::width(&when) + 3);
+            Line::from(vec![
+                Span::raw(" "),
+                Span::styled(text::pad(&text::clean(job), rest), t.title),
+                Span::raw(" "),
+                Span::styled(when, t.dim),
+            ])
+        })
+        .collect()
+}
+
+fn failure_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
+    let t = v.theme;
+    if data.failures.is_empty() {
+        return vec![Line::styled(" none — every run ended well", t.dim)];
+    }
+    data.failures
+        .iter()
+        .take(3)
+        .map(|r| {
+            let at = r.finished_at.unwrap_or(r.queued_at);
+            let head = format!(" #{} ", r.id);
+            let tail = format!(" {} {}", r.status, ago(at, v.now));
+            let rest = width.saturating_sub(text::width(&head) + text::width(&tail) + 1);
+            Line::from(vec![
+                Span::styled(head, t.dim),
+                Span::styled(text::pad(&text::clean(&r.job), rest), t.title),
+                Span::styled(tail, t.error),
+            ])
+        })
+        .collect()
+}
+
+/// Stacked columns, one a day: successes (█) under failures (▒), scaled to
+/// the busiest day, the day of the month under each; then the totals.
+fn chart_lines(days: &[DayRuns], width: usize, height: usize, v: &View<'_>) -> Vec<Line<'static>> {
+    let t = v.theme;
+    let ok: i64 = days.iter().map(|d| d.success).sum();
+    let bad: i64 = days.iter().map(|d| d.failure).sum();
+    if ok + bad == 0 {
+        return vec![Line::styled(" no runs in the last 14 days", t.dim)];
+    }
+    let bars = height.saturating_sub(2).max(1);
+    let col = ((width.saturating_sub(2)) / days.len().max(1)).clamp(2, 4);
+    let max = days
+        .iter()
+        .map(|d| d.success + d.failure)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let cells = |n: i64| -> usize {
+        if n == 0 {
+            0
+        } else {
+            ((n as f64 / max as f64) * bars as f64).round().max(1.0) as usize
+        }
+    };
+    let mut out = Vec::new();
+    for row in (0..bars).rev() {
+        let mut spans = vec![Span::raw(" ")];
+        for d in days {
+            let (s, f) = (cells(d.success), cells(d.failure));
+            let (sym, style) = if row < s {
+                ("█", bar_style(t.ok, t.color))
+            } else if row < s + f {
+                ("▒", bar_style(t.error, t.color))
+            } else {
+                (" ", t.dim)
+            };
+            spans.push(Span::styled(sym.repeat(col - 1) + " ", style));
+        }
+        out.push(Line::from(spans));
+    }
+    // Narrow columns: a date under every other day, so the numbers stay apart.
+    let step = if col < 3 { 2 } else { 1 };
+    let labels: String = days
+        .iter()
+        .step_by(step)
+        .map(|d| text::pad(&d.day.format("%d").to_string(), col * step))
+        .collect();
+    out.push(Line::styled(format!(" {labels}"), t.dim));
+    let today = days
+        .last()
+        .map(|d| (d.success, d.failure))
+        .unwrap_or((0, 0));
+    let rest = format!(" {bad} failed · today {}/{}", today.0, today.1);
+    let used = 4 + text::width(&format!("{ok} ok  "));
+    out.push(Line::from(vec![
+        Span::styled(" █", bar_style(t.ok, t.color)),
+        Span::styled(format!(" {ok} ok  "), t.text),
+        Span::styled("▒", bar_style(t.error, t.color)),
+        Span::styled(text::fit(&rest, width.saturating_sub(used)), t.text),
+    ]));
+    out
+}
+
+/// "3h ago", "2d ago".
+fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    relative(at, now).replace(" late", " ago")
 }
 
 fn bar_style(s: Style, color: bool) -> Style {

@@ -13,7 +13,7 @@ use crate::tui::panes::tasks::TasksPane;
 use crate::tui::text;
 
 /// A field's visible text and the cursor's column within it.
-fn field_view(field: &TextField, width: usize) -> (String, u16) {
+pub fn field_view(field: &TextField, width: usize) -> (String, u16) {
     let scroll = field.scroll(width);
     let mut w = 0;
     let shown: String = field
@@ -31,7 +31,7 @@ fn field_view(field: &TextField, width: usize) -> (String, u16) {
     )
 }
 
-fn boxed<'a>(title: String, v: &View<'_>) -> Block<'a> {
+pub fn boxed<'a>(title: String, v: &View<'_>) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(v.theme.accent)
@@ -98,18 +98,32 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
             "Delete #{id} {}? It cannot be undone.",
             text::fit(title, 40)
         );
-        let w = (text::width(&q) as u16 + 4).min(area.width);
-        let r = super::centered(area, w, 4);
-        f.render_widget(Clear, r);
-        let lines = vec![
-            Line::styled(format!(" {q}"), t.text),
-            Line::from(vec![
-                Span::styled(" y", t.key),
-                Span::styled(" delete   ", t.dim),
-                Span::styled("n", t.key),
-                Span::styled(" keep", t.dim),
-            ]),
-        ];
-        f.render_widget(Paragraph::new(lines).block(boxed("Delete".into(), v)), r);
+        confirm(f, area, "Delete", &q, "delete", "keep", v);
     }
+}
+
+/// A yes/no question centred in `area`.
+pub fn confirm(
+    f: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    question: &str,
+    yes: &str,
+    no: &str,
+    v: &View<'_>,
+) {
+    let t = v.theme;
+    let w = (text::width(question) as u16 + 4).min(area.width);
+    let r = super::centered(area, w, 4);
+    f.render_widget(Clear, r);
+    let lines = vec![
+        Line::styled(format!(" {question}"), t.text),
+        Line::from(vec![
+            Span::styled(" y", t.key),
+            Span::styled(format!(" {yes}   "), t.dim),
+            Span::styled("n", t.key),
+            Span::styled(format!(" {no}"), t.dim),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines).block(boxed(title.into(), v)), r);
 }

@@ -40,17 +40,24 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         let style = if i == app.active { t.selected } else { t.dim };
         spans.push(Span::styled(label, style));
     }
-    let clock = app
-        .now
-        .with_timezone(&app.tz)
-        .format("%a %Y-%m-%d %H:%M %Z")
-        .to_string();
-    let sched = format!("scheduler: {}", app.scheduler);
+    let local = app.now.with_timezone(&app.tz);
+    let day = local.format("%a %Y-%m-%d %H:%M %Z").to_string();
+    let time = local.format("%H:%M").to_string();
+    let who = app.scheduler.label();
     let mouse = if app.mouse { "" } else { "mouse off · " };
-    let right = format!("{mouse}{sched} · {clock} ");
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let gap = (area.width as usize).saturating_sub(used + text::width(&right));
-    if gap > 0 {
+    let room = (area.width as usize).saturating_sub(used + 1);
+    // The widest that fits: the clock shrinks first, then the scheduler's words.
+    let right = [
+        format!("{mouse}scheduler: {who} · {day} "),
+        format!("{mouse}scheduler: {who} · {time} "),
+        format!("scheduler: {who} "),
+        format!("sched: {} ", who.split(" pid ").next().unwrap_or("")),
+    ]
+    .into_iter()
+    .find(|r| text::width(r) <= room);
+    if let Some(right) = right {
+        let gap = (area.width as usize).saturating_sub(used + text::width(&right));
         spans.push(Span::raw(" ".repeat(gap)));
         spans.push(Span::styled(right, t.dim));
     }

@@ -2,12 +2,16 @@
 //! else. Header (panes, scheduler, clock), the active pane, the footer (the
 //! keys that matter now, or a notice), then any overlay.
 
+pub mod chat;
 pub mod dashboard;
 pub mod detail;
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod jobs;
 pub mod overlay;
+pub mod run_view;
+pub mod runs;
 pub mod tasks;
 
 use ratatui::Frame;

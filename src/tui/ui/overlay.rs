@@ -32,13 +32,15 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     let pane = Section::Pane(app.pane_id());
+    let compose = (app.pane_id() == crate::tui::panes::PaneId::Chat)
+        .then(|| (Section::Compose, "Typing a message".to_string()));
     let groups = [
         (pane, format!("{} pane", app.pane_id().title())),
         (Section::Global, "Everywhere".to_string()),
         (Section::Form, "Forms, filter and prompts".to_string()),
         (Section::Palette, "Command palette".to_string()),
     ];
-    for (section, title) in groups {
+    for (section, title) in compose.into_iter().chain(groups) {
         let entries = app.keymap.entries(section);
         if entries.is_empty() {
             continue;

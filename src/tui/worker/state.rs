@@ -1,118 +1,23 @@
-//! The worker: a dedicated thread that owns the `Engine` (and so the SQLite
-//! connection), answers requests tagged with an id, and polls
-//! `PRAGMA data_version` about every 500 ms so writes by other processes
-//! become a `DataChanged` notice. Results go back on the same channel as
-//! terminal input; the app drops answers it no longer waits for.
+//! What the worker thread does with each request: the engine calls behind
+//! every pane, and the `data_version` probe.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use super::*;
+use crate::domain::Source;
+use crate::engine::{Cond, Engine};
 
-use crate::domain::task::Transition;
-use crate::domain::{NewTask, Source, Task, TaskStatus};
-use crate::engine::{Cond, TaskQuery};
-use crate::engine::{Engine, TaskDetail, TaskEdit};
-use crate::error::Error;
-
-/// How often the worker asks SQLite whether another process wrote.
-pub const POLL: Duration = Duration::from_millis(500);
 /// Sub-tasks fetched under one page, at most.
 const SUBTREE_CAP: usize = 1000;
 
-/// Which answer a request fills; a newer request for the same slot makes older answers stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Slot {
-    Dashboard,
-    TaskPage,
-    Detail,
-    Search,
-    Mutation,
-    Watch,
-}
-
-#[derive(Debug, Clone)]
-pub enum Mutation {
-    Add(NewTask),
-    Edit(i64, TaskEdit),
-    Move(i64, Transition),
-    Split(i64, Vec<String>),
-    Claim(i64, String),
-    Release(i64),
-    Delete(i64),
-}
-
-#[derive(Debug, Clone)]
-pub enum Request {
-    Dashboard,
-    /// A page of the list; `tree` adds the sub-tasks of its roots, `count` the total.
-    TaskPage {
-        query: TaskQuery,
-        tree: bool,
-    },
-    Detail(i64),
-    /// Task titles for the palette.
-    Search(String),
-    Mutate(Mutation),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DashboardData {
-    pub counts: Vec<(TaskStatus, i64)>,
-    pub overdue: Vec<Task>,
-    pub overdue_total: i64,
-    pub ready: Vec<Task>,
-    pub db_bytes: u64,
-}
-
-/// One line of the task list: a task, its depth in the tree, its shown children.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TreeRow {
-    pub task: Task,
-    pub depth: u8,
-    pub children: u32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskPage {
-    pub query: TaskQuery,
-    pub rows: Vec<TreeRow>,
-    /// Tasks (roots, in a tree) the query matches in all.
-    pub total: i64,
-}
-
-#[derive(Debug, Clone)]
-pub enum Payload {
-    Dashboard(DashboardData),
-    TaskPage(TaskPage),
-    Detail(Box<TaskDetail>),
-    Search(Vec<Task>),
-    /// A change went through: what to tell the user, and the task to select.
-    Changed {
-        message: String,
-        task: Option<i64>,
-    },
-    Failed(Error),
-    /// Another process wrote to the database.
-    DataChanged,
-}
-
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub id: u64,
-    pub slot: Slot,
-    pub payload: Payload,
-}
-
-/// Two responses are the same when they answer the same request.
-impl PartialEq for Response {
-    fn eq(&self, other: &Response) -> bool {
-        self.id == other.id && self.slot == other.slot
-    }
-}
-
 /// The engine and what the worker remembers between requests.
 pub struct WorkerState {
-    engine: Engine,
+    pub(super) engine: Engine,
     version: Option<i64>,
+    /// This machine, for telling whether a lease holder's process is alive.
+    pub(super) host: String,
+    /// The chat gateway's settings; the model stage runs when one is set.
+    pub(super) gateway: crate::config::GatewayConfig,
+    /// Made on the first chat message that needs a model (see worker/chat.rs).
+    pub(super) chat_rt: Option<super::chat::ChatDriver>,
 }
 
 impl WorkerState {
@@ -120,7 +25,16 @@ impl WorkerState {
         WorkerState {
             engine,
             version: None,
+            host: crate::engine::runs::Me::this_process().host,
+            gateway: Default::default(),
+            chat_rt: None,
         }
+    }
+
+    /// The gateway settings the Chat pane's messages go through.
+    pub fn with_gateway(mut self, gateway: crate::config::GatewayConfig) -> WorkerState {
+        self.gateway = gateway;
+        self
     }
 
     pub fn engine(&self) -> &Engine {
@@ -136,8 +50,18 @@ impl WorkerState {
                 .engine
                 .task_detail(id)
                 .map(|d| Payload::Detail(Box::new(d))),
-            Request::Search(text) => self.search(&text).map(Payload::Search),
+            Request::Search(text) => self.search(&text).and_then(|tasks| {
+                let jobs = self.engine.list_jobs()?.into_iter().map(|j| j.name);
+                Ok(Payload::Search(tasks, jobs.collect()))
+            }),
             Request::Mutate(m) => self.mutate(m),
+            Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
+            Request::Jobs => self.jobs().map(Payload::Jobs),
+            Request::ChatHistory => self.chat_history(),
+            Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
+            Request::RunLog { id, after, cut } => self
+                .run_log(id, after, cut)
+                .map(|c| Payload::RunLog(Box::new(c))),
         };
         out.unwrap_or_else(Payload::Failed)
     }
@@ -164,6 +88,18 @@ impl WorkerState {
             overdue_total: e.task_count(&late)?,
             ready: e.ready_tasks(None, 8)?,
             db_bytes: e.db_size(),
+            jobs: e.job_counts()?,
+            active_runs: e.active_runs()?.len(),
+            days: e.runs_per_day(14)?,
+            next_fires: e
+                .next_fires(5)?
+                .into_iter()
+                .filter_map(|f| {
+                    let at = chrono::DateTime::parse_from_rfc3339(&f.at).ok()?;
+                    Some((f.job, at.with_timezone(&chrono::Utc)))
+                })
+                .collect(),
+            failures: e.recent_failures(5)?,
         })
     }
 
@@ -198,7 +134,7 @@ impl WorkerState {
         self.engine.task_page(&q)
     }
 
-    fn mutate(&self, m: Mutation) -> crate::error::Result<Payload> {
+    fn mutate(&mut self, m: Mutation) -> crate::error::Result<Payload> {
         let e = &self.engine;
         let src = Source::Tui;
         let (message, task) = match m {
@@ -233,6 +169,10 @@ impl WorkerState {
                 let t = e.remove_task(id)?;
                 (format!("deleted #{} {}", t.id, t.title), None)
             }
+            Mutation::Job(m) => return self.mutate_job(m),
+            Mutation::CancelRun(id) => return self.cancel_run(id),
+            Mutation::Chat(msg) => return Ok(Payload::Chatted(Box::new(self.chat(&msg)?))),
+            Mutation::Rate(id, r) => return self.rate(id, r),
         };
         Ok(Payload::Changed { message, task })
     }
@@ -267,66 +207,4 @@ pub fn flatten(roots: Vec<Task>, below: Vec<Task>) -> Vec<TreeRow> {
         walk(r, 0, &mut kids, &mut out);
     }
     out
-}
-
-/// A message to the worker thread.
-pub enum Msg {
-    Request(u64, Slot, Request),
-    Stop,
-}
-
-/// The thread's loop: answer requests (the newest per slot, mutations all, in
-/// order) and poll for outside writes; `send` returns false once nobody listens.
-pub fn run(mut state: WorkerState, rx: Receiver<Msg>, send: impl Fn(Response) -> bool) {
-    state.poll();
-    let mut last_poll = Instant::now();
-    loop {
-        let wait = POLL.saturating_sub(last_poll.elapsed());
-        let first = match rx.recv_timeout(wait) {
-            Ok(m) => Some(m),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        let mut batch: Vec<(u64, Slot, Request)> = Vec::new();
-        for m in first.into_iter().chain(rx.try_iter()) {
-            match m {
-                Msg::Stop => return,
-                Msg::Request(id, slot, req) => {
-                    // A newer read for the same slot replaces an older one not yet started.
-                    if slot != Slot::Mutation {
-                        batch.retain(|(_, s, _)| *s != slot);
-                    }
-                    batch.push((id, slot, req));
-                }
-            }
-        }
-        for (id, slot, req) in batch {
-            let payload = state.handle(req);
-            if !send(Response { id, slot, payload }) {
-                return;
-            }
-        }
-        if last_poll.elapsed() >= POLL {
-            last_poll = Instant::now();
-            if state.poll()
-                && !send(Response {
-                    id: 0,
-                    slot: Slot::Watch,
-                    payload: Payload::DataChanged,
-                })
-            {
-                return;
-            }
-        }
-    }
-}
-
-/// Start the worker thread; requests go in through the returned sender.
-pub fn spawn(state: WorkerState, send: impl Fn(Response) -> bool + Send + 'static) -> Sender<Msg> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("jr-worker".into())
-        .spawn(move || run(state, rx, send))
-        .expect("cannot start the worker thread");
-    tx
 }

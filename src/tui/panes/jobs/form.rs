@@ -1,0 +1,312 @@
+//! The job add/edit form. Pure: the cron expression is checked as it is
+//! typed (`jobs::check_cron`) and its next fire times shown
+//! (`CronSchedule::upcoming`) in the job's zone; on save the fields become a
+//! `JobDef` (an edit keeps everything the form does not show: env, overlap,
+//! misfire, backoff). The engine checks it all again when it writes.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::job::{check_name, parse_duration};
+use crate::engine::jobs::{JobDef, check_cron, check_tz};
+use crate::schedule::words;
+use crate::tui::action::Action;
+use crate::tui::input::TextField;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobField {
+    Name,
+    Schedule,
+    Tz,
+    Command,
+    Cwd,
+    Timeout,
+    Retries,
+    Description,
+}
+
+impl JobField {
+    pub const ALL: [JobField; 8] = [
+        JobField::Name,
+        JobField::Schedule,
+        JobField::Tz,
+        JobField::Command,
+        JobField::Cwd,
+        JobField::Timeout,
+        JobField::Retries,
+        JobField::Description,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobField::Name => "name",
+            JobField::Schedule => "cron",
+            JobField::Tz => "zone",
+            JobField::Command => "command",
+            JobField::Cwd => "in dir",
+            JobField::Timeout => "timeout",
+            JobField::Retries => "retries",
+            JobField::Description => "about",
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            JobField::Name => "a slug: lower-case letters, digits, - _ . (e.g. nightly-backup)",
+            JobField::Schedule => {
+                "min hour day month weekday, e.g. 0 7 * * 1-5 or @daily; empty: on demand"
+            }
+            JobField::Tz => "IANA zone, e.g. Asia/Seoul; empty: the configured zone",
+            JobField::Command => "run by sh -c; its output is kept with the run",
+            JobField::Cwd => "working directory; empty: jr's",
+            JobField::Timeout => "e.g. 30s, 10m, 1h; empty: none",
+            JobField::Retries => "attempts after a failure (0: none)",
+            JobField::Description => "what it is for (one line)",
+        }
+    }
+}
+
+/// What the schedule field says right now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CronCheck {
+    OnDemand,
+    Fires { words: String, next: Vec<String> },
+    Bad(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobForm {
+    /// The name of the job being edited; None when adding.
+    pub editing: Option<String>,
+    base: JobDef,
+    pub fields: Vec<(JobField, TextField)>,
+    initial: Vec<String>,
+    pub focus: usize,
+    pub error: Option<String>,
+    pub saving: bool,
+    pub check: CronCheck,
+}
+
+impl JobForm {
+    pub fn add(now: DateTime<Utc>, tz: Tz) -> JobForm {
+        let def = JobDef {
+            kind: "shell".into(),
+            enabled: true,
+            ..JobDef::default()
+        };
+        JobForm::with(None, def, now, tz)
+    }
+
+    pub fn edit(def: JobDef, now: DateTime<Utc>, tz: Tz) -> JobForm {
+        JobForm::with(Some(def.name.clone()), def, now, tz)
+    }
+
+    fn with(editing: Option<String>, def: JobDef, now: DateTime<Utc>, tz: Tz) -> JobForm {
+        let values = [
+            def.name.clone(),
+            def.schedule.clone().unwrap_or_default(),
+            def.tz.clone().unwrap_or_default(),
+            def.command.clone(),
+            def.cwd.clone().unwrap_or_default(),
+            def.timeout.clone().unwrap_or_default(),
+            def.retries.to_string(),
+            def.description.clone(),
+        ];
+        let mut f = JobForm {
+            editing,
+            base: def,
+            fields: JobField::ALL
+                .into_iter()
+                .zip(values.iter())
+                .map(|(k, v)| (k, TextField::new(v)))
+                .collect(),
+            initial: values.to_vec(),
+            focus: 0,
+            error: None,
+            saving: false,
+            check: CronCheck::OnDemand,
+        };
+        f.recheck(now, tz);
+        f
+    }
+
+    pub fn title(&self) -> String {
+        match &self.editing {
+            None => "New job".into(),
+            Some(n) => format!("Edit job {n}"),
+        }
+    }
+
+    pub fn value(&self, field: JobField) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == field)
+            .map(|(_, f)| f.value())
+            .unwrap_or("")
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .any(|((_, f), init)| f.value() != init)
+    }
+
+    /// Navigation and typing; the cron check follows every keystroke.
+    pub fn update(&mut self, action: &Action, now: DateTime<Utc>, tz: Tz) {
+        let n = self.fields.len();
+        match action {
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Text(e) => {
+                self.fields[self.focus].1.edit(e);
+                self.error = None;
+                self.recheck(now, tz);
+            }
+            _ => {}
+        }
+    }
+
+    /// The zone fires are shown in: the field's, else the default.
+    fn zone(&self, default: Tz) -> Result<Tz, String> {
+        match self.value(JobField::Tz).trim() {
+            "" => Ok(default),
+            z => check_tz(z).map_err(|e| e.message),
+        }
+    }
+
+    fn recheck(&mut self, now: DateTime<Utc>, tz: Tz) {
+        let expr = self.value(JobField::Schedule).trim().to_string();
+        self.check = if expr.is_empty() {
+            CronCheck::OnDemand
+        } else {
+            match (check_cron(&expr), self.zone(tz)) {
+                (Err(e), _) => CronCheck::Bad(e.message),
+                (_, Err(e)) => CronCheck::Bad(e),
+                (Ok(cron), Ok(zone)) => {
+                    let label = words::tz_label(zone, now);
+                    CronCheck::Fires {
+                        words: words::describe_schedule(&cron, &label),
+                        next: cron
+                            .upcoming(now, zone, 5)
+                            .iter()
+                            .map(|t| t.format("%a %m-%d %H:%M").to_string())
+                            .collect(),
+                    }
+                }
+            }
+        };
+    }
+
+    /// The definition to save, or what is wrong in the person's words.
+    pub fn to_def(&self) -> Result<JobDef, String> {
+        let text = |f: JobField| self.value(f).trim().to_string();
+        let opt = |f: JobField| Some(text(f)).filter(|s| !s.is_empty());
+        let name = text(JobField::Name);
+        check_name(&name)?;
+        if let CronCheck::Bad(e) = &self.check {
+            return Err(e.clone());
+        }
+        if text(JobField::Command).is_empty() {
+            return Err("the command is empty: what should the job run?".into());
+        }
+        if let Some(t) = opt(JobField::Timeout) {
+            parse_duration(&t)?;
+        }
+        let retries = match text(JobField::Retries).as_str() {
+            "" => 0,
+            r => r
+                .parse::<u32>()
+                .map_err(|_| format!("retries {r:?}? give a whole number, e.g. 2"))?,
+        };
+        Ok(JobDef {
+            name,
+            schedule: opt(JobField::Schedule),
+            tz: opt(JobField::Tz),
+            command: text(JobField::Command),
+            cwd: opt(JobField::Cwd),
+            timeout: opt(JobField::Timeout),
+            retries,
+            description: text(JobField::Description),
+            ..self.base.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::action::TextEdit;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap()
+    }
+
+    fn typed(f: &mut JobForm, s: &str, tz: Tz) {
+        for c in s.chars() {
+            f.update(&Action::Text(TextEdit::Insert(c)), now(), tz);
+        }
+    }
+
+    #[test]
+    fn the_cron_is_checked_as_it_is_typed() {
+        let tz: Tz = "Asia/Seoul".parse().unwrap();
+        let mut f = JobForm::add(now(), tz);
+        typed(&mut f, "brief", tz);
+        f.update(&Action::NextField, now(), tz);
+        assert_eq!(f.check, CronCheck::OnDemand);
+        typed(&mut f, "0 7 * * 1-", tz);
+        assert!(matches!(&f.check, CronCheck::Bad(_)), "{:?}", f.check);
+        typed(&mut f, "5", tz);
+        let CronCheck::Fires { words, next } = &f.check else {
+            panic!("{:?}", f.check)
+        };
+        assert_eq!(words, "weekdays at 07:00 KST");
+        // Sunday 10:00 in Seoul: the next fire is Monday 07:00.
+        assert_eq!(next[0], "Mon 11-23 07:00");
+        assert_eq!(next.len(), 5);
+        assert!(f.to_def().unwrap_err().contains("command"));
+        f.focus = 3;
+        typed(&mut f, "echo 안녕", tz);
+        f.focus = 2;
+        typed(&mut f, "Mars/Base", tz);
+        assert!(matches!(f.check, CronCheck::Bad(_)));
+        f.update(&Action::Text(TextEdit::Clear), now(), tz);
+        typed(&mut f, "America/New_York", tz);
+        let def = f.to_def().unwrap();
+        assert_eq!(def.schedule.as_deref(), Some("0 7 * * 1-5"));
+        assert_eq!(def.tz.as_deref(), Some("America/New_York"));
+        assert_eq!(def.command, "echo 안녕");
+        assert_eq!(def.retries, 0);
+    }
+
+    #[test]
+    fn an_edit_keeps_what_the_form_does_not_show() {
+        let tz: Tz = "Asia/Seoul".parse().unwrap();
+        let mut base = JobDef {
+            name: "backup".into(),
+            kind: "shell".into(),
+            schedule: Some("30 2 * * *".into()),
+            command: "restic backup".into(),
+            enabled: false,
+            ..JobDef::default()
+        };
+        base.env.insert("RESTIC_REPO".into(), "/srv".into());
+        let mut f = JobForm::edit(base, now(), tz);
+        assert!(!f.dirty());
+        f.focus = 6;
+        f.update(&Action::Text(TextEdit::Clear), now(), tz);
+        typed(&mut f, "two", tz);
+        assert!(f.to_def().unwrap_err().contains("whole number"));
+        f.update(&Action::Text(TextEdit::Clear), now(), tz);
+        typed(&mut f, "2", tz);
+        let def = f.to_def().unwrap();
+        assert_eq!(def.retries, 2);
+        assert!(!def.enabled);
+        assert_eq!(def.env["RESTIC_REPO"], "/srv");
+        f.focus = 0;
+        typed(&mut f, " X", tz);
+        assert!(f.to_def().unwrap_err().contains("slug"));
+    }
+}

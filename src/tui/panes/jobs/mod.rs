@@ -1,0 +1,264 @@
+//! The Jobs pane: every job with its schedule in words, next fire, last
+//! status and a sparkline of recent durations; enable/disable, Run Now (a
+//! queued run with trigger manual — the lease holder starts it), the add/edit
+//! form, delete with confirmation. State and update only; drawing is in
+//! `ui::jobs`.
+
+pub mod form;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use self::form::JobForm;
+use super::scroll::Scroller;
+use super::{Cx, Pane, PaneId, View};
+use crate::engine::jobs::def_of;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Section;
+use crate::tui::worker::{JobMutation, JobRow, Mutation, Payload, Request, Response, Slot};
+
+/// Rows the detail box under the list takes, when the pane is tall enough.
+pub const DETAIL_ROWS: u16 = 8;
+
+#[derive(Debug, Default)]
+pub struct JobsPane {
+    pub rows: Vec<JobRow>,
+    pub list: Scroller,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub form: Option<JobForm>,
+    /// Delete this job?
+    pub confirm: Option<String>,
+    /// Select this job once the list arrives.
+    want: Option<String>,
+    pub area: Rect,
+}
+
+impl JobsPane {
+    pub fn selected(&self) -> Option<&JobRow> {
+        self.rows.get(self.list.selected)
+    }
+
+    /// Whether the detail box fits under the list.
+    pub fn shows_detail(area: Rect) -> bool {
+        area.height >= 18
+    }
+
+    fn mutate(&self, m: JobMutation, cx: &mut Cx<'_>) -> Vec<Effect> {
+        vec![
+            cx.requests
+                .make(Slot::Mutation, Request::Mutate(Mutation::Job(m))),
+        ]
+    }
+
+    fn on_selected(&self, f: impl FnOnce(&JobRow) -> JobMutation, cx: &mut Cx<'_>) -> Vec<Effect> {
+        match self.selected() {
+            Some(r) => {
+                let m = f(r);
+                self.mutate(m, cx)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn update_modal(&mut self, action: &Action, cx: &mut Cx<'_>) -> Option<Vec<Effect>> {
+        if let Some(name) = &self.confirm {
+            let name = name.clone();
+            match action {
+                Action::Yes => {
+                    self.confirm = None;
+                    return Some(self.mutate(JobMutation::Delete(name), cx));
+                }
+                Action::No | Action::Back => self.confirm = None,
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
+        let form = self.form.as_mut()?;
+        match action {
+            Action::Submit if !form.saving => match form.to_def() {
+                Ok(def) => {
+                    form.saving = true;
+                    let m = match &form.editing {
+                        Some(old) => JobMutation::Update(old.clone(), Box::new(def)),
+                        None => JobMutation::Add(Box::new(def)),
+                    };
+                    return Some(self.mutate(m, cx));
+                }
+                Err(e) => form.error = Some(e),
+            },
+            Action::Back => self.form = None,
+            other => form.update(other, cx.now, cx.tz),
+        }
+        Some(Vec::new())
+    }
+}
+
+impl Pane for JobsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Jobs
+    }
+
+    fn slots(&self) -> &'static [Slot] {
+        &[Slot::Jobs]
+    }
+
+    fn sections(&self) -> (Vec<Section>, bool) {
+        if self.confirm.is_some() {
+            (vec![Section::Confirm], false)
+        } else if self.form.is_some() {
+            (vec![Section::Form], true)
+        } else {
+            (vec![Section::Pane(PaneId::Jobs), Section::Global], false)
+        }
+    }
+
+    fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
+        if let Some(effects) = self.update_modal(action, cx) {
+            return effects;
+        }
+        match action {
+            Action::Up => self.list.move_by(-1),
+            Action::Down => self.list.move_by(1),
+            Action::PageUp => self.list.move_by(-self.list.page()),
+            Action::PageDown => self.list.move_by(self.list.page()),
+            Action::Scroll(n) => self.list.move_by(*n as isize),
+            Action::Top => self.list.select(0),
+            Action::Bottom => self.list.select(usize::MAX),
+            Action::Open => {
+                if let Some(r) = self.selected() {
+                    let name = r.job.name.clone();
+                    *cx.goto = Some((PaneId::Runs, Some(Action::RunsOfJob(name))));
+                }
+            }
+            Action::RunNow => {
+                return self.on_selected(|r| JobMutation::RunNow(r.job.name.clone()), cx);
+            }
+            Action::ToggleEnabled => {
+                return self.on_selected(
+                    |r| JobMutation::Enable(r.job.name.clone(), !r.job.enabled),
+                    cx,
+                );
+            }
+            Action::Add => self.form = Some(JobForm::add(cx.now, cx.tz)),
+            Action::Edit => {
+                if let Some(r) = self.selected() {
+                    self.form = Some(JobForm::edit(def_of(&r.job), cx.now, cx.tz));
+                }
+            }
+            Action::Delete => self.confirm = self.selected().map(|r| r.job.name.clone()),
+            Action::SelectJob(name) => {
+                self.want = Some(name.clone());
+                self.select_wanted();
+            }
+            Action::Click { row, .. } => {
+                let first = self.area.y as usize + 1;
+                if let Some(l) = (*row as usize).checked_sub(first)
+                    && l < self.list.height
+                    && self.list.click(l)
+                {
+                    return self.update(&Action::Open, cx);
+                }
+            }
+            Action::Refresh => return self.reload(cx),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
+        match (resp.slot, resp.payload) {
+            (_, Payload::Jobs(rows)) => {
+                let keep = self.selected().map(|r| r.job.name.clone());
+                self.rows = rows;
+                self.loaded = true;
+                self.error = None;
+                self.list.set_len(self.rows.len());
+                if self.want.is_none() {
+                    self.want = keep;
+                }
+                self.select_wanted();
+            }
+            (Slot::Jobs, Payload::Failed(e)) => {
+                self.loaded = true;
+                self.error = Some(e.message);
+            }
+            (Slot::Mutation, Payload::JobChanged { message, job, .. }) => {
+                if self.form.as_ref().is_some_and(|f| f.saving) {
+                    self.form = None;
+                }
+                if job.is_some() {
+                    self.want = job;
+                }
+                cx.info(message);
+            }
+            (Slot::Mutation, Payload::Failed(e)) => {
+                if let Some(f) = self.form.as_mut().filter(|f| f.saving) {
+                    f.saving = false;
+                    f.error = Some(e.message);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        vec![cx.requests.make(Slot::Jobs, Request::Jobs)]
+    }
+
+    fn resize(&mut self, area: Rect) {
+        self.area = area;
+        let detail = if JobsPane::shows_detail(area) {
+            DETAIL_ROWS
+        } else {
+            0
+        };
+        // The column header and the status line take a row each.
+        self.list
+            .set_height(area.height.saturating_sub(2 + detail) as usize);
+    }
+
+    fn footer(&self) -> Vec<Action> {
+        if self.confirm.is_some() {
+            return vec![Action::Yes, Action::No];
+        }
+        if self.form.is_some() {
+            return vec![Action::Submit, Action::NextField, Action::Back];
+        }
+        vec![
+            Action::RunNow,
+            Action::ToggleEnabled,
+            Action::Open,
+            Action::Add,
+            Action::Edit,
+            Action::Delete,
+            Action::Palette,
+            Action::Help,
+        ]
+    }
+
+    fn unsaved(&self) -> bool {
+        self.form.as_ref().is_some_and(|f| f.dirty())
+    }
+
+    fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
+        crate::tui::ui::jobs::draw(f, area, self, v);
+    }
+}
+
+impl JobsPane {
+    fn select_wanted(&mut self) {
+        if let Some(name) = &self.want
+            && let Some(i) = self.rows.iter().position(|r| &r.job.name == name)
+        {
+            self.list.select(i);
+            self.want = None;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The worker's side of the Jobs pane: every job with its schedule in words,
+//! next fire, last run and recent durations (a few runs per job, through the
+//! job's index — never the whole history), and the job changes.
+
+use chrono::{DateTime, Utc};
+
+use super::{JobMutation, JobRow, Payload, WorkerState};
+use crate::domain::{Job, Run, RunStatus, Trigger};
+use crate::engine::{Engine, RunFilter};
+use crate::error::Result;
+use crate::schedule::words;
+
+/// Runs read per job for the sparkline and the last status.
+pub const RECENT: usize = 20;
+
+/// "weekdays at 07:00 KST", or "on demand".
+pub fn schedule_words(e: &Engine, job: &Job, now: DateTime<Utc>) -> String {
+    match &job.schedule {
+        None => "on demand".into(),
+        Some(expr) => words::describe(expr, &words::tz_label(e.job_tz(job), now)),
+    }
+}
+
+fn row(e: &Engine, job: Job, recent: &[Run], now: DateTime<Utc>) -> JobRow {
+    JobRow {
+        schedule: schedule_words(e, &job, now),
+        next: e.next_fire(&job, now).map(|t| t.with_timezone(&Utc)),
+        last: recent
+            .iter()
+            .find(|r| !matches!(r.status, RunStatus::Skipped | RunStatus::Missed))
+            .map(|r| (r.id, r.status)),
+        running: recent.iter().any(|r| r.status == RunStatus::Running),
+        durations: recent
+            .iter()
+            .rev()
+            .filter_map(|r| r.duration_ms)
+            .map(|d| d.max(0) as u64)
+            .collect(),
+        job,
+    }
+}
+
+impl WorkerState {
+    pub(super) fn jobs(&self) -> Result<Vec<JobRow>> {
+        let e = &self.engine;
+        let now = e.now();
+        e.list_jobs()?
+            .into_iter()
+            .map(|job| {
+                let recent = e.list_runs(&RunFilter {
+                    job: Some(job.name.clone()),
+                    limit: RECENT,
+                    ..RunFilter::default()
+                })?;
+                Ok(row(e, job, &recent, now))
+            })
+            .collect()
+    }
+
+    pub(super) fn mutate_job(&self, m: JobMutation) -> Result<Payload> {
+        let e = &self.engine;
+        let (message, job, run) = match m {
+            JobMutation::Add(def) => {
+                let j = e.add_job(&def)?;
+                (format!("added job {}", j.name), Some(j.name), None)
+            }
+            JobMutation::Update(old, def) => {
+                let j = e.update_job(&old, &def)?;
+                (format!("saved job {}", j.name), Some(j.name), None)
+            }
+            JobMutation::Enable(name, on) => {
+                let j = e.set_job_enabled(&name, on)?;
+                let what = if on { "enabled" } else { "paused" };
+                (format!("{} is {what}", j.name), Some(j.name), None)
+            }
+            JobMutation::Delete(name) => {
+                let j = e.remove_job(&name)?;
+                (
+                    format!("deleted job {} (its runs stay in the history)", j.name),
+                    None,
+                    None,
+                )
+            }
+            JobMutation::RunNow(name) => {
+                let r = e.queue_run(&name, Trigger::Manual)?;
+                let who = match e.live_lease(&self.host)? {
+                    Some(l) => format!("the scheduler ({}) starts it", l.role),
+                    None => "no scheduler holds the lease; it starts when one does".into(),
+                };
+                (
+                    format!("queued run #{} of {name}; {who}", r.id),
+                    Some(name),
+                    Some(r.id),
+                )
+            }
+        };
+        Ok(Payload::JobChanged { message, job, run })
+    }
+}

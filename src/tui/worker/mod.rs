@@ -1,0 +1,316 @@
+//! The worker: a dedicated thread that owns the `Engine` (and so the SQLite
+//! connection) and answers requests tagged with an id. It notices writes by
+//! other processes (the daemon, the CLI, this TUI's own scheduler) through an
+//! inotify watch on the database (`engine::watch`), confirmed by
+//! `PRAGMA data_version`, with a slow poll as the safety net, and reports
+//! them as `DataChanged`. Results go back on the same channel as terminal
+//! input; the app drops answers it no longer waits for.
+
+mod chat;
+mod jobs;
+mod runs;
+mod state;
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crate::domain::task::Transition;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Job, NewTask, OutputLine, Run, RunStatus, Task, TaskStatus};
+use crate::engine::chat::ChatTurn;
+use crate::engine::jobs::JobDef;
+use crate::engine::status::DayRuns;
+use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
+use crate::error::Error;
+pub use jobs::{RECENT, schedule_words};
+pub use runs::LOG_CHUNK;
+pub use state::{WorkerState, flatten};
+
+/// The safety-net poll when the file watch is on: a missed event costs this.
+pub const POLL_WATCHED: Duration = Duration::from_secs(2);
+/// The poll where no file watch could be set up (or the database is in memory).
+pub const POLL_UNWATCHED: Duration = Duration::from_millis(500);
+/// A file event can come with the first WAL write, before the writer's commit
+/// is visible: look again this many times, this far apart.
+const BURST: u8 = 5;
+const BURST_GAP: Duration = Duration::from_millis(20);
+
+/// Which answer a request fills; a newer request for the same slot makes older answers stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Dashboard,
+    TaskPage,
+    Detail,
+    Search,
+    Mutation,
+    Watch,
+    Lease,
+    Jobs,
+    RunPage,
+    RunLog,
+    Chat,
+}
+
+#[derive(Debug, Clone)]
+pub enum Mutation {
+    Add(NewTask),
+    Edit(i64, TaskEdit),
+    Move(i64, Transition),
+    Split(i64, Vec<String>),
+    Claim(i64, String),
+    Release(i64),
+    Delete(i64),
+    Job(JobMutation),
+    CancelRun(i64),
+    /// A chat message through the gateway.
+    Chat(String),
+    /// Rate a chat turn: 👍 1, 👎 -1, None clears.
+    Rate(i64, Option<i8>),
+}
+
+#[derive(Debug, Clone)]
+pub enum JobMutation {
+    Add(Box<JobDef>),
+    /// Replace the job now named `.0`.
+    Update(String, Box<JobDef>),
+    Enable(String, bool),
+    Delete(String),
+    /// Queue a run (trigger manual); the lease holder starts it.
+    RunNow(String),
+}
+
+/// One line of the Jobs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub job: Job,
+    /// The schedule in words ("weekdays at 07:00 KST", "on demand").
+    pub schedule: String,
+    pub next: Option<DateTime<Utc>>,
+    /// The newest run that ran (not skipped or missed): id and status.
+    pub last: Option<(i64, RunStatus)>,
+    pub running: bool,
+    /// Durations of the recent finished runs, oldest first (ms).
+    pub durations: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Request {
+    Dashboard,
+    /// A page of the list; `tree` adds the sub-tasks of its roots, `count` the total.
+    TaskPage {
+        query: TaskQuery,
+        tree: bool,
+    },
+    Detail(i64),
+    /// Task titles and job names for the palette.
+    Search(String),
+    Mutate(Mutation),
+    /// Who holds the scheduler lease (alive), for the header.
+    Lease,
+    Jobs,
+    /// Runs newest first, `limit` of them, keyset-paged by the filter.
+    RunPage(RunFilter),
+    /// A run and its output after line `after`; `cut` is the output_cut known.
+    RunLog {
+        id: i64,
+        after: i64,
+        cut: i64,
+    },
+    /// The recent conversation.
+    ChatHistory,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPage {
+    pub filter: RunFilter,
+    pub runs: Vec<Run>,
+    /// More runs lie beyond the page (in the direction it was read).
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogChunk {
+    pub run: Run,
+    pub lines: Vec<OutputLine>,
+    /// The lines start over (the tail was rewritten under the output cap).
+    pub reset: bool,
+    /// A full chunk: ask for the next.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardData {
+    pub counts: Vec<(TaskStatus, i64)>,
+    pub overdue: Vec<Task>,
+    pub overdue_total: i64,
+    pub ready: Vec<Task>,
+    pub db_bytes: u64,
+    /// Jobs (enabled, paused) and runs queued or running now.
+    pub jobs: (i64, i64),
+    pub active_runs: usize,
+    /// The last 14 days, oldest first.
+    pub days: Vec<DayRuns>,
+    /// The next fires across jobs: (job, when).
+    pub next_fires: Vec<(String, DateTime<Utc>)>,
+    pub failures: Vec<Run>,
+}
+
+/// One line of the task list: a task, its depth in the tree, its shown children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeRow {
+    pub task: Task,
+    pub depth: u8,
+    pub children: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskPage {
+    pub query: TaskQuery,
+    pub rows: Vec<TreeRow>,
+    /// Tasks (roots, in a tree) the query matches in all.
+    pub total: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Dashboard(DashboardData),
+    TaskPage(TaskPage),
+    Detail(Box<TaskDetail>),
+    /// Tasks whose titles match, and every job name (the palette ranks them).
+    Search(Vec<Task>, Vec<String>),
+    /// A change went through: what to tell the user, and the task to select.
+    Changed {
+        message: String,
+        task: Option<i64>,
+    },
+    Failed(Error),
+    /// Another process wrote to the database.
+    DataChanged,
+    Lease(Option<Lease>),
+    Jobs(Vec<JobRow>),
+    RunPage(RunPage),
+    RunLog(Box<LogChunk>),
+    ChatHistory(Vec<ChatTurn>),
+    /// A turn made or rated.
+    Chatted(Box<ChatTurn>),
+    /// A job change went through: the message, the job to select, the run it queued.
+    JobChanged {
+        message: String,
+        job: Option<String>,
+        run: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub id: u64,
+    pub slot: Slot,
+    pub payload: Payload,
+}
+
+/// Two responses are the same when they answer the same request.
+impl PartialEq for Response {
+    fn eq(&self, other: &Response) -> bool {
+        self.id == other.id && self.slot == other.slot
+    }
+}
+
+/// A message to the worker thread.
+pub enum Msg {
+    Request(u64, Slot, Request),
+    /// The file watch saw the database change.
+    Poke,
+    Stop,
+}
+
+/// The thread's loop: answer requests (the newest per slot, mutations all, in
+/// order) and look for outside writes when poked by the file watch (and on
+/// the slow poll); `send` returns false once nobody listens.
+pub fn run(
+    mut state: WorkerState,
+    rx: Receiver<Msg>,
+    watched: bool,
+    send: impl Fn(Response) -> bool,
+) {
+    state.poll();
+    let every = if watched {
+        POLL_WATCHED
+    } else {
+        POLL_UNWATCHED
+    };
+    let mut next_look = Instant::now() + every;
+    let mut burst = 0u8;
+    loop {
+        let wait = next_look.saturating_duration_since(Instant::now());
+        let first = match rx.recv_timeout(wait) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let mut batch: Vec<(u64, Slot, Request)> = Vec::new();
+        for m in first.into_iter().chain(rx.try_iter()) {
+            match m {
+                Msg::Stop => return,
+                Msg::Poke => {
+                    burst = BURST;
+                    next_look = Instant::now();
+                }
+                Msg::Request(id, slot, req) => {
+                    // A newer read for the same slot replaces an older one not yet started.
+                    if slot != Slot::Mutation {
+                        batch.retain(|(_, s, _)| *s != slot);
+                    }
+                    batch.push((id, slot, req));
+                }
+            }
+        }
+        for (id, slot, req) in batch {
+            let payload = state.handle(req);
+            if !send(Response { id, slot, payload }) {
+                return;
+            }
+        }
+        if Instant::now() >= next_look {
+            if state.poll() {
+                burst = 0;
+                let changed = Response {
+                    id: 0,
+                    slot: Slot::Watch,
+                    payload: Payload::DataChanged,
+                };
+                if !send(changed) {
+                    return;
+                }
+            }
+            next_look = if burst > 0 {
+                burst -= 1;
+                Instant::now() + BURST_GAP
+            } else {
+                Instant::now() + every
+            };
+        }
+    }
+}
+
+/// Start the worker thread with a file watch on the database when it can
+/// have one; requests go in through the returned sender.
+pub fn spawn(state: WorkerState, send: impl Fn(Response) -> bool + Send + 'static) -> Sender<Msg> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let poke = std::sync::Mutex::new(tx.clone());
+    let watch = state.engine().db_path().and_then(|p| {
+        crate::engine::watch::watch_with(&p, move || {
+            if let Ok(tx) = poke.lock() {
+                let _ = tx.send(Msg::Poke);
+            }
+        })
+    });
+    std::thread::Builder::new()
+        .name("jr-worker".into())
+        .spawn(move || {
+            let _watch = watch;
+            run(state, rx, _watch.is_some(), send)
+        })
+        .expect("cannot start the worker thread");
+    tx
+}
