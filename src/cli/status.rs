@@ -154,6 +154,12 @@ pub fn plan(ctx: &Ctx, a: PlanArgs) -> Result<i32> {
             local(tz, &f.first)
         ));
     }
+    if p.more_fires + p.more_frequent > 0 {
+        o.push_str(&format!(
+            "  … and {} more (jr jobs list)\n",
+            p.more_fires + p.more_frequent
+        ));
+    }
     output::out(&o)?;
     Ok(0)
 }

@@ -89,6 +89,9 @@ pub struct Plan {
     pub fires: Vec<Fire>,
     /// Jobs firing often, summed up: (job, count, first, every).
     pub frequent: Vec<Frequent>,
+    /// Fires and frequent jobs left out to keep the plan short.
+    pub more_fires: usize,
+    pub more_frequent: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +110,12 @@ pub struct DayRuns {
     pub success: i64,
     pub failure: i64,
 }
+
+/// A plan stays well under 2,000 tokens: this many tasks of each kind,
+/// fires and frequent jobs at most (the rest are counted).
+const PLAN_TASKS: usize = 8;
+const PLAN_FIRES: usize = 20;
+const PLAN_FREQUENT: usize = 8;
 
 /// Fires listed one by one per job in a plan; more are summed up.
 const LIST_FIRES_UP_TO: usize = 4;
@@ -227,8 +236,8 @@ impl Engine {
     pub fn plan(&self, hours: u32) -> Result<Plan> {
         let now = self.now();
         let end = now + Duration::hours(hours as i64);
-        let overdue = self.overdue_tasks(10)?;
-        let ready = self.ready_tasks(None, 10)?;
+        let overdue = self.overdue_tasks(PLAN_TASKS)?;
+        let ready = self.ready_tasks(None, PLAN_TASKS)?;
         let mut fires: Vec<(DateTime<Utc>, Fire)> = Vec::new();
         let mut frequent = Vec::new();
         for (job, cron, tz) in self.scheduled_jobs()? {
@@ -262,8 +271,10 @@ impl Engine {
             hours,
             overdue: overdue.iter().map(|t| TaskBrief::of(t, self)).collect(),
             ready: ready.iter().map(|t| TaskBrief::of(t, self)).collect(),
-            fires: fires.into_iter().map(|(_, f)| f).take(50).collect(),
-            frequent: frequent.into_iter().take(20).collect(),
+            more_fires: fires.len().saturating_sub(PLAN_FIRES),
+            more_frequent: frequent.len().saturating_sub(PLAN_FREQUENT),
+            fires: fires.into_iter().map(|(_, f)| f).take(PLAN_FIRES).collect(),
+            frequent: frequent.into_iter().take(PLAN_FREQUENT).collect(),
         })
     }
 }
