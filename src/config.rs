@@ -18,6 +18,8 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     pub runs: RunsConfig,
     pub daemon: DaemonConfig,
+    /// Dagster instances, polling and give-up times.
+    pub dagster: crate::clients::dagster::DagsterConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

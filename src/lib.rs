@@ -2,6 +2,7 @@
 //! automations. Layers, each using only those before it:
 //! `domain` ← `store`, `schedule` ← `engine` ← `cli` (and later `tui`, `mcp`, `daemon`).
 
+pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod domain;

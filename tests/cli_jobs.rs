@@ -268,7 +268,10 @@ fn run_without_a_daemon_executes_in_the_foreground() {
     want.sort();
     assert_eq!(lines, want);
     let stamped = env.ok(&["runs", "logs", "1", "--timestamps"]);
-    assert!(stamped.lines().any(|l| l.contains(" err oops")), "{stamped}");
+    assert!(
+        stamped.lines().any(|l| l.contains(" err oops")),
+        "{stamped}"
+    );
 
     env.ok(&["jobs", "add", "fails", "--command", "echo bad; exit 3"]);
     let out = env.cmd().args(["run", "fails", "--json"]).output().unwrap();

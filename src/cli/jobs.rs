@@ -71,6 +71,15 @@ pub struct JobFlags {
     pub misfire: Option<Misfire>,
     #[arg(long, short = 'd')]
     pub description: Option<String>,
+    /// A Dagster job to launch instead of a command (name, or location/job).
+    #[arg(long, value_name = "JOB", conflicts_with = "command")]
+    pub dagster: Option<String>,
+    /// Run config for --dagster: a file, or the JSON or YAML text.
+    #[arg(long, value_name = "FILE|JSON|YAML")]
+    pub dagster_config: Option<String>,
+    /// The [dagster.instances.NAME] for --dagster (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +178,16 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     }
     if let Some(d) = f.description {
         def.description = d;
+    }
+    if let Some(j) = f.dagster {
+        def.kind = "dagster".into();
+        def.dagster_job = Some(j);
+    }
+    if let Some(c) = f.dagster_config {
+        def.dagster_config = Some(super::dagster::file_or_text(&c)?);
+    }
+    if let Some(i) = f.instance {
+        def.dagster_instance = Some(i);
     }
     Ok(())
 }
@@ -375,7 +394,7 @@ fn job_table(e: &Engine, jobs: &[Job], views: &[JobOut]) -> Table {
             schedule_words(e, j).into(),
             next.into(),
             styled(last.clone(), run_status_style(&last)),
-            styled(fit(&one_line(&v.command), 50), output::DIM),
+            styled(fit(&one_line(&what_it_runs(v)), 50), output::DIM),
         ]);
     }
     t
@@ -412,7 +431,13 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
             "no".into()
         },
     );
-    field("command", v.command.clone());
+    match &v.dagster_job {
+        Some(dj) => field("dagster job", dj.clone()),
+        None => field("command", v.command.clone()),
+    }
+    if let Some(i) = &v.dagster_instance {
+        field("instance", i.clone());
+    }
     if let Some(c) = &v.cwd {
         field("cwd", c.clone());
     }
@@ -442,4 +467,12 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
         s.push_str(&super::runs::run_table(e, runs).render());
     }
     s
+}
+
+/// The command, or the Dagster job a dagster job launches.
+fn what_it_runs(v: &JobOut) -> String {
+    match &v.dagster_job {
+        Some(j) => format!("dagster: {j}"),
+        None => v.command.clone(),
+    }
 }

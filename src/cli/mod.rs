@@ -3,6 +3,8 @@
 //! printing here, every decision in the engine.
 
 pub mod cron;
+pub mod dagster;
+pub mod dagster_show;
 pub mod jobs;
 pub mod output;
 pub mod runs;
@@ -61,6 +63,8 @@ pub enum Command {
     Plan(status::PlanArgs),
     /// Run headless as the scheduler for this database (for a home server).
     Daemon,
+    /// Dagster over HTTP: status, jobs, runs, launch, logs, schedules and sensors.
+    Dagster(dagster::DagsterArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -134,7 +138,7 @@ impl Ctx {
 
     pub fn engine(&self) -> Result<Engine> {
         let store = Store::open(&self.db_path)?;
-        Ok(Engine::new(store, self.clock, self.tz()))
+        Ok(Engine::new(store, self.clock, self.tz()).with_dagster(self.dagster_settings()))
     }
 }
 
@@ -151,6 +155,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Cron(a)) => cron::run(&ctx, a),
         Some(Command::Status(a)) => status::status(&ctx, a),
         Some(Command::Plan(a)) => status::plan(&ctx, a),
+        Some(Command::Dagster(a)) => dagster::run(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

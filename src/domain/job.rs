@@ -66,12 +66,15 @@ str_enum!(Misfire, Once => "once", Skip => "skip", All => "all"; "misfire policy
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobSpec {
     Shell(ShellSpec),
+    /// Launch a Dagster job and follow its run.
+    Dagster(DagsterSpec),
 }
 
 impl JobSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             JobSpec::Shell(_) => "shell",
+            JobSpec::Dagster(_) => "dagster",
         }
     }
 }
@@ -84,6 +87,19 @@ pub struct ShellSpec {
     pub cwd: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+}
+
+/// A Dagster job to launch: by bare name when that is unambiguous, else
+/// `location/job` or `location/repository/job`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DagsterSpec {
+    pub job: String,
+    /// Run config as given (JSON or YAML text); none means empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// A `[dagster.instances.NAME]`; none means the default instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,7 @@
 //! Plain data: tasks, jobs, runs and their statuses. No I/O, no database, no terminal.
 
 pub mod due;
+pub mod external;
 pub mod job;
 pub mod run;
 pub mod task;

@@ -2,6 +2,7 @@
 //! store and the clock; each operation is one short transaction that either
 //! fully happens or changes nothing.
 
+pub mod dagster;
 pub mod jobs;
 pub mod runs;
 pub mod scheduler;
@@ -25,11 +26,18 @@ pub struct Engine {
     pub(crate) clock: Clock,
     /// The user's zone: for day-only due dates and local display.
     pub(crate) tz: Tz,
+    /// Dagster instances (HTTP, outside the database lock).
+    pub(crate) dagster: std::sync::Arc<dagster::Dagster>,
 }
 
 impl Engine {
     pub fn new(store: Store, clock: Clock, tz: Tz) -> Engine {
-        Engine { store, clock, tz }
+        Engine {
+            store,
+            clock,
+            tz,
+            dagster: Default::default(),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

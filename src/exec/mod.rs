@@ -3,6 +3,7 @@
 //! reasons, retries and the run row, and an executor only runs the work,
 //! streams its output and stops when told.
 
+pub mod dagster;
 pub mod output;
 pub mod shell;
 
@@ -22,6 +23,13 @@ pub struct RunCtx {
     pub job: Job,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub attempt: u32,
+    /// Dagster instances, for the `dagster` kind.
+    pub dagster: std::sync::Arc<crate::engine::dagster::Dagster>,
+    /// Set when a restarted jr resumes following external work instead of starting it.
+    pub resume: Option<crate::domain::external::External>,
+    /// Cancelled (before `stop`) when jr itself shuts down: external work is
+    /// left running and followed again by the next jr, not stopped.
+    pub shutdown: CancellationToken,
 }
 
 /// How the work ended, as far as the executor can tell.
@@ -45,6 +53,12 @@ pub enum Event {
     Spawned {
         pgid: i64,
     },
+    /// The external work the run follows (a Dagster run): its id, link and
+    /// log cursor, stored so a restarted jr can resume following it.
+    External(crate::domain::external::External),
+    /// Answered once every earlier event is handled: whether an `External`
+    /// was recorded for the run.
+    Barrier(tokio::sync::oneshot::Sender<bool>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,5 +97,6 @@ pub trait Executor: Send + Sync {
 pub fn for_job(job: &Job) -> Box<dyn Executor> {
     match &job.spec {
         crate::domain::JobSpec::Shell(_) => Box::new(shell::ShellExecutor::default()),
+        crate::domain::JobSpec::Dagster(_) => Box::new(dagster::DagsterExecutor::default()),
     }
 }

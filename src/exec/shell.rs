@@ -54,7 +54,9 @@ fn failed(error: String) -> Outcome {
 
 impl ShellExecutor {
     async fn run(&self, ctx: &RunCtx, events: Events, stop: CancellationToken) -> Outcome {
-        let JobSpec::Shell(spec) = &ctx.job.spec;
+        let JobSpec::Shell(spec) = &ctx.job.spec else {
+            return failed(format!("job {} is not a shell job", ctx.job.name));
+        };
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(&spec.command)

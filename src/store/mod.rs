@@ -3,6 +3,7 @@
 //! knows nothing of tokio, HTTP or the terminal. Every statement binds its
 //! parameters; none is built with `format!` from user data.
 
+pub mod external;
 pub mod jobs;
 pub mod lease;
 pub mod runs;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0001_tasks.sql"),
     include_str!("../../data/migrations/0002_jobs.sql"),
+    include_str!("../../data/migrations/0005_dagster.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.
