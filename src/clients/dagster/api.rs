@@ -85,13 +85,18 @@ pub fn terminate_query() -> String {
     )
 }
 
-fn instigation_query(op: &str, arg: &str, ty: &str) -> String {
+pub fn instigation_query(op: &str, arg: &str, ty: &str) -> String {
+    let answers = match op {
+        "startSchedule" | "stopRunningSchedule" => {
+            "... on ScheduleStateResult { scheduleState { status } } ... on ScheduleNotFoundError { message }"
+        }
+        "startSensor" => {
+            "... on Sensor { sensorState { status } } ... on SensorNotFoundError { message }"
+        }
+        _ => "... on StopSensorMutationResult { instigationState { status } }",
+    };
     format!(
-        "mutation JrInstigation($arg: {ty}) {{ r: {op}({arg}: $arg) {{ __typename \
-         ... on ScheduleStateResult {{ scheduleState {{ status }} }} \
-         ... on Sensor {{ sensorState {{ status }} }} \
-         ... on StopSensorMutationResult {{ instigationState {{ status }} }} \
-         ... on ScheduleNotFoundError {{ message }} ... on SensorNotFoundError {{ message }} \
+        "mutation JrInstigation($arg: {ty}) {{ r: {op}({arg}: $arg) {{ __typename {answers} \
          ... on UnauthorizedError {{ message }} {PYTHON_ERROR} }} }}"
     )
 }
