@@ -7,7 +7,6 @@
 //! cursor. An unreachable Dagster is retried with backoff until the
 //! configured give-up time, and the run's log and handle say so meanwhile.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -15,14 +14,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
 use crate::clients::dagster::follow::{Follower, LineKind};
-use crate::clients::dagster::types::{JobRef, Phase, phase};
+use crate::clients::dagster::types::{Phase, phase};
 use crate::clients::dagster::{Client, DagsterError, Kind};
 use crate::domain::JobSpec;
 use crate::domain::external::External;
-use crate::engine::dagster::{TAG_JOB, TAG_RUN, resolve_job, run_config};
 
-/// Longest wait between two tries while Dagster does not answer.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+mod launch;
+
+use launch::{Waiter, launch, pause};
 
 #[derive(Debug, Clone)]
 pub struct DagsterExecutor {
@@ -145,164 +144,6 @@ impl DagsterExecutor {
     }
 }
 
-/// Backoff while Dagster does not answer, bounded by the give-up time.
-struct Waiter {
-    delay: Duration,
-    poll: Duration,
-    give_up: Duration,
-    since: Option<chrono::DateTime<Utc>>,
-}
-
-impl Waiter {
-    fn new(poll: Duration, give_up: Duration) -> Waiter {
-        Waiter {
-            delay: poll,
-            poll,
-            give_up,
-            since: None,
-        }
-    }
-
-    /// After a failure: how long to wait, or None when it is time to give up.
-    fn next(&mut self) -> Option<Duration> {
-        let since = *self.since.get_or_insert_with(Utc::now);
-        if (Utc::now() - since).to_std().unwrap_or_default() >= self.give_up {
-            return None;
-        }
-        let d = self.delay;
-        self.delay = (self.delay * 2).min(MAX_BACKOFF);
-        Some(d)
-    }
-
-    fn reset(&mut self) {
-        self.delay = self.poll;
-        self.since = None;
-    }
-}
-
-/// Sleep `d` unless `stop` fires first; true when stopped.
-async fn pause(d: Duration, stop: &CancellationToken) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(d) => false,
-        _ = stop.cancelled() => true,
-    }
-}
-
-/// Find the job and launch it. A launch whose answer was lost is looked up
-/// by its `jr/run` tag before trying again, so it never runs twice.
-async fn launch(
-    ctx: &RunCtx,
-    name: &str,
-    config: Option<&str>,
-    client: &Client,
-    events: &Events,
-    stop: &CancellationToken,
-    w: &mut Waiter,
-) -> Result<External, Outcome> {
-    let config = run_config(config.unwrap_or("")).map_err(|e| failed(e.message, None))?;
-    let mut tags = BTreeMap::new();
-    tags.insert(TAG_RUN.to_string(), ctx.run_id.to_string());
-    tags.insert(TAG_JOB.to_string(), ctx.job.name.clone());
-    tags.insert("jr/attempt".to_string(), ctx.attempt.to_string());
-    let mut job: Option<JobRef> = None;
-    let mut tried = false;
-    let mut told = false;
-    loop {
-        if stop.is_cancelled() {
-            return Err(failed("stopped before the Dagster run was launched", None));
-        }
-        let step = async {
-            let j = match &job {
-                Some(j) => j.clone(),
-                None => {
-                    let ws = client.workspace().await.map_err(Err)?;
-                    resolve_job(&ws, name).map_err(Ok)?
-                }
-            };
-            job = Some(j.clone());
-            if tried {
-                let f = crate::clients::dagster::api::RunsFilter {
-                    tags: tags.clone(),
-                    limit: 1,
-                    ..Default::default()
-                };
-                if let Some(r) = client.runs(&f).await.map_err(Err)?.into_iter().next() {
-                    return Ok((j, r.run_id));
-                }
-            }
-            tried = true;
-            let id = client
-                .launch(&j, config.as_ref(), &tags)
-                .await
-                .map_err(Err)?;
-            Ok((j, id))
-        };
-        // Err(Ok(e)): a jr error (unknown job); Err(Err(e)): from Dagster.
-        let res: Result<(JobRef, String), Result<crate::error::Error, DagsterError>> = step.await;
-        match res {
-            Ok((j, id)) => {
-                let x = External {
-                    system: "dagster".into(),
-                    instance: client.name().to_string(),
-                    url: client.run_url(&id),
-                    id,
-                    cursor: "{}".into(),
-                    status: Some("QUEUED".into()),
-                    unreachable_since: None,
-                    last_error: None,
-                };
-                let _ = events.send(Event::External(x.clone())).await;
-                note(
-                    events,
-                    format!(
-                        "[jr] launched Dagster run {} of {}: {}",
-                        x.id,
-                        j.path(),
-                        x.url
-                    ),
-                )
-                .await;
-                return Ok(x);
-            }
-            Err(Ok(e)) => {
-                let mut msg = e.message;
-                for h in e.hints {
-                    msg.push_str(&format!(" ({h})"));
-                }
-                return Err(failed(msg, None));
-            }
-            Err(Err(e)) if transient(&e) => {
-                let Some(d) = w.next() else {
-                    return Err(failed(
-                        format!(
-                            "{}; gave up launching after {}",
-                            e.message,
-                            crate::domain::job::format_duration(w.give_up)
-                        ),
-                        None,
-                    ));
-                };
-                if !told {
-                    told = true;
-                    note(
-                        events,
-                        format!(
-                            "[jr] {}; retrying with backoff for up to {}",
-                            e.message,
-                            crate::domain::job::format_duration(w.give_up)
-                        ),
-                    )
-                    .await;
-                }
-                if pause(d, stop).await {
-                    return Err(failed("stopped before the Dagster run was launched", None));
-                }
-            }
-            Err(Err(e)) => return Err(failed(e.message, None)),
-        }
-    }
-}
-
 impl Follow<'_> {
     async fn publish(&mut self) {
         self.ext.cursor =
@@ -355,7 +196,7 @@ impl Follow<'_> {
         let mut delay = Duration::ZERO;
         loop {
             if pause(delay, stop).await {
-                return self.stopped(stop, grace).await;
+                return self.stopped(grace).await;
             }
             match self.poll_once(false).await {
                 Ok(true) => {
@@ -443,7 +284,7 @@ impl Follow<'_> {
 
     /// jr stopped the run: on shutdown, leave the Dagster run for the next
     /// jr; on cancel or timeout, terminate it and wait for it to end.
-    async fn stopped(&mut self, _stop: &CancellationToken, grace: Duration) -> Outcome {
+    async fn stopped(&mut self, grace: Duration) -> Outcome {
         let url = self.ext.url.clone();
         if self.ctx.shutdown.is_cancelled() {
             self.publish().await;
