@@ -112,7 +112,17 @@ def bench(n, upstream, counts, tmp):
         jr(env, "jobs", "add", f"nap-{i}", "--dagster", "slow", "--dagster-config", "ops: {nap: {config: {seconds: 180}}}")
     daemon = subprocess.Popen([JR, "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
+        # `jr run` executes in the foreground when no scheduler holds the lease.
+        deadline = time.time() + 30
+        while True:
+            sched = json.loads(jr(env, "status", "--json")).get("scheduler") or {}
+            if sched.get("pid") == daemon.pid and sched.get("alive"):
+                break
+            if time.time() > deadline:
+                raise SystemExit("the daemon did not take the scheduler lease")
+            time.sleep(0.1)
         ids = [json.loads(jr(env, "run", f"nap-{i}", "--json"))["id"] for i in range(n)]
+        print(f"  {n} runs queued; waiting for all to be STARTED", file=sys.stderr, flush=True)
         deadline = time.time() + 300
         while True:
             shown = [json.loads(jr(env, "runs", "show", str(i), "--json")) for i in ids]
@@ -121,6 +131,7 @@ def bench(n, upstream, counts, tmp):
             if time.time() > deadline:
                 raise SystemExit(f"runs did not all start: {[r['status'] for r in shown]}")
             time.sleep(1)
+        print(f"  measuring for {WINDOW:.0f} s", file=sys.stderr, flush=True)
         before, cpu0, t0 = counts.snapshot(), cpu_s(daemon.pid), time.time()
         time.sleep(WINDOW)
         after, cpu1, t1 = counts.snapshot(), cpu_s(daemon.pid), time.time()
