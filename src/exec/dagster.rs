@@ -173,12 +173,13 @@ impl Follow<'_> {
                     })
                     .await;
             }
-            if self.ext.unreachable_since.is_some() {
-                self.ext.unreachable_since = None;
+            let recovered = self.ext.unreachable_since.take().is_some();
+            if recovered {
                 self.ext.last_error = None;
                 note(&self.events, "[jr] Dagster answers again; following on").await;
             }
-            if before != (self.follower.status.clone(), self.follower.cursors.clone()) {
+            if recovered || before != (self.follower.status.clone(), self.follower.cursors.clone())
+            {
                 self.publish().await;
             }
             if !p.has_more {
