@@ -3,4 +3,9 @@
 # set-up: builds jr and runs the unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")"
-cargo test --all-targets -- --test-threads="${JR_TEST_THREADS:-4}"
+# tests/dagster.rs runs a real `dagster dev`: the pinned Dagster is installed
+# into a virtualenv under target/ (about 30-50 s the first time, reused after).
+tests/dagster/setup.sh >/dev/null
+# Two test threads: several tests start a real `dagster dev` (Python, heavy)
+# or a daemon, and the machines this runs on have two cores.
+cargo test --all-targets -- --test-threads="${JR_TEST_THREADS:-2}"

@@ -23,6 +23,8 @@ pub struct Config {
     pub llm: crate::clients::llm::LlmConfig,
     /// The chat gateway: which models classify and take escalations.
     pub gateway: GatewayConfig,
+    /// Dagster instances, polling and give-up times.
+    pub dagster: crate::clients::dagster::DagsterConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

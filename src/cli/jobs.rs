@@ -74,6 +74,15 @@ pub struct JobFlags {
     // agents: the agent kind, and chains for every kind.
     #[command(flatten)]
     pub agent: super::agent_jobs::AgentJobFlags,
+    /// A Dagster job to launch instead of a command (name, or location/job).
+    #[arg(long, value_name = "JOB", conflicts_with = "command")]
+    pub dagster: Option<String>,
+    /// Run config for --dagster: a file, or the JSON or YAML text.
+    #[arg(long, value_name = "FILE|JSON|YAML")]
+    pub dagster_config: Option<String>,
+    /// The [dagster.instances.NAME] for --dagster (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +187,16 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     }
     // agents
     super::agent_jobs::apply_job_flags(def, f.agent);
+    if let Some(j) = f.dagster {
+        def.kind = "dagster".into();
+        def.dagster_job = Some(j);
+    }
+    if let Some(c) = f.dagster_config {
+        def.dagster_config = Some(super::dagster::file_or_text(&c)?);
+    }
+    if let Some(i) = f.instance {
+        def.dagster_instance = Some(i);
+    }
     Ok(())
 }
 
@@ -387,16 +406,7 @@ fn job_table(e: &Engine, jobs: &[Job], views: &[JobOut]) -> Table {
             schedule_words(e, j).into(),
             next.into(),
             styled(last.clone(), run_status_style(&last)),
-            styled(
-                fit(
-                    &one_line(&match &v.agent {
-                        Some(a) => format!("agent {a}"),
-                        None => v.command.clone(),
-                    }),
-                    50,
-                ),
-                output::DIM,
-            ),
+            styled(fit(&one_line(&what_it_runs(v)), 50), output::DIM),
         ]);
     }
     t
@@ -440,6 +450,12 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
     for (k, val) in super::agent_jobs::job_fields(v) {
         field(k, val);
     }
+    if let Some(dj) = &v.dagster_job {
+        field("dagster job", dj.clone());
+    }
+    if let Some(i) = &v.dagster_instance {
+        field("instance", i.clone());
+    }
     if let Some(c) = &v.cwd {
         field("cwd", c.clone());
     }
@@ -469,4 +485,14 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
         s.push_str(&super::runs::run_table(e, runs).render());
     }
     s
+}
+
+/// The command, or the Dagster job a dagster job launches.
+fn what_it_runs(v: &JobOut) -> String {
+    match (&v.dagster_job, &v.agent, &v.ambient) {
+        (Some(j), _, _) => format!("dagster: {j}"),
+        (_, Some(a), _) => format!("agent {a}"),
+        (_, _, Some(t)) => format!("ambient {t}"),
+        _ => v.command.clone(),
+    }
 }

@@ -9,6 +9,8 @@ pub mod chat;
 pub mod completions;
 pub mod context;
 pub mod cron;
+pub mod dagster;
+pub mod dagster_show;
 pub mod hub;
 pub mod init;
 pub mod jobs;
@@ -106,6 +108,8 @@ pub enum Command {
     /// Knowledge cards from your conversations, reviewed with spaced repetition.
     #[command(subcommand)]
     Cards(cards::CardsCmd),
+    /// Dagster over HTTP: status, jobs, runs, launch, logs, schedules and sensors.
+    Dagster(dagster::DagsterArgs),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -203,7 +207,9 @@ impl Ctx {
 
     pub fn engine(&self) -> Result<Engine> {
         let store = Store::open(&self.db_path)?;
-        Ok(Engine::new(store, self.clock, self.tz()).with_llm(self.config.llm.clone()))
+        Ok(Engine::new(store, self.clock, self.tz())
+            .with_llm(self.config.llm.clone())
+            .with_dagster(self.dagster_settings()))
     }
 }
 
@@ -253,6 +259,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Setup(a)) => setup::run(&ctx, a),
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Cards(cmd)) => cards::run(&ctx, cmd),
+        Some(Command::Dagster(a)) => dagster::run(&ctx, a),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -215,10 +215,14 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     #[serde(flatten)]
                     run: &'a Run,
                     log_tail: Vec<String>,
+                    /// The Dagster run it follows, if any.
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    external: Option<crate::domain::external::External>,
                 }
                 output::json(&Shown {
                     run: &run,
                     log_tail: tail.iter().map(|l| l.line.clone()).collect(),
+                    external: e.run_external(run.id)?,
                 })?;
             } else {
                 output::out(&render_run(e, &run, &tail))?;
@@ -415,6 +419,22 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
     }
     if let Some(res) = &r.result {
         field("result", res.clone());
+    }
+    if let Ok(Some(x)) = e.run_external(r.id) {
+        let mut v = format!(
+            "{} run {} ({})",
+            x.system,
+            x.id,
+            x.status.as_deref().unwrap_or("?")
+        );
+        if let Some(since) = x.unreachable_since {
+            v.push_str(&format!(
+                "; unreachable since {}: {}",
+                fmt(since),
+                x.last_error.as_deref().unwrap_or("")
+            ));
+        }
+        field("follows", v);
     }
     field(
         "output",

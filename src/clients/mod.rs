@@ -2,4 +2,5 @@
 //! and nothing of the database, the terminal or the environment: settings
 //! (URLs, timeouts, keys already read by the front end) come in as values.
 
+pub mod dagster;
 pub mod llm;

@@ -70,6 +70,8 @@ pub enum JobSpec {
     Agent(AgentSpec),
     /// Background work over jr's own data (knowledge cards).
     Ambient(AmbientSpec),
+    /// Launch a Dagster job and follow its run.
+    Dagster(DagsterSpec),
 }
 
 impl JobSpec {
@@ -78,6 +80,7 @@ impl JobSpec {
             JobSpec::Shell(_) => "shell",
             JobSpec::Agent(_) => "agent",
             JobSpec::Ambient(_) => "ambient",
+            JobSpec::Dagster(_) => "dagster",
         }
     }
 }
@@ -153,6 +156,19 @@ impl Collect {
     pub fn text(&self) -> String {
         format!("{}={}", self.name, self.command)
     }
+}
+
+/// A Dagster job to launch: by bare name when that is unambiguous, else
+/// `location/job` or `location/repository/job`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DagsterSpec {
+    pub job: String,
+    /// Run config as given (JSON or YAML text); none means empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// A `[dagster.instances.NAME]`; none means the default instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod cards;
 pub mod context;
 pub mod due;
+pub mod external;
 pub mod job;
 pub mod run;
 pub mod task;

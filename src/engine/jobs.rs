@@ -38,6 +38,15 @@ pub struct JobDef {
     pub cwd: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// dagster: the Dagster job (name, location/job or location/repository/job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dagster_job: Option<String>,
+    /// dagster: run config, JSON or YAML text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dagster_config: Option<String>,
+    /// dagster: a [dagster.instances.NAME]; none means the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dagster_instance: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -117,6 +126,10 @@ pub struct JobOut {
     pub command: String,
     pub cwd: Option<String>,
     pub env: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dagster_job: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dagster_instance: Option<String>,
     pub last_run: Option<LastRun>,
     // agents: the agent kind's settings and the chains.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -350,6 +363,8 @@ impl Engine {
                     command: d.command,
                     cwd: d.cwd,
                     env: d.env,
+                    dagster_job: d.dagster_job,
+                    dagster_instance: d.dagster_instance,
                     last_run: last.get(&j.id).map(|r| LastRun {
                         id: r.id,
                         status: r.status.to_string(),
@@ -452,8 +467,9 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
                 max_cards: def.max_cards.unwrap_or(10).max(1),
             }))
         }
+        "dagster" => dagster_spec(def),
         other => Err(Error::user(format!(
-            "unknown job kind {other:?}; this jr runs: shell, agent, ambient"
+            "unknown job kind {other:?}; this jr runs: shell, agent, ambient, dagster"
         ))),
     }
 }
@@ -490,6 +506,11 @@ pub fn def_of(j: &Job) -> JobDef {
             def.model = Some(a.model.clone());
             def.max_cards = Some(a.max_cards);
         }
+        JobSpec::Dagster(d) => {
+            def.dagster_job = Some(d.job.clone());
+            def.dagster_config = d.config.clone();
+            def.dagster_instance = d.instance.clone();
+        }
     }
     def
 }
@@ -503,4 +524,29 @@ pub fn close_names(name: &str, names: &[String]) -> Vec<String> {
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+}
+
+/// The `dagster` kind: a Dagster job to launch, its run config and instance.
+fn dagster_spec(def: &JobDef) -> Result<JobSpec> {
+    let job = def.dagster_job.as_deref().map(str::trim).unwrap_or("");
+    if job.is_empty() {
+        return Err(Error::user(format!(
+            "job {} needs a Dagster job (--dagster JOB)",
+            def.name
+        )));
+    }
+    if !def.command.is_empty() || def.cwd.is_some() || !def.env.is_empty() {
+        return Err(Error::user(format!(
+            "job {} launches a Dagster job; --command, --cwd and --env belong to shell jobs",
+            def.name
+        )));
+    }
+    if let Some(c) = &def.dagster_config {
+        super::dagster::run_config(c)?;
+    }
+    Ok(JobSpec::Dagster(crate::domain::job::DagsterSpec {
+        job: job.to_string(),
+        config: def.dagster_config.clone().filter(|c| !c.trim().is_empty()),
+        instance: def.dagster_instance.clone(),
+    }))
 }

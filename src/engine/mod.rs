@@ -10,6 +10,7 @@ pub mod chains;
 pub mod chat;
 pub mod claude_code;
 pub mod context;
+pub mod dagster;
 pub mod gateway;
 pub mod hub;
 pub mod jobs;
@@ -41,6 +42,8 @@ pub struct Engine {
     pub(crate) tz: Tz,
     /// Where the LLMs are (agents): handed to agent runs, never used for I/O here.
     pub(crate) llm: crate::clients::llm::LlmConfig,
+    /// Dagster instances (HTTP, outside the database lock).
+    pub(crate) dagster: std::sync::Arc<dagster::Dagster>,
 }
 
 impl Engine {
@@ -50,6 +53,7 @@ impl Engine {
             clock,
             tz,
             llm: Default::default(),
+            dagster: Default::default(),
         }
     }
 
@@ -75,7 +79,6 @@ impl Engine {
         &self.store
     }
 
-    /// The database file (None in memory): what a file watch watches.
     /// Another engine on the same database file (a second connection), for
     /// work on another thread; None for an in-memory database.
     pub fn reopen(&self) -> crate::error::Result<Option<Engine>> {
@@ -88,9 +91,11 @@ impl Engine {
             clock: self.clock,
             tz: self.tz,
             llm: self.llm.clone(),
+            dagster: self.dagster.clone(),
         }))
     }
 
+    /// The database file (None in memory): what a file watch watches.
     pub fn db_path(&self) -> Option<std::path::PathBuf> {
         self.store.path().map(|p| p.to_path_buf())
     }

@@ -53,6 +53,18 @@ pub fn pid_alive(pid: i64) -> bool {
     }
 }
 
+/// A running run whose jr process is gone: on this host its pid is dead;
+/// elsewhere it belonged to the lease holder this process took over from.
+pub fn orphaned(r: &Run, me: &Me, previous_holder: Option<&str>) -> bool {
+    if r.owner.as_deref() == Some(me.holder.as_str()) {
+        return false;
+    }
+    match (&r.owner_host, r.owner_pid) {
+        (Some(h), Some(pid)) if *h == me.host => !pid_alive(pid),
+        _ => r.owner.is_some() && r.owner.as_deref() == previous_holder,
+    }
+}
+
 fn run_not_found(id: i64) -> Error {
     Error::user(format!("no run with id {id}")).hint("`jr runs list` shows recent runs")
 }
@@ -192,13 +204,7 @@ impl Engine {
         let now = self.now();
         let running: Vec<Run> = repo::active(self.store.conn())?
             .into_iter()
-            .filter(|r| {
-                r.status == RunStatus::Running && r.owner.as_deref() != Some(me.holder.as_str())
-            })
-            .filter(|r| match (&r.owner_host, r.owner_pid) {
-                (Some(h), Some(pid)) if *h == me.host => !pid_alive(pid),
-                _ => r.owner.is_some() && r.owner.as_deref() == previous_holder,
-            })
+            .filter(|r| r.status == RunStatus::Running && orphaned(r, me, previous_holder))
             .collect();
         if running.is_empty() {
             return Ok(running);

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod ambient;
+pub mod dagster;
 pub mod output;
 pub mod shell;
 
@@ -26,6 +27,13 @@ pub struct RunCtx {
     pub attempt: u32,
     /// agents: the run that triggered this one through a chain.
     pub upstream: Option<crate::engine::chains::Upstream>,
+    /// Dagster instances, for the `dagster` kind.
+    pub dagster: std::sync::Arc<crate::engine::dagster::Dagster>,
+    /// Set when a restarted jr resumes following external work instead of starting it.
+    pub resume: Option<crate::domain::external::External>,
+    /// Cancelled (before `stop`) when jr itself shuts down: external work is
+    /// left running and followed again by the next jr, not stopped.
+    pub shutdown: CancellationToken,
 }
 
 /// How the work ended, as far as the executor can tell.
@@ -49,6 +57,12 @@ pub enum Event {
     Spawned {
         pgid: i64,
     },
+    /// The external work the run follows (a Dagster run): its id, link and
+    /// log cursor, stored so a restarted jr can resume following it.
+    External(crate::domain::external::External),
+    /// Answered once every earlier event is handled: whether an `External`
+    /// was recorded for the run.
+    Barrier(tokio::sync::oneshot::Sender<bool>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,5 +105,6 @@ pub fn for_job(job: &Job, db: &crate::engine::shared::Shared) -> Box<dyn Executo
         // agents
         crate::domain::JobSpec::Agent(_) => Box::new(agent::AgentExecutor::new(db.clone())),
         crate::domain::JobSpec::Ambient(_) => Box::new(ambient::AmbientExecutor::new(db.clone())),
+        crate::domain::JobSpec::Dagster(_) => Box::new(dagster::DagsterExecutor::default()),
     }
 }

@@ -56,6 +56,19 @@ impl CappedLog {
         }
     }
 
+    /// Continue a run's stored output (a resumed run): numbering after
+    /// `last_seq`, with `bytes` of the budget already used by the head.
+    pub fn continuing(cap: u64, last_seq: i64, bytes: u64) -> CappedLog {
+        let mut log = CappedLog::new(cap);
+        log.next_seq = last_seq + 1;
+        log.total_bytes = bytes;
+        log.head_bytes = bytes.min(log.half);
+        if bytes >= log.half {
+            log.head_end = Some(last_seq);
+        }
+        log
+    }
+
     pub fn push(&mut self, stream: &str, text: String, at: DateTime<Utc>) {
         let line = OutputLine {
             seq: self.next_seq,

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
+pub mod external;
 pub mod hub;
 pub mod jobs;
 pub mod lease;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0004_chat.sql"),
     include_str!("../../data/migrations/0005_context.sql"),
     include_str!("../../data/migrations/0006_cards.sql"),
+    include_str!("../../data/migrations/0007_dagster.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

@@ -2,6 +2,8 @@
 //! cleared environment, a temporary HOME and database.
 #![allow(dead_code)]
 
+pub mod dagster;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

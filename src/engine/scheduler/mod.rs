@@ -200,6 +200,20 @@ impl Scheduler {
                 let previous = before
                     .filter(|l| l.holder != self.me.holder)
                     .map(|l| l.holder);
+                // Runs following a Dagster run are resumed, not lost.
+                let (me, prev) = (self.me.clone(), previous.clone());
+                match self
+                    .db
+                    .call(move |e| e.adopt_external(&me, prev.as_deref()))
+                    .await
+                {
+                    Ok(adopted) => {
+                        for (run, job, x) in adopted {
+                            self.spawn_resume(run, job, x);
+                        }
+                    }
+                    Err(e) => tracing::error!("resuming runs of external work: {e}"),
+                }
                 let me = self.me.clone();
                 match self
                     .db
@@ -331,6 +345,21 @@ impl Scheduler {
             let id = run.id;
             let name = job.name.clone();
             let status = runner::execute(db, run, job, cap, stopper).await;
+            tracing::info!(job = %name, run = id, %status, "finished");
+            let _ = done.send(id);
+        });
+    }
+
+    /// Follow again a run whose jr process is gone (its work runs elsewhere).
+    fn spawn_resume(&mut self, run: Run, job: Job, x: crate::domain::external::External) {
+        let stopper = Stopper::default();
+        self.in_flight.insert(run.id, stopper.clone());
+        let (db, done, cap) = (self.db.clone(), self.done_tx.clone(), self.s.output_cap);
+        tracing::info!(job = %job.name, run = run.id, external = %x.id, "resuming");
+        tokio::spawn(async move {
+            let id = run.id;
+            let name = job.name.clone();
+            let status = runner::resume(db, run, job, x, cap, stopper).await;
             tracing::info!(job = %name, run = id, %status, "finished");
             let _ = done.send(id);
         });

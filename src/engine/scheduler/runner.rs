@@ -8,6 +8,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::external::External;
 use crate::domain::{Job, Run, RunStatus};
 use crate::engine::shared::Shared;
 use crate::exec::output::CappedLog;
@@ -26,6 +27,8 @@ pub enum StopReason {
 #[derive(Clone, Default)]
 pub struct Stopper {
     pub token: CancellationToken,
+    /// Cancelled just before `token` when the reason is a shutdown.
+    pub shutdown: CancellationToken,
     reason: Arc<Mutex<Option<StopReason>>>,
 }
 
@@ -34,6 +37,9 @@ impl Stopper {
         let mut r = self.reason.lock().unwrap_or_else(|p| p.into_inner());
         if r.is_none() {
             *r = Some(reason);
+            if reason == StopReason::Shutdown {
+                self.shutdown.cancel();
+            }
         }
         self.token.cancel();
     }
@@ -54,6 +60,43 @@ pub async fn execute(
     output_cap: u64,
     stopper: Stopper,
 ) -> RunStatus {
+    drive(db, run, job, output_cap, stopper, None).await
+}
+
+/// Follow again a run whose work runs elsewhere (a Dagster run), after the
+/// jr process that followed it stopped: its output continues after what is
+/// stored, and its timeout counts from when it started.
+pub async fn resume(
+    db: Shared,
+    run: Run,
+    job: Job,
+    external: External,
+    output_cap: u64,
+    stopper: Stopper,
+) -> RunStatus {
+    drive(db, run, job, output_cap, stopper, Some(external)).await
+}
+
+async fn drive(
+    db: Shared,
+    run: Run,
+    job: Job,
+    output_cap: u64,
+    stopper: Stopper,
+    resume: Option<External>,
+) -> RunStatus {
+    let dagster = db.call(|e| Ok(e.dagster())).await.unwrap_or_default();
+    let (start, elapsed) = match &resume {
+        Some(_) => {
+            let id = run.id;
+            let end = db.call(move |e| e.output_end(id)).await.unwrap_or((0, 0));
+            let ran = run
+                .started_at
+                .map(|t| (Utc::now() - t).to_std().unwrap_or_default());
+            (end, ran.unwrap_or_default())
+        }
+        None => ((0, 0), Duration::ZERO),
+    };
     // agents: a chained run gets its upstream's status, result and log tail.
     let upstream = match run.upstream_run {
         None => None,
@@ -73,14 +116,25 @@ pub async fn execute(
         scheduled_for: run.scheduled_for,
         attempt: run.attempt,
         upstream,
+        dagster,
+        resume: resume.clone(),
+        shutdown: stopper.shutdown.clone(),
     };
     let (tx, rx) = mpsc::channel::<Event>(1024);
-    let writer = tokio::spawn(write_output(db.clone(), run.id, output_cap, rx));
+    let writer = tokio::spawn(write_output(
+        db.clone(),
+        run.id,
+        output_cap,
+        start,
+        resume.is_some(),
+        rx,
+    ));
 
     let timer = job.timeout.map(|d| {
+        let left = d.saturating_sub(elapsed).max(Duration::from_millis(1));
         let s = stopper.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(d).await;
+            tokio::time::sleep(left).await;
             s.stop(StopReason::Timeout(d));
         })
     });
@@ -90,6 +144,17 @@ pub async fn execute(
         .await;
     if let Some(t) = timer {
         t.abort();
+    }
+    // jr is stopping while external work goes on: leave the run running for
+    // the next lease holder to resume (see `Engine::adopt_external`).
+    if stopper.reason() == Some(StopReason::Shutdown) {
+        let (ack, seen) = tokio::sync::oneshot::channel();
+        let _ = tx.send(Event::Barrier(ack)).await;
+        if seen.await.unwrap_or(false) {
+            drop(tx);
+            let _ = writer.await;
+            return RunStatus::Running;
+        }
     }
 
     let (status, error) = match stopper.reason() {
@@ -109,10 +174,16 @@ pub async fn execute(
         ),
     };
     if stopper.reason().is_some() {
+        let how = match job.spec {
+            crate::domain::JobSpec::Shell(_) => {
+                "; the process group was sent SIGTERM, then SIGKILL"
+            }
+            _ => "",
+        };
         let _ = tx
             .send(Event::Line {
                 stream: Stream::Jr,
-                text: format!("[jr] {error}; the process group was sent SIGTERM, then SIGKILL"),
+                text: format!("[jr] {error}{how}"),
             })
             .await;
     }
@@ -163,8 +234,17 @@ pub async fn execute(
     status
 }
 
-async fn write_output(db: Shared, run_id: i64, cap: u64, mut rx: mpsc::Receiver<Event>) {
-    let mut log = CappedLog::new(cap);
+async fn write_output(
+    db: Shared,
+    run_id: i64,
+    cap: u64,
+    (last_seq, bytes): (i64, u64),
+    mut has_external: bool,
+    mut rx: mpsc::Receiver<Event>,
+) {
+    let mut log = CappedLog::continuing(cap, last_seq, bytes);
+    // The newest handle not yet stored; the first one is stored at once.
+    let mut external: Option<External> = None;
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -173,6 +253,16 @@ async fn write_output(db: Shared, run_id: i64, cap: u64, mut rx: mpsc::Receiver<
                 Some(Event::Line { stream, text }) => log.push(stream.as_str(), text, Utc::now()),
                 Some(Event::Spawned { pgid }) => {
                     let _ = db.call(move |e| e.set_run_pgid(run_id, Some(pgid))).await;
+                }
+                Some(Event::External(x)) => {
+                    external = Some(x);
+                    if !has_external {
+                        has_external = true;
+                        store_external(&db, run_id, external.take()).await;
+                    }
+                }
+                Some(Event::Barrier(ack)) => {
+                    let _ = ack.send(has_external);
                 }
                 None => break,
             },
@@ -183,11 +273,22 @@ async fn write_output(db: Shared, run_id: i64, cap: u64, mut rx: mpsc::Receiver<
                         tracing::warn!(run = run_id, "could not store output: {e}");
                     }
                 }
+                // After the output: a crash in between repeats lines, never skips them.
+                store_external(&db, run_id, external.take()).await;
             }
         }
     }
     if log.has_pending() {
         let f = log.flush();
         let _ = db.call(move |e| e.write_output(run_id, &f)).await;
+    }
+    store_external(&db, run_id, external.take()).await;
+}
+
+async fn store_external(db: &Shared, run_id: i64, x: Option<External>) {
+    if let Some(x) = x
+        && let Err(e) = db.call(move |e| e.record_external(run_id, &x)).await
+    {
+        tracing::warn!(run = run_id, "could not store the external handle: {e}");
     }
 }

@@ -1,0 +1,372 @@
+//! `jr dagster ...`: the Dagster instance at a glance, its jobs, runs,
+//! schedules and sensors; launch, follow, terminate, start/stop, reload.
+//! Also where `Ctx` resolves the Dagster settings (config + environment).
+
+use std::collections::BTreeMap;
+
+use clap::{Args, Subcommand};
+
+use super::Ctx;
+use super::dagster_show as show;
+use super::output;
+use crate::clients::dagster::api::RunsFilter;
+use crate::clients::dagster::follow::Follower;
+use crate::clients::dagster::types::{Phase, phase};
+use crate::clients::dagster::{Client, Settings};
+use crate::engine::dagster::views::{find_instigator, run_view};
+use crate::engine::dagster::{Dagster, run_config};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Args)]
+pub struct DagsterArgs {
+    /// A [dagster.instances.NAME] from config.toml (default: the configured default).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub instance: Option<String>,
+    #[command(subcommand)]
+    pub cmd: DagsterCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DagsterCmd {
+    /// Reachable? Version, daemon heartbeat, code locations (and why one failed to load).
+    Status(JsonArgs),
+    /// Jobs by location and repository (internal `__` jobs hidden).
+    Jobs(JsonArgs),
+    /// Recent Dagster runs, newest first.
+    Runs(RunsArgs),
+    /// Launch a Dagster job (by bare name when unambiguous, or location/job).
+    Launch(LaunchArgs),
+    /// A run's event log and captured stdout/stderr.
+    Logs(LogsArgs),
+    /// Ask Dagster to stop a run.
+    Terminate(TerminateArgs),
+    /// Schedules with their state.
+    Schedules(JsonArgs),
+    /// Sensors with their state.
+    Sensors(JsonArgs),
+    /// Start a schedule or sensor (it fires only while Dagster's daemon runs).
+    Start(NameArgs),
+    /// Stop a schedule or sensor.
+    Stop(NameArgs),
+    /// Reload a code location (after its code changed or failed to load).
+    Reload(ReloadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only runs of this Dagster job.
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Only these statuses (repeatable): queued, started, success, failure, canceled, ...
+    #[arg(long = "status", short = 's')]
+    pub statuses: Vec<String>,
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    pub job: String,
+    /// Run config: a file, or the JSON or YAML text itself. (Not `--config`:
+    /// that global flag names jr's own config file.)
+    #[arg(long = "run-config", short = 'C', value_name = "FILE|JSON|YAML")]
+    pub run_config: Option<String>,
+    /// A tag on the run, K=V (repeatable).
+    #[arg(long = "tag", value_name = "K=V")]
+    pub tags: Vec<String>,
+    /// Follow the run until it ends, printing its log; exit 0 only on SUCCESS.
+    #[arg(long, short)]
+    pub wait: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// A Dagster run id (or its first 8 characters, or a jr run id).
+    pub run_id: String,
+    /// Keep printing until the run ends.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Events as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TerminateArgs {
+    pub run_id: String,
+    /// Mark it canceled at once instead of asking it to stop.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// A schedule or sensor (name, or location/name).
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReloadArgs {
+    pub location: String,
+}
+
+impl Ctx {
+    /// The `[dagster]` config with `JR_DAGSTER_URL` and header values from
+    /// the environment (read here, never stored).
+    pub fn dagster_settings(&self) -> Settings {
+        let url = std::env::var("JR_DAGSTER_URL").ok();
+        Settings::resolve(&self.config.dagster, url.as_deref(), |var| {
+            std::env::var(var).ok()
+        })
+    }
+}
+
+/// Read a value that may name a file.
+pub fn file_or_text(arg: &str) -> Result<String> {
+    let p = std::path::Path::new(arg);
+    if !arg.contains('\n') && !arg.trim_start().starts_with('{') && p.is_file() {
+        return std::fs::read_to_string(p)
+            .map_err(|e| Error::user(format!("cannot read {arg}: {e}")));
+    }
+    if !arg.contains('\n') && !arg.contains(':') && !arg.trim_start().starts_with('{') {
+        return Err(Error::user(format!(
+            "{arg:?} is neither a file nor run config (JSON or YAML)"
+        )));
+    }
+    Ok(arg.to_string())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn run(ctx: &Ctx, a: DagsterArgs) -> Result<i32> {
+    let engine = ctx.engine()?;
+    let dg = engine.dagster();
+    let inst = a.instance.as_deref();
+    // A jr run id names the Dagster run it follows.
+    let to_dagster_id = |id: &str| -> Result<String> {
+        if !id.is_empty() && id.len() < 8 && id.bytes().all(|b| b.is_ascii_digit()) {
+            let n: i64 = id.parse().map_err(|_| Error::user("bad run id"))?;
+            return match engine.run_external(n)? {
+                Some(x) => Ok(x.id),
+                None => Err(Error::user(format!(
+                    "jr run {n} does not follow a Dagster run"
+                ))),
+            };
+        }
+        Ok(id.to_string())
+    };
+    let rt = runtime()?;
+    let sensors = matches!(a.cmd, DagsterCmd::Sensors(_));
+    let on = matches!(a.cmd, DagsterCmd::Start(_));
+    match a.cmd {
+        DagsterCmd::Status(j) => {
+            let v = rt.block_on(dg.status(inst))?;
+            if j.json {
+                output::json(&v)?;
+            } else {
+                output::out(&show::status(&v))?;
+            }
+            Ok(if v.error.is_some() { 4 } else { 0 })
+        }
+        DagsterCmd::Jobs(j) => {
+            let ws = rt
+                .block_on(dg.client(inst)?.workspace())
+                .map_err(Error::from)?;
+            if j.json {
+                let jobs: Vec<_> = ws.jobs().collect();
+                output::json(&jobs)?;
+            } else {
+                output::out(&show::jobs(&ws))?;
+            }
+            Ok(0)
+        }
+        DagsterCmd::Runs(r) => {
+            let f = RunsFilter {
+                job: r.job,
+                statuses: r.statuses.iter().map(|s| s.trim().to_uppercase()).collect(),
+                tags: BTreeMap::new(),
+                limit: r.limit,
+            };
+            let runs = rt.block_on(dg.runs(inst, &f))?;
+            if r.json {
+                output::json(&runs)?;
+            } else {
+                output::out(&show::runs(&runs, engine.tz()))?;
+            }
+            Ok(0)
+        }
+        DagsterCmd::Launch(l) => rt.block_on(launch(&dg, inst, l)),
+        DagsterCmd::Logs(l) => {
+            let id = to_dagster_id(&l.run_id)?;
+            rt.block_on(async {
+                let id = dg.find_run(inst, &id).await?;
+                let c = dg.client(inst)?;
+                follow(&c, &id, l.follow, l.json).await.map(|_| 0)
+            })
+        }
+        DagsterCmd::Terminate(t) => {
+            let id = to_dagster_id(&t.run_id)?;
+            rt.block_on(async {
+                let id = dg.find_run(inst, &id).await?;
+                let before = dg.client(inst)?.terminate(&id, t.force).await?;
+                let how = if t.force {
+                    "marked canceled"
+                } else {
+                    "asked to terminate"
+                };
+                output::out(&format!("{how} Dagster run {id} (it was {before})\n"))?;
+                Ok(0)
+            })
+        }
+        DagsterCmd::Schedules(j) | DagsterCmd::Sensors(j) => {
+            let ws = rt
+                .block_on(dg.client(inst)?.workspace())
+                .map_err(Error::from)?;
+            let all: Vec<_> = ws
+                .locations
+                .iter()
+                .flat_map(|l| if sensors { &l.sensors } else { &l.schedules })
+                .collect();
+            if j.json {
+                output::json(&all)?;
+            } else {
+                output::out(&show::instigators(&all, sensors))?;
+            }
+            Ok(0)
+        }
+        DagsterCmd::Start(n) | DagsterCmd::Stop(n) => rt.block_on(async {
+            let c = dg.client(inst)?;
+            let ws = c.workspace().await?;
+            let (it, sensor) = match find_instigator(&ws, &n.name, false) {
+                Ok(s) => (s, false),
+                Err(e) => match find_instigator(&ws, &n.name, true) {
+                    Ok(s) => (s, true),
+                    Err(_) => return Err(e.hint("no sensor has that name either")),
+                },
+            };
+            let state = c.set_running(&it, sensor, on).await?;
+            let what = if sensor { "sensor" } else { "schedule" };
+            output::out(&format!(
+                "{what} {}/{} is now {state}\n",
+                it.location, it.name
+            ))?;
+            Ok(0)
+        }),
+        DagsterCmd::Reload(r) => {
+            let loc = rt.block_on(dg.client(inst)?.reload(&r.location))?;
+            match (&loc.status[..], &loc.error) {
+                ("error", Some(err)) => Err(Error::service(format!(
+                    "the code location {} failed to load:\n{err}",
+                    loc.name
+                ))
+                .hint(format!(
+                    "fix the code, then `jr dagster reload {}` again",
+                    loc.name
+                ))),
+                _ => {
+                    output::out(&format!(
+                        "reloaded code location {}: {}\n",
+                        loc.name, loc.status
+                    ))?;
+                    Ok(0)
+                }
+            }
+        }
+    }
+}
+
+async fn launch(dg: &Dagster, inst: Option<&str>, l: LaunchArgs) -> Result<i32> {
+    let config = match &l.run_config {
+        Some(c) => run_config(&file_or_text(c)?)?,
+        None => None,
+    };
+    let mut tags = BTreeMap::new();
+    for kv in &l.tags {
+        let (k, v) = kv
+            .split_once('=')
+            .filter(|(k, _)| !k.trim().is_empty())
+            .ok_or_else(|| Error::user(format!("--tag {kv:?} must be K=V")))?;
+        tags.insert(k.trim().to_string(), v.to_string());
+    }
+    let c = dg.client(inst)?;
+    let (job, _) = dg.find_job(&c, &l.job).await?;
+    let id = c.launch(&job, config.as_ref(), &tags).await?;
+    let url = c.run_url(&id);
+    if !l.wait {
+        if l.json {
+            let r = c.run(&id).await?;
+            output::json(&run_view(r, url))?;
+        } else {
+            output::out(&format!(
+                "launched Dagster run {id} of {}\n  {url}\n",
+                job.path()
+            ))?;
+        }
+        return Ok(0);
+    }
+    if !l.json {
+        eprintln!("launched Dagster run {id} of {}: {url}", job.path());
+    }
+    let end = follow(&c, &id, true, false).await?;
+    let r = c.run(&id).await?;
+    let ok = phase(&r.status) == Phase::Success;
+    if l.json {
+        output::json(&run_view(r, url))?;
+    } else {
+        let mut line = format!("Dagster run {id} {}", show::status_word(&r.status));
+        if let Some(err) = end.filter(|_| !ok) {
+            line.push_str(&format!(": {err}"));
+        }
+        output::out(&format!("{line}\n"))?;
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// Print a run's log; with `wait`, until it ends. The failure reason, if any.
+async fn follow(c: &Client, id: &str, wait: bool, json: bool) -> Result<Option<String>> {
+    let mut f = Follower::default();
+    let poll = std::time::Duration::from_millis(500);
+    loop {
+        let p = c.progress(id, &f.cursors).await?;
+        let ended = phase(&p.run.status) != Phase::Active;
+        let last = ended || !wait;
+        if json {
+            for e in &p.events {
+                output::json(e)?;
+            }
+            f.absorb(&p, last);
+        } else {
+            output::out(&show::lines(&f.absorb(&p, last)))?;
+        }
+        if p.has_more {
+            continue;
+        }
+        if last {
+            if ended && wait {
+                // What arrives just after the end.
+                let p = c.progress(id, &f.cursors).await?;
+                let lines = f.absorb(&p, true);
+                if !json {
+                    output::out(&show::lines(&lines))?;
+                }
+            }
+            return Ok((f.phase() == Phase::Failure).then(|| f.failure()));
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
