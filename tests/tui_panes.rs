@@ -1,0 +1,187 @@
+//! The Context, Cards and Agents panes: snapshots at 80×24 and 160×48 with
+//! Korean fixtures and a frozen clock, and headless flows against the engine
+//! (a search as you type finds a Korean message by part of a word; opening a
+//! hit shows its session).
+
+use chrono::{Duration, TimeZone, Utc};
+use jr::clock::Clock;
+use jr::domain::context::NewMessage;
+use jr::engine::Engine;
+use jr::store::Store;
+use jr::tui::headless::Headless;
+use jr::tui::panes::context::ContextPane;
+
+fn engine() -> Engine {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap();
+    let tz: chrono_tz::Tz = "Asia/Seoul".parse().unwrap();
+    Engine::new(Store::open_in_memory().unwrap(), Clock::Fixed(now), tz)
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, size: (u16, u16), h: &Headless) {
+    let screen: String = h
+        .screen()
+        .lines()
+        .map(|l| match l.find(" kB") {
+            // The database's size changes with every migration.
+            Some(end) => {
+                let start = l[..end].rfind(' ').map_or(0, |i| i + 1);
+                format!("{}{}{}", &l[..start], "#".repeat(end - start), &l[end..])
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen + "\n");
+}
+
+/// Two sessions of Korean and English conversation, from two clients.
+fn conversations(e: &Engine) {
+    let now = e.now();
+    let log = |session: &str, client: &str, role: &str, mins: i64, text: &str| {
+        e.log_message(NewMessage {
+            channel: "jr".into(),
+            session: session.into(),
+            client: client.into(),
+            role: role.into(),
+            content: text.into(),
+            created_at: Some(now - Duration::minutes(mins)),
+            ..NewMessage::default()
+        })
+        .unwrap();
+    };
+    log(
+        "버그-수정",
+        "claude-code",
+        "user",
+        300,
+        "스케줄러에서 잡이 두 번 실행되는 버그를 찾아줘",
+    );
+    log(
+        "버그-수정",
+        "claude-code",
+        "assistant",
+        299,
+        "lease 갱신이 늦으면 두 프로세스가 모두 스케줄러 역할을 맡습니다.\n고치려면 갱신 주기를 줄이고 data_version을 확인하세요.",
+    );
+    log(
+        "버그-수정",
+        "claude-code",
+        "user",
+        298,
+        "좋아, 테스트도 추가해줘",
+    );
+    log(
+        "weekly",
+        "codex",
+        "user",
+        60,
+        "draft the weekly report from the run history",
+    );
+    log(
+        "weekly",
+        "codex",
+        "assistant",
+        59,
+        "Here is the draft: 12 runs, 2 failures (backup).",
+    );
+}
+
+fn context(h: &Headless) -> &ContextPane {
+    h.app.pane_state().unwrap()
+}
+
+#[test]
+fn context_pane() {
+    for size in SIZES {
+        let h = Headless::new(engine(), size);
+        let mut h = h;
+        h.key("6");
+        snap("context_empty", size, &h);
+
+        let e = engine();
+        conversations(&e);
+        let mut h = Headless::new(e, size);
+        snap("dashboard_context", size, &h);
+        h.key("6");
+        snap("context_sessions", size, &h);
+        h.key("/");
+        h.type_text("스케줄러");
+        snap("context_search", size, &h);
+        h.key("<Enter>");
+        h.key("j");
+        h.key("<Enter>");
+        snap("context_session", size, &h);
+    }
+}
+
+#[test]
+fn searching_as_you_type_finds_korean_by_part_of_a_word_and_opens_its_session() {
+    let e = engine();
+    conversations(&e);
+    let mut h = Headless::new(e, (100, 30));
+    h.key("6");
+    assert_eq!(context(&h).sessions.len(), 2);
+    h.key("/");
+    h.type_text("스케줄");
+    let hits = &context(&h).hits.as_ref().unwrap().hits;
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    h.type_text("러");
+    let p = context(&h);
+    let found = &p.hits.as_ref().unwrap().hits;
+    assert!(
+        found
+            .iter()
+            .any(|x| x.snippet.contains("[스케줄러]에서") && x.session == "버그-수정"),
+        "{found:?}"
+    );
+    // Backspace to nothing: the sessions again, no hits.
+    for _ in 0.."스케줄러".chars().count() {
+        h.key("<Backspace>");
+    }
+    assert!(context(&h).hits.is_none());
+    assert_eq!(context(&h).list.len, 2);
+    h.type_text("테스트");
+    h.key("<Enter>");
+    h.key("<Enter>");
+    let open = context(&h).open.as_ref().expect("the session is open");
+    assert_eq!(open.session, "버그-수정");
+    assert_eq!(open.messages.len(), 3);
+    assert!(h.screen().contains("좋아, 테스트도 추가해줘"));
+    h.key("<Esc>");
+    assert!(context(&h).open.is_none());
+    assert!(context(&h).searching());
+}
+
+#[test]
+fn a_stale_search_answer_is_dropped() {
+    let e = engine();
+    conversations(&e);
+    let mut h = Headless::new(e, (100, 30));
+    h.key("6");
+    h.key("/");
+    h.hold = true;
+    h.type_text("draft");
+    h.key("<Backspace>");
+    h.key("<Backspace>");
+    h.key("<Backspace>");
+    h.key("<Backspace>");
+    h.key("<Backspace>");
+    h.type_text("스케줄러");
+    let n = h.held.len();
+    // The answers come back newest first: only the last query's counts.
+    let order: Vec<usize> = (0..n).rev().collect();
+    h.hold = false;
+    h.release(&order);
+    let p = context(&h);
+    assert_eq!(p.hits.as_ref().unwrap().query, "스케줄러");
+    assert!(
+        p.hits
+            .as_ref()
+            .unwrap()
+            .hits
+            .iter()
+            .all(|x| x.session == "버그-수정")
+    );
+}
