@@ -7,8 +7,11 @@ use chrono::{Duration, TimeZone, Utc};
 use jr::clock::Clock;
 use jr::domain::context::NewMessage;
 use jr::engine::Engine;
+use jr::engine::cards::ProposedCard;
 use jr::store::Store;
+use jr::tui::action::Action;
 use jr::tui::headless::Headless;
+use jr::tui::panes::cards::CardsPane;
 use jr::tui::panes::context::ContextPane;
 
 fn engine() -> Engine {
@@ -88,6 +91,33 @@ fn conversations(e: &Engine) {
     );
 }
 
+/// Three cards as the ambient job makes them, all due now.
+fn cards(e: &Engine) {
+    let card = |q: &str, a: &str| ProposedCard {
+        question: q.into(),
+        answer: a.into(),
+        source_ids: Vec::new(),
+    };
+    e.save_cards(
+        "cards",
+        None,
+        &[
+            card(
+                "스케줄러가 두 번 실행되는 원인은?",
+                "lease 갱신이 늦어 두 프로세스가 모두 스케줄러 역할을 맡기 때문.",
+            ),
+            card(
+                "What does data_version tell?",
+                "That another connection committed.",
+            ),
+            card("SM-2에서 '4'는?", "good: 기억해냄"),
+        ],
+        &[],
+        0,
+    )
+    .unwrap();
+}
+
 fn context(h: &Headless) -> &ContextPane {
     h.app.pane_state().unwrap()
 }
@@ -102,6 +132,7 @@ fn context_pane() {
 
         let e = engine();
         conversations(&e);
+        cards(&e);
         let mut h = Headless::new(e, size);
         snap("dashboard_context", size, &h);
         h.key("6");
@@ -183,5 +214,64 @@ fn a_stale_search_answer_is_dropped() {
             .hits
             .iter()
             .all(|x| x.session == "버그-수정")
+    );
+}
+
+#[test]
+fn cards_pane() {
+    for size in SIZES {
+        let mut h = Headless::new(engine(), size);
+        h.key("7");
+        snap("cards_empty", size, &h);
+
+        let e = engine();
+        cards(&e);
+        let mut h = Headless::new(e, size);
+        h.key("7");
+        snap("cards_question", size, &h);
+        h.key("<Space>");
+        snap("cards_answer", size, &h);
+        h.key("v");
+        h.key("j");
+        snap("cards_list", size, &h);
+    }
+}
+
+#[test]
+fn grading_a_card_moves_it_off_the_due_list() {
+    let e = engine();
+    cards(&e);
+    let mut h = Headless::new(e, (100, 30));
+    h.key("7");
+    let p: &CardsPane = h.app.pane_state().unwrap();
+    assert_eq!(p.data.as_ref().unwrap().counts, (3, 3));
+    let first = p.current().unwrap().id;
+    // A grade before the answer is shown does nothing but say so.
+    h.key("4");
+    let p: &CardsPane = h.app.pane_state().unwrap();
+    assert_eq!(p.current().unwrap().id, first);
+    h.key("<Space>");
+    h.key("4");
+    let p: &CardsPane = h.app.pane_state().unwrap();
+    let d = p.data.as_ref().unwrap();
+    assert_eq!(d.counts, (3, 2));
+    assert!(d.due.iter().all(|c| c.id != first), "{:?}", d.due);
+    assert!(!p.revealed, "the next card starts with its answer hidden");
+    let graded = d.all.iter().find(|c| c.id == first).unwrap();
+    assert_eq!((graded.reviews, graded.last_grade), (1, Some(4)));
+    assert!(h.screen().contains("is due again in 1d"), "{}", h.screen());
+    // Grade the other two: nothing is due.
+    h.key("<Space>");
+    h.key("5");
+    h.key("<Space>");
+    h.key("3");
+    let p: &CardsPane = h.app.pane_state().unwrap();
+    assert_eq!(p.data.as_ref().unwrap().counts, (3, 0));
+    assert!(h.screen().contains("Nothing is due"));
+    h.send(Action::GoPane(jr::tui::panes::PaneId::Dashboard));
+    assert!(
+        h.screen().contains("cards: none due of 3"),
+        "{}",
+        h.screen()
     );
 }

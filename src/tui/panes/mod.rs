@@ -4,6 +4,7 @@
 //! variant and a line in `all()`; the header, number keys, palette, help and
 //! keymap section follow from `PaneId`.
 
+pub mod cards;
 pub mod chat;
 pub mod context;
 pub mod dashboard;
@@ -31,16 +32,18 @@ pub enum PaneId {
     Runs,
     Chat,
     Context,
+    Cards,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 6] = [
+    pub const ALL: [PaneId; 7] = [
         PaneId::Dashboard,
         PaneId::Tasks,
         PaneId::Jobs,
         PaneId::Runs,
         PaneId::Chat,
         PaneId::Context,
+        PaneId::Cards,
     ];
 
     /// The keymap section and the `pane_NAME` action.
@@ -52,6 +55,7 @@ impl PaneId {
             PaneId::Runs => "runs",
             PaneId::Chat => "chat",
             PaneId::Context => "context",
+            PaneId::Cards => "cards",
         }
     }
 
@@ -63,6 +67,7 @@ impl PaneId {
             PaneId::Runs => "Runs",
             PaneId::Chat => "Chat",
             PaneId::Context => "Context",
+            PaneId::Cards => "Cards",
         }
     }
 
@@ -74,6 +79,7 @@ impl PaneId {
             PaneId::Runs => "Go to the run history",
             PaneId::Chat => "Chat with jr's gateway",
             PaneId::Context => "Search the context registry",
+            PaneId::Cards => "Review the knowledge cards",
         }
     }
 }
@@ -87,6 +93,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(runs::RunsPane::default()),
         Box::new(chat::ChatPane::default()),
         Box::new(context::ContextPane::default()),
+        Box::new(cards::CardsPane::default()),
     ]
 }
 
