@@ -118,6 +118,72 @@ fn cards(e: &Engine) {
     .unwrap();
 }
 
+/// An agent with a skill and an MCP server, two models, two executions.
+fn agents(e: &Engine) {
+    use jr::domain::agent::{AgentConfig, AgentDef, AgentRunStatus, McpServer, Skill};
+    e.put_skill(&Skill {
+        id: 0,
+        name: "korean".into(),
+        description: "한국어로 답한다".into(),
+        body: "항상 한국어로, 존댓말로 답하세요.".into(),
+        source: Some("~/.claude/skills/korean".into()),
+    })
+    .unwrap();
+    e.put_mcp(&McpServer {
+        id: 0,
+        name: "jr".into(),
+        command: Some("jr mcp".into()),
+        url: None,
+        description: "jr itself".into(),
+    })
+    .unwrap();
+    e.add_model("ollama/qwen2.5:7b", Some(32768), "로컬 기본 모델")
+        .unwrap();
+    e.add_model("anthropic/claude-sonnet-4-5", None, "")
+        .unwrap();
+    e.add_agent(&AgentDef {
+        name: "briefer".into(),
+        description: "아침 브리핑".into(),
+        model: "ollama/qwen2.5:7b".into(),
+        system_prompt: "You brief me about today's tasks.".into(),
+        skills: vec!["korean".into()],
+        mcps: vec!["jr".into()],
+        config: AgentConfig {
+            temperature: Some(0.3),
+            max_tokens: Some(1024),
+        },
+    })
+    .unwrap();
+    for (prompt, status, out, err) in [
+        (
+            "오늘 할일 뭐야?",
+            AgentRunStatus::Success,
+            "세 가지: 스케줄러 버그, 보고서, 장보기.",
+            None,
+        ),
+        (
+            "summarize the week",
+            AgentRunStatus::Failed,
+            "",
+            Some("ollama: connection refused"),
+        ),
+    ] {
+        let inv = e.prepare_agent("briefer", prompt).unwrap();
+        let id = e.start_agent_run(&inv, None).unwrap();
+        e.finish_agent_run(
+            id,
+            &jr::store::agent_runs::AgentFinish {
+                status,
+                output: out,
+                tokens_in: Some(120),
+                tokens_out: Some(40),
+                error: err,
+            },
+        )
+        .unwrap();
+    }
+}
+
 fn context(h: &Headless) -> &ContextPane {
     h.app.pane_state().unwrap()
 }
@@ -271,6 +337,63 @@ fn grading_a_card_moves_it_off_the_due_list() {
     h.send(Action::GoPane(jr::tui::panes::PaneId::Dashboard));
     assert!(
         h.screen().contains("cards: none due of 3"),
+        "{}",
+        h.screen()
+    );
+}
+
+#[test]
+fn agents_pane() {
+    for size in SIZES {
+        let mut h = Headless::new(engine(), size);
+        h.key("8");
+        snap("agents_empty", size, &h);
+
+        let e = engine();
+        agents(&e);
+        let mut h = Headless::new(e, size);
+        h.key("8");
+        snap("agents", size, &h);
+        h.key("v");
+        h.key("j");
+        snap("agents_runs", size, &h);
+        h.key("v");
+        h.key("v");
+        h.key("v");
+        snap("agents_models", size, &h);
+    }
+}
+
+#[test]
+fn the_agents_pane_walks_its_lists_and_shows_what_is_stored() {
+    use jr::tui::panes::agents::{AgentsPane, AgentsView};
+    let e = engine();
+    agents(&e);
+    let mut h = Headless::new(e, (100, 30));
+    h.key("8");
+    let p: &AgentsPane = h.app.pane_state().unwrap();
+    let d = p.data.as_ref().unwrap();
+    assert_eq!(
+        (
+            d.agents.len(),
+            d.runs.len(),
+            d.skills.len(),
+            d.mcps.len(),
+            d.models.len()
+        ),
+        (1, 2, 1, 1, 2)
+    );
+    assert!(h.screen().contains("briefer"));
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        h.key("v");
+        seen.push(h.app.pane_state::<AgentsPane>().unwrap().view);
+    }
+    assert_eq!(seen.last(), Some(&AgentsView::Agents));
+    // Executions, newest first: the failed one shows its error.
+    h.key("v");
+    assert!(
+        h.screen().contains("error: ollama: connection refused"),
         "{}",
         h.screen()
     );

@@ -4,6 +4,7 @@
 //! variant and a line in `all()`; the header, number keys, palette, help and
 //! keymap section follow from `PaneId`.
 
+pub mod agents;
 pub mod cards;
 pub mod chat;
 pub mod context;
@@ -33,10 +34,11 @@ pub enum PaneId {
     Chat,
     Context,
     Cards,
+    Agents,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 7] = [
+    pub const ALL: [PaneId; 8] = [
         PaneId::Dashboard,
         PaneId::Tasks,
         PaneId::Jobs,
@@ -44,6 +46,7 @@ impl PaneId {
         PaneId::Chat,
         PaneId::Context,
         PaneId::Cards,
+        PaneId::Agents,
     ];
 
     /// The keymap section and the `pane_NAME` action.
@@ -56,6 +59,7 @@ impl PaneId {
             PaneId::Chat => "chat",
             PaneId::Context => "context",
             PaneId::Cards => "cards",
+            PaneId::Agents => "agents",
         }
     }
 
@@ -68,6 +72,7 @@ impl PaneId {
             PaneId::Chat => "Chat",
             PaneId::Context => "Context",
             PaneId::Cards => "Cards",
+            PaneId::Agents => "Agents",
         }
     }
 
@@ -80,6 +85,7 @@ impl PaneId {
             PaneId::Chat => "Chat with jr's gateway",
             PaneId::Context => "Search the context registry",
             PaneId::Cards => "Review the knowledge cards",
+            PaneId::Agents => "Go to the agents, skills, MCP servers, models",
         }
     }
 }
@@ -94,6 +100,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(chat::ChatPane::default()),
         Box::new(context::ContextPane::default()),
         Box::new(cards::CardsPane::default()),
+        Box::new(agents::AgentsPane::default()),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! else. Header (panes, scheduler, clock), the active pane, the footer (the
 //! keys that matter now, or a notice), then any overlay.
 
+pub mod agents;
 pub mod cards;
 pub mod chat;
 pub mod context;
