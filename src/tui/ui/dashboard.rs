@@ -1,6 +1,7 @@
 //! Drawing the dashboard: task counts as bars, overdue and ready tasks; jobs
 //! enabled/paused with the next fires, runs per day for the last 14 days as
-//! stacked columns (success and failure), recent failures, database size.
+//! stacked columns (success and failure), recent failures, database size with
+//! the context registry's figures and the knowledge cards due.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
