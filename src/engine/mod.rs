@@ -30,6 +30,7 @@ use chrono_tz::Tz;
 use crate::clock::Clock;
 use crate::store::Store;
 
+pub use crate::store::context::SessionRow;
 pub use crate::store::lease::Lease;
 pub use crate::store::runs::RunFilter;
 pub use pages::{Cond, TaskQuery};

@@ -73,6 +73,12 @@ pub enum Action {
     Compose,
     RateUp,
     RateDown,
+    /// Show the pane's next list (cards: review or all; agents: agents, runs, skills, ...).
+    NextView,
+    /// Show the card's answer.
+    Reveal,
+    /// Grade the card shown: 0..=5 (SM-2).
+    Grade(u8),
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -205,6 +211,16 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("compose", Action::Compose, "Type a chat message"),
     ("rate_up", Action::RateUp, "Rate the selected answer 👍"),
     ("rate_down", Action::RateDown, "Rate the selected answer 👎"),
+    ("next_view", Action::NextView, "Show the pane's next list"),
+    ("reveal", Action::Reveal, "Show the card's answer"),
+    (
+        "grade_again",
+        Action::Grade(1),
+        "Grade the card: again (forgot)",
+    ),
+    ("grade_hard", Action::Grade(3), "Grade the card: hard"),
+    ("grade_good", Action::Grade(4), "Grade the card: good"),
+    ("grade_easy", Action::Grade(5), "Grade the card: easy"),
 ];
 
 /// The action a keymap's `run = "..."` names.

@@ -313,10 +313,12 @@ impl App {
                 });
                 vec![Effect::Mouse(self.mouse)]
             }
-            Action::Click { col, row: 0 } => match super::ui::header::tab_at(col) {
-                Some(i) if i < n => self.switch(i),
-                _ => Vec::new(),
-            },
+            Action::Click { col, row: 0 } => {
+                match super::ui::header::tab_at(col, self.size.0, self.active) {
+                    Some(i) if i < n => self.switch(i),
+                    _ => Vec::new(),
+                }
+            }
             other => self.with_pane(self.active, |p, cx| p.update(&other, cx)),
         }
     }

@@ -111,7 +111,7 @@ fn panes_switch_by_number_tab_and_click_and_load_when_first_shown() {
     assert_eq!(h.app.pane_id(), PaneId::Dashboard);
     // The header's second tab.
     let col = (0..80)
-        .find(|c| super::ui::header::tab_at(*c) == Some(1))
+        .find(|c| super::ui::header::tab_at(*c, 80, h.app.active) == Some(1))
         .unwrap();
     h.send(Action::Click { col, row: 0 });
     assert_eq!(h.app.pane_id(), PaneId::Tasks);

@@ -47,7 +47,7 @@ impl Pane for Dashboard {
     fn on_response(&mut self, resp: Response, _cx: &mut Cx<'_>) -> Vec<Effect> {
         match resp.payload {
             Payload::Dashboard(d) => {
-                self.data = Some(d);
+                self.data = Some(*d);
                 self.error = None;
             }
             Payload::Failed(e) if resp.slot == Slot::Dashboard => self.error = Some(e.message),

@@ -4,7 +4,10 @@
 //! variant and a line in `all()`; the header, number keys, palette, help and
 //! keymap section follow from `PaneId`.
 
+pub mod agents;
+pub mod cards;
 pub mod chat;
+pub mod context;
 pub mod dashboard;
 pub mod jobs;
 pub mod runs;
@@ -29,15 +32,21 @@ pub enum PaneId {
     Jobs,
     Runs,
     Chat,
+    Context,
+    Cards,
+    Agents,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 8] = [
         PaneId::Dashboard,
         PaneId::Tasks,
         PaneId::Jobs,
         PaneId::Runs,
         PaneId::Chat,
+        PaneId::Context,
+        PaneId::Cards,
+        PaneId::Agents,
     ];
 
     /// The keymap section and the `pane_NAME` action.
@@ -48,6 +57,9 @@ impl PaneId {
             PaneId::Jobs => "jobs",
             PaneId::Runs => "runs",
             PaneId::Chat => "chat",
+            PaneId::Context => "context",
+            PaneId::Cards => "cards",
+            PaneId::Agents => "agents",
         }
     }
 
@@ -58,6 +70,9 @@ impl PaneId {
             PaneId::Jobs => "Jobs",
             PaneId::Runs => "Runs",
             PaneId::Chat => "Chat",
+            PaneId::Context => "Context",
+            PaneId::Cards => "Cards",
+            PaneId::Agents => "Agents",
         }
     }
 
@@ -68,6 +83,9 @@ impl PaneId {
             PaneId::Jobs => "Go to the jobs",
             PaneId::Runs => "Go to the run history",
             PaneId::Chat => "Chat with jr's gateway",
+            PaneId::Context => "Search the context registry",
+            PaneId::Cards => "Review the knowledge cards",
+            PaneId::Agents => "Go to the agents, skills, MCP servers, models",
         }
     }
 }
@@ -80,6 +98,9 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(jobs::JobsPane::default()),
         Box::new(runs::RunsPane::default()),
         Box::new(chat::ChatPane::default()),
+        Box::new(context::ContextPane::default()),
+        Box::new(cards::CardsPane::default()),
+        Box::new(agents::AgentsPane::default()),
     ]
 }
 

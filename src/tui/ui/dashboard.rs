@@ -1,6 +1,7 @@
 //! Drawing the dashboard: task counts as bars, overdue and ready tasks; jobs
 //! enabled/paused with the next fires, runs per day for the last 14 days as
-//! stacked columns (success and failure), recent failures, database size.
+//! stacked columns (success and failure), recent failures, database size with
+//! the context registry's figures and the knowledge cards due.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -138,7 +139,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, d: &Dashboard, v: &View<'_>) {
     let rw = right.width as usize;
     let fires: Vec<Line> = jobs_lines(data, rw, v);
     let fails = failure_lines(data, rw, v);
-    let fixed = fires.len() as u16 + 1 + fails.len() as u16 + 1 + 2;
+    let db = db_lines(data, rw, v);
+    let fixed = fires.len() as u16 + 1 + fails.len() as u16 + 1 + db.len() as u16 + 1;
     let chart_h = right.height.saturating_sub(fixed).clamp(4, 12);
     let [jobs_a, runs_a, fail_a, db_a] = Layout::vertical([
         Constraint::Length(fires.len() as u16 + 1),
@@ -163,10 +165,39 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, d: &Dashboard, v: &View<'_>) {
         fail_a,
     );
     f.render_widget(
-        Paragraph::new(Line::styled(format!(" {}", size(data.db_bytes)), t.text))
-            .block(block("Database", v)),
+        Paragraph::new(db).block(block("Database · context · cards", v)),
         db_a,
     );
+}
+
+/// The database's size, the context registry's figures, the cards due.
+fn db_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
+    let t = v.theme;
+    let (messages, sessions, clients) = &data.context;
+    let head = format!(
+        " {} · {messages} messages in {sessions} sessions",
+        size(data.db_bytes)
+    );
+    let per = if clients.is_empty() {
+        " no conversations yet: jr context import claude-code".to_string()
+    } else {
+        let each: Vec<String> = clients.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        format!(" {}", each.join(" · "))
+    };
+    let (cards, due) = data.cards;
+    let cards_line = match (cards, due) {
+        (0, _) => Line::styled(" no cards yet (see Cards, 7)", t.dim),
+        (n, 0) => Line::styled(format!(" cards: none due of {n}"), t.dim),
+        (n, d) => Line::from(vec![
+            Span::styled(format!(" cards: {d} due"), t.warn),
+            Span::styled(format!(" of {n} — review in Cards (7)"), t.dim),
+        ]),
+    };
+    vec![
+        Line::styled(text::fit(&head, width), t.text),
+        Line::styled(text::fit(&text::clean(&per), width), t.dim),
+        cards_line,
+    ]
 }
 
 fn jobs_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {

@@ -11,24 +11,44 @@ use crate::tui::text;
 
 const LEAD: &str = " jr ";
 
+/// Room the right side (scheduler, clock) keeps at least.
+const RIGHT_MIN: usize = 28;
+
 /// Each tab's label and its first column; shared by drawing and clicking.
-fn tabs() -> Vec<(u16, String)> {
-    let mut col = text::width(LEAD) as u16 + 1;
-    PaneId::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let label = format!(" {} {} ", i + 1, p.title());
-            let start = col;
-            col += text::width(&label) as u16;
-            (start, label)
-        })
-        .collect()
+/// When the names do not all fit in `width`, the tabs other than the active
+/// one show their number only.
+fn tabs(width: u16, active: usize) -> Vec<(u16, String)> {
+    let full = |_: usize| true;
+    let only_active = |i: usize| i == active;
+    let lay = |named: &dyn Fn(usize) -> bool| -> Vec<(u16, String)> {
+        let mut col = text::width(LEAD) as u16 + 1;
+        PaneId::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let label = if named(i) {
+                    format!(" {} {} ", i + 1, p.title())
+                } else {
+                    format!(" {} ", i + 1)
+                };
+                let start = col;
+                col += text::width(&label) as u16;
+                (start, label)
+            })
+            .collect()
+    };
+    let wide = lay(&full);
+    let end = wide.last().map_or(0, |(s, l)| *s as usize + text::width(l));
+    if end + RIGHT_MIN <= width as usize {
+        wide
+    } else {
+        lay(&only_active)
+    }
 }
 
-/// The pane whose tab is at column `col`.
-pub fn tab_at(col: u16) -> Option<usize> {
-    tabs()
+/// The pane whose tab is at column `col` (the header `width` wide, `active` shown).
+pub fn tab_at(col: u16, width: u16, active: usize) -> Option<usize> {
+    tabs(width, active)
         .iter()
         .position(|(start, label)| col >= *start && col < start + text::width(label) as u16)
 }
@@ -36,7 +56,7 @@ pub fn tab_at(col: u16) -> Option<usize> {
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(LEAD, t.accent), Span::raw(" ")];
-    for (i, (_, label)) in tabs().into_iter().enumerate() {
+    for (i, (_, label)) in tabs(area.width, app.active).into_iter().enumerate() {
         let style = if i == app.active { t.selected } else { t.dim };
         spans.push(Span::styled(label, style));
     }

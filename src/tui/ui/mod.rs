@@ -2,7 +2,10 @@
 //! else. Header (panes, scheduler, clock), the active pane, the footer (the
 //! keys that matter now, or a notice), then any overlay.
 
+pub mod agents;
+pub mod cards;
 pub mod chat;
+pub mod context;
 pub mod dashboard;
 pub mod detail;
 pub mod footer;

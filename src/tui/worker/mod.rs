@@ -7,6 +7,7 @@
 //! input; the app drops answers it no longer waits for.
 
 mod chat;
+mod context;
 mod jobs;
 mod runs;
 mod state;
@@ -23,6 +24,7 @@ use crate::engine::jobs::JobDef;
 use crate::engine::status::DayRuns;
 use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
+pub use context::{AgentsData, CardsData, Hits, SessionPage};
 pub use jobs::{RECENT, schedule_words};
 pub use runs::LOG_CHUNK;
 pub use state::{WorkerState, flatten};
@@ -50,6 +52,11 @@ pub enum Slot {
     RunPage,
     RunLog,
     Chat,
+    ContextHits,
+    ContextSessions,
+    ContextSession,
+    Cards,
+    Agents,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +74,8 @@ pub enum Mutation {
     Chat(String),
     /// Rate a chat turn: 👍 1, 👎 -1, None clears.
     Rate(i64, Option<i8>),
+    /// Grade a knowledge card 0..=5.
+    Grade(i64, u8),
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +128,20 @@ pub enum Request {
     },
     /// The recent conversation.
     ChatHistory,
+    /// Search the context registry.
+    ContextSearch(String),
+    /// The registry's sessions, most recently active first.
+    ContextSessions,
+    /// A page of a session's messages after message id `after`.
+    ContextSession {
+        channel: String,
+        session: String,
+        after: i64,
+    },
+    /// Due cards, all cards, their counts.
+    Cards,
+    /// Agents, their executions, skills, MCP servers, models.
+    Agents,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +177,10 @@ pub struct DashboardData {
     /// The next fires across jobs: (job, when).
     pub next_fires: Vec<(String, DateTime<Utc>)>,
     pub failures: Vec<Run>,
+    /// The context registry: messages, sessions, (client, messages).
+    pub context: (i64, i64, Vec<(String, i64)>),
+    /// Knowledge cards: (cards, due now).
+    pub cards: (i64, i64),
 }
 
 /// One line of the task list: a task, its depth in the tree, its shown children.
@@ -174,7 +201,7 @@ pub struct TaskPage {
 
 #[derive(Debug, Clone)]
 pub enum Payload {
-    Dashboard(DashboardData),
+    Dashboard(Box<DashboardData>),
     TaskPage(TaskPage),
     Detail(Box<TaskDetail>),
     /// Tasks whose titles match, and every job name (the palette ranks them).
@@ -200,6 +227,13 @@ pub enum Payload {
         job: Option<String>,
         run: Option<i64>,
     },
+    ContextHits(Box<Hits>),
+    ContextSessions(Vec<crate::engine::SessionRow>),
+    ContextSession(Box<SessionPage>),
+    Cards(Box<CardsData>),
+    /// A card graded: its next due date.
+    CardGraded(Box<crate::domain::cards::Card>),
+    Agents(Box<AgentsData>),
 }
 
 #[derive(Debug, Clone)]

@@ -44,7 +44,7 @@ impl WorkerState {
     /// Answer one request (synchronously: the thread loop and headless tests both call this).
     pub fn handle(&mut self, req: Request) -> Payload {
         let out = match req {
-            Request::Dashboard => self.dashboard().map(Payload::Dashboard),
+            Request::Dashboard => self.dashboard().map(|d| Payload::Dashboard(Box::new(d))),
             Request::TaskPage { query, tree } => self.page(query, tree).map(Payload::TaskPage),
             Request::Detail(id) => self
                 .engine
@@ -62,6 +62,15 @@ impl WorkerState {
             Request::RunLog { id, after, cut } => self
                 .run_log(id, after, cut)
                 .map(|c| Payload::RunLog(Box::new(c))),
+            Request::ContextSearch(q) => self.context_search(q),
+            Request::ContextSessions => self.context_sessions().map(Payload::ContextSessions),
+            Request::ContextSession {
+                channel,
+                session,
+                after,
+            } => self.context_session(&channel, &session, after),
+            Request::Cards => self.cards(),
+            Request::Agents => self.agents(),
         };
         out.unwrap_or_else(Payload::Failed)
     }
@@ -100,6 +109,20 @@ impl WorkerState {
                 })
                 .collect(),
             failures: e.recent_failures(5)?,
+            context: {
+                let s = e.context_stats()?;
+                let mut clients: Vec<(String, i64)> = s
+                    .clients
+                    .into_iter()
+                    .map(|(c, n)| (c, n.messages))
+                    .collect();
+                clients.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                (s.messages, s.sessions, clients)
+            },
+            cards: {
+                let c = e.card_counts()?;
+                (c.cards, c.due)
+            },
         })
     }
 
@@ -173,6 +196,7 @@ impl WorkerState {
             Mutation::CancelRun(id) => return self.cancel_run(id),
             Mutation::Chat(msg) => return Ok(Payload::Chatted(Box::new(self.chat(&msg)?))),
             Mutation::Rate(id, r) => return self.rate(id, r),
+            Mutation::Grade(id, g) => return self.grade(id, g),
         };
         Ok(Payload::Changed { message, task })
     }
