@@ -14,7 +14,7 @@ use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
+use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream, note};
 use crate::clients::llm::Chunk;
 use crate::domain::{AgentSpec, Collect, JobSpec};
 use crate::engine::agent_run::run_agent;
@@ -46,28 +46,10 @@ impl Executor for AgentExecutor {
     }
 }
 
-fn failed(error: String) -> Outcome {
-    Outcome {
-        success: false,
-        exit_code: None,
-        error: Some(error),
-        result: None,
-    }
-}
-
-async fn note(events: &Events, text: String) {
-    let _ = events
-        .send(Event::Line {
-            stream: Stream::Jr,
-            text,
-        })
-        .await;
-}
-
 impl AgentExecutor {
     async fn run(&self, ctx: &RunCtx, events: Events, stop: CancellationToken) -> Outcome {
         let JobSpec::Agent(spec) = &ctx.job.spec else {
-            return failed(format!("job {} is not an agent job", ctx.job.name));
+            return Outcome::failed(format!("job {} is not an agent job", ctx.job.name));
         };
         let spec: AgentSpec = spec.clone();
         let mut collected = BTreeMap::new();
@@ -75,7 +57,7 @@ impl AgentExecutor {
             note(&events, format!("[jr] collect {}: {}", c.name, c.command)).await;
             let text = tokio::select! {
                 t = collect(c) => t,
-                _ = stop.cancelled() => return failed("stopped while collecting".into()),
+                _ = stop.cancelled() => return Outcome::failed("stopped while collecting"),
             };
             collected.insert(c.name.clone(), text);
         }
@@ -97,7 +79,7 @@ impl AgentExecutor {
             .await;
         let (inv, path) = match prepared {
             Ok(p) => p,
-            Err(e) => return failed(e.message),
+            Err(e) => return Outcome::failed(e.message),
         };
         note(
             &events,
@@ -155,17 +137,17 @@ impl AgentExecutor {
         let _ = forward.await;
         let done = match done {
             Ok(d) => d,
-            Err(e) => return failed(e.message),
+            Err(e) => return Outcome::failed(e.message),
         };
         if let Some(e) = done.error {
             let mut msg = e.message;
             for h in e.hints {
                 msg.push_str(&format!("; {h}"));
             }
-            return failed(msg);
+            return Outcome::failed(msg);
         }
         if done.run.status != crate::domain::agent::AgentRunStatus::Success {
-            return failed(done.run.error.unwrap_or_else(|| "the agent stopped".into()));
+            return Outcome::failed(done.run.error.unwrap_or_else(|| "the agent stopped".into()));
         }
         let output = done.run.output;
         if let Some(p) = path {
@@ -179,7 +161,7 @@ impl AgentExecutor {
             if let Err(e) = written.await {
                 return Outcome {
                     result: Some(output),
-                    ..failed(format!("the answer could not be written to {p}: {e}"))
+                    ..Outcome::failed(format!("the answer could not be written to {p}: {e}"))
                 };
             }
             note(&events, format!("[jr] answer written to {p}")).await;

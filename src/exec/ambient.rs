@@ -7,7 +7,7 @@
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
+use super::{BoxFuture, Events, Executor, Outcome, RunCtx, note};
 use crate::clients::llm::{Llm, Message, ModelRef, Options, Request};
 use crate::domain::JobSpec;
 use crate::engine::cards::ProposedCard;
@@ -38,7 +38,7 @@ impl Executor for AmbientExecutor {
         Box::pin(async move {
             tokio::select! {
                 o = self.cards(ctx, events) => o,
-                _ = stop.cancelled() => failed("stopped".into()),
+                _ = stop.cancelled() => Outcome::failed("stopped"),
             }
         })
     }
@@ -46,24 +46,6 @@ impl Executor for AmbientExecutor {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn failed(error: String) -> Outcome {
-    Outcome {
-        success: false,
-        exit_code: None,
-        error: Some(error),
-        result: None,
-    }
-}
-
-async fn note(events: &Events, text: String) {
-    let _ = events
-        .send(Event::Line {
-            stream: Stream::Jr,
-            text,
-        })
-        .await;
 }
 
 pub fn cards_schema() -> serde_json::Value {
@@ -85,16 +67,16 @@ pub fn cards_schema() -> serde_json::Value {
 impl AmbientExecutor {
     async fn cards(&self, ctx: &RunCtx, events: Events) -> Outcome {
         let JobSpec::Ambient(spec) = &ctx.job.spec else {
-            return failed("not an ambient job".into());
+            return Outcome::failed("not an ambient job");
         };
         if spec.task != "knowledge-cards" {
-            return failed(format!("unknown ambient task {:?}", spec.task));
+            return Outcome::failed(format!("unknown ambient task {:?}", spec.task));
         }
         let job = ctx.job.name.clone();
         let j = job.clone();
         let (messages, mark) = match self.db.call(move |e| e.unread_messages(&j, BATCH)).await {
             Ok(m) => m,
-            Err(e) => return failed(e.message),
+            Err(e) => return Outcome::failed(e.message),
         };
         if messages.is_empty() {
             note(
@@ -139,15 +121,15 @@ impl AmbientExecutor {
         .await;
         let model = match ModelRef::parse(&spec.model) {
             Ok(m) => m,
-            Err(e) => return failed(e),
+            Err(e) => return Outcome::failed(e),
         };
         let cfg = match self.db.call(|e| Ok(e.llm_config().clone())).await {
             Ok(c) => c,
-            Err(e) => return failed(e.message),
+            Err(e) => return Outcome::failed(e.message),
         };
         let llm = match Llm::new(cfg) {
             Ok(l) => l,
-            Err(e) => return failed(e.full()),
+            Err(e) => return Outcome::failed(e.full()),
         };
         let req = Request {
             model,
@@ -168,7 +150,7 @@ impl AmbientExecutor {
         };
         let done = match llm.complete(&req, &mut |_| {}).await {
             Ok(d) => d,
-            Err(e) => return failed(e.full()),
+            Err(e) => return Outcome::failed(e.full()),
         };
         let cards: Vec<ProposedCard> = match done
             .json()
@@ -176,9 +158,11 @@ impl AmbientExecutor {
         {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
-                return failed(format!("the model's cards are not in the asked shape: {e}"));
+                return Outcome::failed(format!(
+                    "the model's cards are not in the asked shape: {e}"
+                ));
             }
-            Err(e) => return failed(e.full()),
+            Err(e) => return Outcome::failed(e.full()),
         };
         let cards: Vec<ProposedCard> = cards.into_iter().take(spec.max_cards as usize).collect();
         let run_id = ctx.run_id;
@@ -201,7 +185,7 @@ impl AmbientExecutor {
                     )),
                 }
             }
-            Err(e) => failed(e.message),
+            Err(e) => Outcome::failed(e.message),
         }
     }
 }

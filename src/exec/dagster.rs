@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
+use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream, note};
 use crate::clients::dagster::follow::{Follower, LineKind};
 use crate::clients::dagster::types::{Phase, phase};
 use crate::clients::dagster::{Client, DagsterError, Kind};
@@ -56,15 +56,6 @@ fn failed(error: impl Into<String>, result: Option<&str>) -> Outcome {
         error: Some(error.into()),
         result: result.map(str::to_string),
     }
-}
-
-async fn note(events: &Events, text: impl Into<String>) {
-    let _ = events
-        .send(Event::Line {
-            stream: Stream::Jr,
-            text: text.into(),
-        })
-        .await;
 }
 
 /// Errors worth retrying: no answer, a proxy's error page, or a Python

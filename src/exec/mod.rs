@@ -46,6 +46,28 @@ pub struct Outcome {
     pub result: Option<String>,
 }
 
+impl Outcome {
+    /// The work did not succeed, for this reason.
+    pub fn failed(error: impl Into<String>) -> Outcome {
+        Outcome {
+            success: false,
+            exit_code: None,
+            error: Some(error.into()),
+            result: None,
+        }
+    }
+}
+
+/// A line from jr itself in the run's output (why it stopped, what it read…).
+pub async fn note(events: &Events, text: impl Into<String>) {
+    let _ = events
+        .send(Event::Line {
+            stream: Stream::Jr,
+            text: text.into(),
+        })
+        .await;
+}
+
 /// Messages from an executor to the run's output writer.
 #[derive(Debug)]
 pub enum Event {

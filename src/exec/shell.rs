@@ -43,19 +43,10 @@ impl Executor for ShellExecutor {
     }
 }
 
-fn failed(error: String) -> Outcome {
-    Outcome {
-        success: false,
-        exit_code: None,
-        error: Some(error),
-        result: None,
-    }
-}
-
 impl ShellExecutor {
     async fn run(&self, ctx: &RunCtx, events: Events, stop: CancellationToken) -> Outcome {
         let JobSpec::Shell(spec) = &ctx.job.spec else {
-            return failed(format!("job {} is not a shell job", ctx.job.name));
+            return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -84,13 +75,13 @@ impl ShellExecutor {
         if let Some(dir) = &spec.cwd {
             let dir = expand_home(dir);
             if !std::path::Path::new(&dir).is_dir() {
-                return failed(format!("working directory {dir} does not exist"));
+                return Outcome::failed(format!("working directory {dir} does not exist"));
             }
             cmd.current_dir(dir);
         }
         let mut child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => return failed(format!("cannot start sh: {e}")),
+            Err(e) => return Outcome::failed(format!("cannot start sh: {e}")),
         };
         let pgid = child.id().map(|p| p as i64);
         if let Some(pgid) = pgid {
@@ -145,7 +136,7 @@ impl ShellExecutor {
                     result: None,
                 }
             }
-            Err(e) => failed(format!("lost track of the process: {e}")),
+            Err(e) => Outcome::failed(format!("lost track of the process: {e}")),
         }
     }
 }
