@@ -110,3 +110,63 @@ fn messages_are_routed_kept_rated_and_lead_to_what_they_made() {
     again.key("5");
     assert_eq!(chat(&again).turns.len(), 3);
 }
+
+mod fake_llm;
+
+/// With a cloud model for escalations, the worker answers at once, the
+/// model's reply arrives piece by piece (`ChatPartial`), and the stored turn
+/// follows (`Chatted`): the worker is never held by the model.
+#[test]
+fn an_escalated_reply_streams_in_from_its_own_thread() {
+    use jr::tui::worker::{self, Msg, Mutation, Payload, Request, Slot, WorkerState};
+    let server = fake_llm::FakeLlm::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut llm = jr::clients::llm::LlmConfig {
+        ollama_url: server.url.clone(),
+        ..Default::default()
+    };
+    llm.providers.push(jr::clients::llm::ProviderConfig {
+        name: "cloud".into(),
+        base_url: format!("{}/v1", server.url),
+        api_key_env: Some("CLOUD_KEY".into()),
+    });
+    llm.keys.insert("CLOUD_KEY", fake_llm::API_KEY.into());
+    let e = engine(&dir.path().join("jr.db")).with_llm(llm);
+    let gateway = jr::config::GatewayConfig {
+        escalate_model: Some("cloud/gpt-test".into()),
+        ..Default::default()
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let to_worker = worker::spawn(WorkerState::new(e).with_gateway(gateway), move |r| {
+        tx.send(r).is_ok()
+    });
+    let msg = "지금 당장 장애 원인 분석해줘, 고객이 기다려";
+    to_worker
+        .send(Msg::Request(
+            1,
+            Slot::Mutation,
+            Request::Mutate(Mutation::Chat(msg.into())),
+        ))
+        .unwrap();
+    let mut partials = Vec::new();
+    let turn = loop {
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an answer");
+        match r.payload {
+            Payload::ChatPartial { text, .. } => partials.push(text),
+            Payload::Chatted(t) => break t,
+            Payload::Failed(e) => panic!("{}", e.message),
+            _ => {}
+        }
+    };
+    assert_eq!(turn.route, "escalate");
+    assert_eq!(turn.reply, fake_llm::KOREAN);
+    let grown: Vec<&String> = partials.iter().filter(|p| !p.is_empty()).collect();
+    assert!(grown.len() > 3, "the reply arrived in pieces: {partials:?}");
+    assert!(
+        grown.windows(2).all(|w| w[1].starts_with(w[0].as_str())),
+        "each piece extends the last"
+    );
+    to_worker.send(Msg::Stop).unwrap();
+}

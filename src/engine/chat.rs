@@ -119,6 +119,18 @@ pub struct ChatSetup {
 
 /// One message in, the reply out (recorded unless `dry_run`).
 pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> Result<ChatReply> {
+    turn_streaming(db, setup, msg, dry_run, &mut |_| {}).await
+}
+
+/// The same, with each piece of a model's answer (an escalation's reply) to
+/// `on_delta` as it arrives, so a chat view can show it growing.
+pub async fn turn_streaming(
+    db: &Shared,
+    setup: &ChatSetup,
+    msg: &str,
+    dry_run: bool,
+    on_delta: &mut (dyn FnMut(&str) + Send),
+) -> Result<ChatReply> {
     let catalog = db.call(|e| e.chat_catalog()).await?;
     let mut model_used: Option<String> = None;
     let decision = match router::rules::decide(msg, &catalog) {
@@ -134,7 +146,7 @@ pub async fn turn(db: &Shared, setup: &ChatSetup, msg: &str, dry_run: bool) -> R
     let budget = budget(db, setup).await?;
     let mut tokens = (None, None);
     let mut reply = if decision.route == Route::Escalate && budget.available && !dry_run {
-        match escalate(setup, msg).await {
+        match escalate(setup, msg, on_delta).await {
             Ok((text, model, tin, tout)) => {
                 model_used = Some(model);
                 tokens = (tin, tout);
@@ -243,6 +255,7 @@ async fn budget(db: &Shared, setup: &ChatSetup) -> Result<EscalationBudget> {
 async fn escalate(
     setup: &ChatSetup,
     msg: &str,
+    on_delta: &mut (dyn FnMut(&str) + Send),
 ) -> std::result::Result<(String, String, Option<i64>, Option<i64>), String> {
     let (Some(llm), Some(model)) = (&setup.llm, &setup.gateway.escalate_model) else {
         return Err("no cloud model".into());
@@ -261,7 +274,11 @@ async fn escalate(
         schema: None,
     };
     let c = llm
-        .complete(&req, &mut |_| {})
+        .complete(&req, &mut |c| {
+            if let crate::clients::llm::Chunk::Delta(d) = c {
+                on_delta(&d);
+            }
+        })
         .await
         .map_err(|e| e.full())?;
     Ok((

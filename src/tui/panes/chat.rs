@@ -22,6 +22,8 @@ pub struct ChatPane {
     pub turns: Vec<ChatTurn>,
     /// Sent, waiting for the reply (in order).
     pub pending: Vec<String>,
+    /// The answer so far of pending messages a model is writing.
+    pub partial: std::collections::HashMap<String, String>,
     pub input: TextField,
     /// Typing (true) or browsing the turns (false).
     pub composing: bool,
@@ -36,6 +38,7 @@ impl Default for ChatPane {
         ChatPane {
             turns: Vec::new(),
             pending: Vec::new(),
+            partial: Default::default(),
             input: TextField::default(),
             composing: true,
             list: Scroller::default(),
@@ -96,6 +99,7 @@ impl ChatPane {
             Some(x) => *x = t,
             None => {
                 if let Some(i) = self.pending.iter().position(|m| *m == t.message) {
+                    self.partial.remove(&t.message);
                     self.pending.remove(i);
                 }
                 self.turns.push(t);
@@ -181,9 +185,15 @@ impl Pane for ChatPane {
                 }
                 self.upsert(*t);
             }
+            (Slot::Mutation, Payload::ChatPartial { message, text })
+                if self.pending.contains(&message) && !text.is_empty() =>
+            {
+                self.partial.insert(message, text);
+            }
             (Slot::Mutation, Payload::Failed(_)) if !self.pending.is_empty() => {
                 // The error is shown as a notice; the message is not lost.
                 let msg = self.pending.remove(0);
+                self.partial.remove(&msg);
                 if self.input.value().is_empty() {
                     self.input = TextField::new(&msg);
                 }

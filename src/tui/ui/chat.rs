@@ -83,6 +83,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &ChatPane, v: &View<'_>) {
         lines.push(Line::styled(" you", t.dim));
         lines.extend(wrapped(m, width, t.text, " "));
         lines.push(Line::styled(" jr …", t.dim));
+        if let Some(so_far) = p.partial.get(m) {
+            lines.extend(wrapped(so_far, width, t.text, "   "));
+        }
         lines.push(Line::raw(""));
     }
     if !p.loaded {

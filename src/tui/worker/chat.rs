@@ -1,11 +1,11 @@
 //! The worker's side of the Chat pane: one message through the gateway, the
 //! conversation so far, ratings.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::{Payload, WorkerState};
 use crate::clients::llm::Llm;
-use crate::engine::chat::{ChatSetup, ChatTurn, turn};
+use crate::engine::chat::{ChatSetup, turn, turn_streaming};
 use crate::engine::shared::Shared;
 use crate::error::{Error, Result};
 
@@ -26,22 +26,43 @@ pub struct ChatDriver {
 impl WorkerState {
     /// One message: decided (rules, then the local model when configured,
     /// else the fallback), carried out through the engine (the same path as
-    /// `jr chat`), stored. While a model answers, this worker waits for it.
-    pub(super) fn chat(&mut self, msg: &str) -> Result<ChatTurn> {
+    /// `jr chat`), stored. With a model in the way, the turn runs on its own
+    /// thread: the worker answers at once (`ChatPartial`), the answer grows as
+    /// the model streams, and `Chatted` follows when it is stored.
+    pub(super) fn chat(&mut self, msg: &str) -> Result<Payload> {
         if self.gateway.model.is_none() && self.gateway.escalate_model.is_none() {
-            return self.engine.chat_without_model(SESSION, msg);
+            return Ok(Payload::Chatted(Box::new(
+                self.engine.chat_without_model(SESSION, msg)?,
+            )));
         }
         if self.chat_rt.is_none() {
-            self.chat_rt = Some(self.driver()?);
+            self.chat_rt = Some(Arc::new(Mutex::new(self.driver()?)));
         }
-        let Some(d) = &self.chat_rt else {
-            return self.engine.chat_without_model(SESSION, msg);
+        let Some(driver) = self.chat_rt.clone() else {
+            return Ok(Payload::Chatted(Box::new(
+                self.engine.chat_without_model(SESSION, msg)?,
+            )));
         };
-        let reply = d.rt.block_on(turn(&d.db, &d.setup, msg, false))?;
-        let id = reply
-            .turn_id
-            .ok_or_else(|| Error::user("the turn was not stored"))?;
-        self.engine.chat_turn(id)
+        let Some(reply) = self.reply.clone() else {
+            // Headless: answer in line.
+            let d = driver
+                .lock()
+                .map_err(|_| Error::config("the chat driver failed before"))?;
+            let r = d.rt.block_on(turn(&d.db, &d.setup, msg, false))?;
+            let id = r
+                .turn_id
+                .ok_or_else(|| Error::user("the turn was not stored"))?;
+            return Ok(Payload::Chatted(Box::new(self.engine.chat_turn(id)?)));
+        };
+        let message = msg.to_string();
+        std::thread::Builder::new()
+            .name("jr-chat".into())
+            .spawn(move || answer_later(&driver, &reply, &message))
+            .map_err(|e| Error::config(format!("cannot start the chat thread: {e}")))?;
+        Ok(Payload::ChatPartial {
+            message: msg.to_string(),
+            text: String::new(),
+        })
     }
 
     fn driver(&self) -> Result<ChatDriver> {
@@ -76,5 +97,44 @@ impl WorkerState {
     pub(super) fn rate(&self, id: i64, rating: Option<i8>) -> Result<Payload> {
         let t = self.engine.rate_chat_turn(id, rating)?;
         Ok(Payload::Chatted(Box::new(t)))
+    }
+}
+
+/// Run a turn on this thread, sending the answer as it grows and the stored
+/// turn (or the error) at the end.
+fn answer_later(driver: &Mutex<ChatDriver>, reply: &super::Reply, message: &str) {
+    let send = |payload: Payload| {
+        if let Ok(f) = reply.lock() {
+            f(super::Response {
+                id: 0,
+                slot: super::Slot::Mutation,
+                payload,
+            });
+        }
+    };
+    let Ok(d) = driver.lock() else {
+        send(Payload::Failed(Error::config(
+            "the chat driver failed before",
+        )));
+        return;
+    };
+    let mut so_far = String::new();
+    let mut on_delta = |piece: &str| {
+        so_far.push_str(piece);
+        send(Payload::ChatPartial {
+            message: message.to_string(),
+            text: so_far.clone(),
+        });
+    };
+    let done = d.rt.block_on(async {
+        let r = turn_streaming(&d.db, &d.setup, message, false, &mut on_delta).await?;
+        let id = r
+            .turn_id
+            .ok_or_else(|| Error::user("the turn was not stored"))?;
+        d.db.call(move |e| e.chat_turn(id)).await
+    });
+    match done {
+        Ok(t) => send(Payload::Chatted(Box::new(t))),
+        Err(e) => send(Payload::Failed(e)),
     }
 }

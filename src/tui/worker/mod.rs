@@ -221,6 +221,11 @@ pub enum Payload {
     ChatHistory(Vec<ChatTurn>),
     /// A turn made or rated.
     Chatted(Box<ChatTurn>),
+    /// A message on its way: the model's answer so far (empty: still deciding).
+    ChatPartial {
+        message: String,
+        text: String,
+    },
     /// A job change went through: the message, the job to select, the run it queued.
     JobChanged {
         message: String,
@@ -235,6 +240,9 @@ pub enum Payload {
     CardGraded(Box<crate::domain::cards::Card>),
     Agents(Box<AgentsData>),
 }
+
+/// Sending an answer from outside the worker loop.
+pub type Reply = std::sync::Arc<std::sync::Mutex<Box<dyn Fn(Response) -> bool + Send>>>;
 
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -329,8 +337,16 @@ pub fn run(
 
 /// Start the worker thread with a file watch on the database when it can
 /// have one; requests go in through the returned sender.
-pub fn spawn(state: WorkerState, send: impl Fn(Response) -> bool + Send + 'static) -> Sender<Msg> {
+pub fn spawn(
+    mut state: WorkerState,
+    send: impl Fn(Response) -> bool + Send + 'static,
+) -> Sender<Msg> {
     let (tx, rx) = std::sync::mpsc::channel();
+    // Chat turns that wait for a model answer from their own thread through
+    // the same sender (see worker/chat.rs).
+    let shared: Reply = std::sync::Arc::new(std::sync::Mutex::new(Box::new(send)));
+    state.reply = Some(shared.clone());
+    let send = move |r: Response| shared.lock().map(|f| f(r)).unwrap_or(false);
     let poke = std::sync::Mutex::new(tx.clone());
     let watch = state.engine().db_path().and_then(|p| {
         crate::engine::watch::watch_with(&p, move || {

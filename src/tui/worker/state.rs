@@ -17,7 +17,10 @@ pub struct WorkerState {
     /// The chat gateway's settings; the model stage runs when one is set.
     pub(super) gateway: crate::config::GatewayConfig,
     /// Made on the first chat message that needs a model (see worker/chat.rs).
-    pub(super) chat_rt: Option<super::chat::ChatDriver>,
+    pub(super) chat_rt: Option<std::sync::Arc<std::sync::Mutex<super::chat::ChatDriver>>>,
+    /// Set by `spawn`: how a chat thread answers later. None in headless tests,
+    /// where a turn is answered in line.
+    pub(super) reply: Option<super::Reply>,
 }
 
 impl WorkerState {
@@ -28,6 +31,7 @@ impl WorkerState {
             host: crate::engine::runs::Me::this_process().host,
             gateway: Default::default(),
             chat_rt: None,
+            reply: None,
         }
     }
 
@@ -194,7 +198,7 @@ impl WorkerState {
             }
             Mutation::Job(m) => return self.mutate_job(m),
             Mutation::CancelRun(id) => return self.cancel_run(id),
-            Mutation::Chat(msg) => return Ok(Payload::Chatted(Box::new(self.chat(&msg)?))),
+            Mutation::Chat(msg) => return self.chat(&msg),
             Mutation::Rate(id, r) => return self.rate(id, r),
             Mutation::Grade(id, g) => return self.grade(id, g),
         };
