@@ -73,6 +73,8 @@ pub enum Action {
     Compose,
     RateUp,
     RateDown,
+    Launch,
+    CopyLink,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -205,6 +207,16 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("compose", Action::Compose, "Type a chat message"),
     ("rate_up", Action::RateUp, "Rate the selected answer 👍"),
     ("rate_down", Action::RateDown, "Rate the selected answer 👎"),
+    (
+        "launch",
+        Action::Launch,
+        "Launch the selected Dagster job (asks first)",
+    ),
+    (
+        "copy_link",
+        Action::CopyLink,
+        "Copy the Dagster link to the clipboard (OSC 52, works over ssh)",
+    ),
 ];
 
 /// The action a keymap's `run = "..."` names.

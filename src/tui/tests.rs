@@ -249,3 +249,131 @@ fn the_tui_never_touches_the_store_or_the_environment() {
         }
     }
 }
+
+fn dagster_at(url: &str) -> Engine {
+    use crate::clients::dagster::{DagsterConfig, Settings, settings::InstanceConfig};
+    let mut cfg = DagsterConfig::default();
+    cfg.instances.insert(
+        "local".into(),
+        InstanceConfig {
+            url: url.into(),
+            headers: Default::default(),
+        },
+    );
+    engine().with_dagster(Settings::resolve(&cfg, None, |_| None))
+}
+
+#[test]
+fn dagster_health_in_the_header() {
+    use super::ui::header::dagster_label;
+    // Not configured: no network, nothing in the header.
+    let h = Headless::new(engine(), (160, 24));
+    assert!(h.app.dagster.is_none());
+    assert!(!h.screen().contains("dagster"));
+    // A closed port: unreachable, and said so.
+    let h = Headless::new(dagster_at("http://127.0.0.1:9"), (160, 24));
+    let s = h.app.dagster.as_ref().expect("a status");
+    assert!(!s.reachable);
+    let top = h.screen().lines().next().unwrap().to_string();
+    assert!(top.contains("dagster: unreachable"), "{top}");
+    assert_eq!(
+        dagster_label(Some(s)).unwrap().0,
+        "dagster: unreachable".to_string()
+    );
+    // Reachable with locations, one broken.
+    let loc = |name: &str, status: &str| crate::engine::dagster::views::LocationView {
+        name: name.into(),
+        status: status.into(),
+        error: None,
+        jobs: 1,
+        schedules: 0,
+        sensors: 0,
+    };
+    let mut ok = s.clone();
+    ok.reachable = true;
+    ok.error = None;
+    ok.locations = vec![loc("a", "loaded"), loc("b", "loaded")];
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (2 locations)"
+    );
+    ok.locations.truncate(1);
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (1 location)"
+    );
+    ok.locations.push(loc("b", "error"));
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (2 locations, 1 broken)"
+    );
+    ok.error = Some("not Dagster".into());
+    assert_eq!(dagster_label(Some(&ok)).unwrap().0, "dagster: error");
+    assert_eq!(dagster_label(None), None);
+}
+
+#[test]
+fn health_answers_are_taken_unasked_and_the_pane_says_what_to_do() {
+    let mut h = Headless::new(engine(), (80, 24));
+    // The worker's 10 s poll answers with id 0; it is always current.
+    assert!(h.app.requests.is_current(Slot::DagsterHealth, 0));
+    h.key("6");
+    assert_eq!(h.app.pane_id(), PaneId::Dagster);
+    let s = h.screen();
+    assert!(s.contains("No Dagster instance is configured"), "{s}");
+    assert!(s.contains("JR_DAGSTER_URL"), "{s}");
+    let mut h = Headless::new(dagster_at("http://127.0.0.1:9"), (80, 24));
+    h.key("6");
+    let s = h.screen();
+    assert!(s.contains("does not answer"), "{s}");
+    assert!(s.contains("dagster dev"), "{s}");
+    // Launch with nothing selected is an error, not a request.
+    h.key("L");
+    assert!(h.app.notice.as_ref().is_some_and(|n| n.error));
+}
+
+#[test]
+fn a_dagster_backed_run_shows_its_link_and_y_copies_it() {
+    use crate::domain::Trigger;
+    use crate::domain::external::External;
+    let e = engine();
+    e.add_job(&crate::engine::jobs::JobDef {
+        name: "etl".into(),
+        kind: "shell".into(),
+        command: "true".into(),
+        enabled: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = e.queue_run("etl", Trigger::Manual).unwrap();
+    let url = "http://127.0.0.1:3000/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab";
+    e.record_external(
+        r.id,
+        &External {
+            system: "dagster".into(),
+            instance: "default".into(),
+            id: "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".into(),
+            url: url.into(),
+            cursor: String::new(),
+            status: Some("STARTED".into()),
+            unreachable_since: None,
+            last_error: None,
+        },
+    )
+    .unwrap();
+    let mut h = Headless::new(e, (160, 24));
+    h.key("4");
+    h.send(Action::OpenRun(r.id));
+    let s = h.screen();
+    assert!(
+        s.contains("dagster run 0b1c2d3e-aaaa-bbbb-cccc-1234567890ab STARTED"),
+        "{s}"
+    );
+    assert!(s.contains(url), "{s}");
+    h.key("y");
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Copy(u)) if u == url),
+        "{:?}",
+        h.effects
+    );
+}

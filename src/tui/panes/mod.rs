@@ -5,6 +5,7 @@
 //! keymap section follow from `PaneId`.
 
 pub mod chat;
+pub mod dagster;
 pub mod dashboard;
 pub mod jobs;
 pub mod runs;
@@ -29,15 +30,17 @@ pub enum PaneId {
     Jobs,
     Runs,
     Chat,
+    Dagster,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 6] = [
         PaneId::Dashboard,
         PaneId::Tasks,
         PaneId::Jobs,
         PaneId::Runs,
         PaneId::Chat,
+        PaneId::Dagster,
     ];
 
     /// The keymap section and the `pane_NAME` action.
@@ -48,6 +51,7 @@ impl PaneId {
             PaneId::Jobs => "jobs",
             PaneId::Runs => "runs",
             PaneId::Chat => "chat",
+            PaneId::Dagster => "dagster",
         }
     }
 
@@ -58,6 +62,7 @@ impl PaneId {
             PaneId::Jobs => "Jobs",
             PaneId::Runs => "Runs",
             PaneId::Chat => "Chat",
+            PaneId::Dagster => "Dagster",
         }
     }
 
@@ -68,6 +73,7 @@ impl PaneId {
             PaneId::Jobs => "Go to the jobs",
             PaneId::Runs => "Go to the run history",
             PaneId::Chat => "Chat with jr's gateway",
+            PaneId::Dagster => "Dagster: health, jobs, schedules, sensors, runs",
         }
     }
 }
@@ -80,6 +86,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(jobs::JobsPane::default()),
         Box::new(runs::RunsPane::default()),
         Box::new(chat::ChatPane::default()),
+        Box::new(dagster::DagsterPane::default()),
     ]
 }
 

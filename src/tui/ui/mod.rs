@@ -3,6 +3,7 @@
 //! keys that matter now, or a notice), then any overlay.
 
 pub mod chat;
+pub mod dagster;
 pub mod dashboard;
 pub mod detail;
 pub mod footer;

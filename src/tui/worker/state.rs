@@ -18,6 +18,8 @@ pub struct WorkerState {
     pub(super) gateway: crate::config::GatewayConfig,
     /// Made on the first chat message that needs a model (see worker/chat.rs).
     pub(super) chat_rt: Option<super::chat::ChatDriver>,
+    /// Made on the first Dagster call (see worker/dagster.rs).
+    pub(super) dagster_rt: Option<super::dagster::DagsterDriver>,
 }
 
 impl WorkerState {
@@ -28,6 +30,7 @@ impl WorkerState {
             host: crate::engine::runs::Me::this_process().host,
             gateway: Default::default(),
             chat_rt: None,
+            dagster_rt: None,
         }
     }
 
@@ -59,6 +62,7 @@ impl WorkerState {
             Request::Jobs => self.jobs().map(Payload::Jobs),
             Request::ChatHistory => self.chat_history(),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
+            Request::Dagster(ask) => Ok(self.dagster_now(ask)),
             Request::RunLog { id, after, cut } => self
                 .run_log(id, after, cut)
                 .map(|c| Payload::RunLog(Box::new(c))),
