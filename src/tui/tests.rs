@@ -377,3 +377,131 @@ fn a_dagster_backed_run_shows_its_link_and_y_copies_it() {
         h.effects
     );
 }
+
+/// A Dagster that answered: two jobs, a schedule, a broken location, a run.
+fn overview() -> super::worker::dagster::DagsterOverview {
+    use crate::clients::dagster::types::{
+        Daemon, Instigator, JobInfo, JobRef, Location, RunInfo, Workspace,
+    };
+    let job = |name: &str| JobInfo {
+        at: JobRef {
+            location: "etl".into(),
+            repository: "__repository__".into(),
+            job: name.into(),
+        },
+        description: None,
+    };
+    let schedule = Instigator {
+        location: "etl".into(),
+        repository: "__repository__".into(),
+        name: "매일_적재".into(),
+        jobs: vec!["load".into()],
+        state: "STOPPED".into(),
+        cron: Some("0 7 * * *".into()),
+        timezone: Some("Asia/Seoul".into()),
+        min_interval_s: None,
+        state_id: "s1".into(),
+    };
+    let ws = Workspace {
+        version: "1.13.27".into(),
+        locations: vec![
+            Location {
+                name: "etl".into(),
+                status: "loaded".into(),
+                error: None,
+                jobs: vec![job("load"), job("report")],
+                schedules: vec![schedule],
+                sensors: Vec::new(),
+            },
+            Location {
+                name: "broken".into(),
+                status: "error".into(),
+                error: Some("RuntimeError: broken on purpose\n  at line 3".into()),
+                jobs: Vec::new(),
+                schedules: Vec::new(),
+                sensors: Vec::new(),
+            },
+        ],
+        daemons: vec![Daemon {
+            kind: "SCHEDULER".into(),
+            required: true,
+            heartbeat_age_s: Some(4.0),
+            last_heartbeat: None,
+        }],
+    };
+    let run = RunInfo {
+        run_id: "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".into(),
+        job: "load".into(),
+        status: "SUCCESS".into(),
+        can_terminate: false,
+        created: Some(1_795_000_000.0),
+        started: Some(1_795_000_001.0),
+        ended: Some(1_795_000_013.0),
+        tags: [("jr/run".to_string(), "7".to_string())].into(),
+    };
+    let url = "http://127.0.0.1:3000/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".to_string();
+    super::worker::dagster::DagsterOverview {
+        status: crate::engine::dagster::views::status_view("local", "http://127.0.0.1:3000", &ws),
+        workspace: Some(ws),
+        runs: vec![crate::engine::dagster::views::run_view(run, url)],
+        runs_error: None,
+    }
+}
+
+#[test]
+fn the_dagster_pane_lists_launches_toggles_and_copies() {
+    use super::panes::dagster::DagsterPane;
+    use super::worker::{Payload, Response};
+    let mut h = with_tasks(&[]);
+    h.app.size = (120, 30);
+    h.send(Action::Resize(120, 30));
+    h.hold = true;
+    h.key("6");
+    let asked = h.held.pop().expect("the overview was asked for");
+    h.hold = false;
+    h.send(Action::Worker(Response {
+        id: asked.id,
+        slot: asked.slot,
+        payload: Payload::DagsterOverview(Some(Box::new(overview()))),
+    }));
+    let s = h.screen();
+    for want in [
+        "dagster 1.13.27",
+        "daemon heartbeat 4s ago",
+        "broken failed to load: RuntimeError: broken on purpose",
+        "etl/load",
+        "etl/매일_적재",
+        "STOPPED",
+        "0b1c2d3e load",
+        "jr run #7",
+    ] {
+        assert!(s.contains(want), "{want}\n{s}");
+    }
+    fn pane(h: &Headless) -> &DagsterPane {
+        h.app.pane_state().unwrap()
+    }
+    // Launch asks first, then goes to the worker.
+    h.key("L");
+    assert_eq!(pane(&h).confirm.as_deref(), Some("etl/load"));
+    assert!(h.screen().contains("Launch the Dagster job etl/load?"));
+    h.hold = true;
+    h.key("y");
+    assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
+    assert!(pane(&h).busy);
+    h.hold = false;
+    // Start/stop on the schedule.
+    h.key("j");
+    h.key("j");
+    h.hold = true;
+    h.key("t");
+    assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
+    h.hold = false;
+    // Copy the run's link.
+    h.key("j");
+    h.key("y");
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Copy(u)) if u.ends_with("/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab")),
+        "{:?}",
+        h.effects
+    );
+}

@@ -50,6 +50,10 @@ pub struct DagsterPane {
     pub busy: bool,
     pub error: Option<String>,
     pub area: Rect,
+    /// When the overview was last asked for: data changes in jr's database
+    /// reload panes, but they do not send this pane to Dagster more often
+    /// than every `HEALTH_EVERY` (C-r asks at once).
+    asked: Option<std::time::Instant>,
 }
 
 fn items(o: &DagsterOverview) -> Vec<Item> {
@@ -81,7 +85,8 @@ impl DagsterPane {
         vec![cx.requests.make(Slot::DagsterAct, Request::Dagster(ask))]
     }
 
-    fn overview(&self, cx: &mut Cx<'_>) -> Effect {
+    fn overview(&mut self, cx: &mut Cx<'_>) -> Effect {
+        self.asked = Some(std::time::Instant::now());
         cx.requests
             .make(Slot::Dagster, Request::Dagster(DagsterAsk::Overview))
     }
@@ -163,7 +168,7 @@ impl Pane for DagsterPane {
                     self.list.click(l);
                 }
             }
-            Action::Refresh => return self.reload(cx),
+            Action::Refresh => return vec![self.overview(cx)],
             _ => {}
         }
         Vec::new()
@@ -207,6 +212,12 @@ impl Pane for DagsterPane {
     }
 
     fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let recent = self
+            .asked
+            .is_some_and(|t| t.elapsed() < crate::tui::worker::dagster::HEALTH_EVERY);
+        if recent && self.loaded() {
+            return Vec::new();
+        }
         vec![self.overview(cx)]
     }
 
