@@ -505,3 +505,41 @@ fn the_dagster_pane_lists_launches_toggles_and_copies() {
         h.effects
     );
 }
+
+#[test]
+fn a_dagster_that_hangs_does_not_hold_up_the_worker() {
+    use super::worker::dagster::DagsterAsk;
+    use super::worker::{Msg, Payload, Request, WorkerState};
+    use crate::clients::dagster::{DagsterConfig, Settings, settings::InstanceConfig};
+    // Accepts connections (the kernel's backlog) and never answers.
+    let quiet = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut cfg = DagsterConfig {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..DagsterConfig::default()
+    };
+    cfg.instances.insert(
+        "slow".into(),
+        InstanceConfig {
+            url: format!("http://{}", quiet.local_addr().unwrap()),
+            headers: Default::default(),
+        },
+    );
+    let e = engine().with_dagster(Settings::resolve(&cfg, None, |_| None));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = super::worker::spawn(WorkerState::new(e), move |r| tx.send(r).is_ok());
+    let ask = Request::Dagster(DagsterAsk::Overview);
+    worker.send(Msg::Request(1, Slot::Dagster, ask)).unwrap();
+    worker
+        .send(Msg::Request(2, Slot::Lease, Request::Lease))
+        .unwrap();
+    let wait = std::time::Duration::from_secs(10);
+    let first = rx.recv_timeout(wait).unwrap();
+    assert_eq!((first.id, first.slot), (2, Slot::Lease), "the lease first");
+    let second = rx.recv_timeout(wait).unwrap();
+    assert_eq!((second.id, second.slot), (1, Slot::Dagster));
+    match second.payload {
+        Payload::DagsterOverview(Some(o)) => assert!(o.status.error.is_some()),
+        other => panic!("{other:?}"),
+    }
+    let _ = worker.send(Msg::Stop);
+}
