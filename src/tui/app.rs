@@ -443,6 +443,10 @@ impl App {
             }
             slot => {
                 self.requests.answered(slot);
+                // The Dagster pane's answer is news for the header too.
+                if let Payload::DagsterOverview(Some(o)) = &resp.payload {
+                    self.dagster = Some(o.status.clone());
+                }
                 match self.panes.iter().position(|p| p.slots().contains(&slot)) {
                     Some(i) => self.with_pane(i, |p, cx| p.on_response(resp, cx)),
                     None => Vec::new(),
