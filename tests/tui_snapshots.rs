@@ -369,3 +369,29 @@ fn chat_pane() {
         snap("chat", size, &h);
     }
 }
+
+/// An engine whose Dagster instance is a closed port on this machine.
+fn unreachable_dagster() -> Engine {
+    use jr::clients::dagster::settings::{DagsterConfig, InstanceConfig, Settings};
+    let mut cfg = DagsterConfig::default();
+    cfg.instances.insert(
+        "local".into(),
+        InstanceConfig {
+            url: "http://127.0.0.1:9".into(),
+            headers: Default::default(),
+        },
+    );
+    engine().with_dagster(Settings::resolve(&cfg, None, |_| None))
+}
+
+#[test]
+fn dagster_pane_not_configured_and_unreachable() {
+    for size in SIZES {
+        let mut h = Headless::new(engine(), size);
+        h.key("9");
+        snap("dagster_not_configured", size, &h);
+        let mut h = Headless::new(unreachable_dagster(), size);
+        h.key("9");
+        snap("dagster_unreachable", size, &h);
+    }
+}

@@ -79,6 +79,8 @@ pub enum Action {
     Reveal,
     /// Grade the card shown: 0..=5 (SM-2).
     Grade(u8),
+    Launch,
+    CopyLink,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -221,6 +223,16 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("grade_hard", Action::Grade(3), "Grade the card: hard"),
     ("grade_good", Action::Grade(4), "Grade the card: good"),
     ("grade_easy", Action::Grade(5), "Grade the card: easy"),
+    (
+        "launch",
+        Action::Launch,
+        "Launch the selected Dagster job (asks first)",
+    ),
+    (
+        "copy_link",
+        Action::CopyLink,
+        "Copy the Dagster link to the clipboard (OSC 52, works over ssh)",
+    ),
 ];
 
 /// The action a keymap's `run = "..."` names.

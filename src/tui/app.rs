@@ -19,7 +19,9 @@ use super::palette::{Command, Palette, Target};
 use super::panes::{self, Cx, Notice, Pane, PaneId};
 use super::text;
 use super::theme::Theme;
+use super::worker::dagster::DagsterAsk;
 use super::worker::{JobMutation, Mutation, Payload, Request, Response, Slot};
+use crate::engine::dagster::views::StatusView;
 
 /// Who fires jobs: this TUI's own scheduler (it says so when it takes the
 /// lease), or the live lease holder the database names, or nobody.
@@ -75,6 +77,8 @@ pub struct App {
     pub tz: Tz,
     /// Who fires jobs, for the header.
     pub scheduler: SchedulerView,
+    /// Dagster's health for the header; None: not configured (or not known yet).
+    pub dagster: Option<StatusView>,
     pub requests: Requests,
     stale: HashSet<PaneId>,
     goto: Option<(PaneId, Option<Action>)>,
@@ -102,6 +106,7 @@ impl App {
             now: o.now,
             tz: o.tz,
             scheduler: SchedulerView::default(),
+            dagster: None,
             requests: Requests::default(),
             stale: HashSet::new(),
             goto: None,
@@ -112,6 +117,10 @@ impl App {
     pub fn start(&mut self) -> Vec<Effect> {
         let mut out = self.with_pane(self.active, |p, cx| p.reload(cx));
         out.push(self.requests.make(Slot::Lease, Request::Lease));
+        out.push(
+            self.requests
+                .make(Slot::DagsterHealth, Request::Dagster(DagsterAsk::Health)),
+        );
         out
     }
 
@@ -399,6 +408,19 @@ impl App {
                 }
                 Vec::new()
             }
+            Slot::DagsterHealth => {
+                match resp.payload {
+                    Payload::DagsterHealth(s) => self.dagster = s.map(|s| *s),
+                    Payload::Failed(e) => {
+                        self.dagster = self.dagster.take().map(|mut s| {
+                            s.error = Some(e.message);
+                            s
+                        })
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
             Slot::Search => {
                 let commands = self.commands();
                 if let (Some(Overlay::Palette(p)), Payload::Search(tasks, jobs)) =
@@ -423,6 +445,10 @@ impl App {
             }
             slot => {
                 self.requests.answered(slot);
+                // The Dagster pane's answer is news for the header too.
+                if let Payload::DagsterOverview(Some(o)) = &resp.payload {
+                    self.dagster = Some(o.status.clone());
+                }
                 match self.panes.iter().position(|p| p.slots().contains(&slot)) {
                     Some(i) => self.with_pane(i, |p, cx| p.on_response(resp, cx)),
                     None => Vec::new(),

@@ -8,9 +8,15 @@ use super::worker::{Request, Slot};
 
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Request { id: u64, slot: Slot, req: Request },
+    Request {
+        id: u64,
+        slot: Slot,
+        req: Request,
+    },
     Quit,
     Mouse(bool),
+    /// Put this text on the clipboard (OSC 52, so it works over ssh).
+    Copy(String),
 }
 
 /// Hands out request ids and remembers the newest per slot, so an answer to
@@ -35,7 +41,7 @@ impl Requests {
     /// Whether an answer still matters: every change does, a read only if it is the newest.
     pub fn is_current(&self, slot: Slot, id: u64) -> bool {
         match slot {
-            Slot::Mutation | Slot::Watch => true,
+            Slot::Mutation | Slot::Watch | Slot::DagsterHealth => true,
             _ => self.latest.get(&slot) == Some(&id),
         }
     }

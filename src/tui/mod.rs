@@ -177,7 +177,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let size = term.size().map_err(io)?;
     let mut effects = app.update(Action::Resize(size.width, size.height));
     effects.extend(app.start());
-    let mut quit = exec(effects, &worker)?;
+    let mut quit = exec(effects, &worker, &mut term)?;
     let mut first_done = false;
     let mut key_at: Option<Instant> = None;
     let mut dirty = true;
@@ -241,7 +241,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
                 let effects = app.update(a);
                 log_error(&o.state_dir, &app, &mut last_error);
                 dirty = true;
-                if exec(effects, &worker)? {
+                if exec(effects, &worker, &mut term)? {
                     quit = true;
                     break;
                 }
@@ -287,7 +287,12 @@ fn log_error(dir: &std::path::Path, app: &App, last: &mut Option<String>) {
 }
 
 /// Carry out effects; true when one of them is Quit.
-fn exec(effects: Vec<Effect>, worker: &mpsc::Sender<Msg>) -> Result<bool> {
+fn exec(
+    effects: Vec<Effect>,
+    worker: &mpsc::Sender<Msg>,
+    term: &mut terminal::Term,
+) -> Result<bool> {
+    use std::io::Write;
     for e in effects {
         match e {
             Effect::Request { id, slot, req } => {
@@ -296,6 +301,13 @@ fn exec(effects: Vec<Effect>, worker: &mpsc::Sender<Msg>) -> Result<bool> {
             Effect::Quit => return Ok(true),
             Effect::Mouse(on) => {
                 terminal::set_mouse(on).map_err(|e| Error::config(format!("terminal: {e}")))?
+            }
+            Effect::Copy(text) => {
+                // Through the terminal's own writer, between frames.
+                let w = term.backend_mut();
+                let _ = w
+                    .write_all(terminal::osc52(&text).as_bytes())
+                    .and_then(|_| w.flush());
             }
         }
     }

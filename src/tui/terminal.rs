@@ -108,3 +108,68 @@ fn write_report(dir: &Path, report: &str) -> std::io::Result<PathBuf> {
     f.write_all(report.as_bytes())?;
     Ok(path)
 }
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard:
+/// `ESC ] 52 ; c ; base64 BEL`. It travels with the output, so it reaches
+/// the terminal the person sits at, over ssh too (tmux needs
+/// `set-clipboard on`).
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, want) in cases {
+            assert_eq!(base64(plain.as_bytes()), want, "{plain:?}");
+        }
+        assert_eq!(base64("한글".as_bytes()), "7ZWc6riA");
+    }
+
+    #[test]
+    fn osc52_wraps_the_link_in_esc_52_c_bel() {
+        let link = "http://127.0.0.1:3000/runs/0b1c2d3e";
+        let seq = osc52(link);
+        assert!(seq.starts_with("\x1b]52;c;"));
+        assert!(seq.ends_with('\x07'));
+        assert_eq!(&seq[7..seq.len() - 1], base64(link.as_bytes()));
+        assert_eq!(
+            osc52("http://x/runs/1"),
+            "\x1b]52;c;aHR0cDovL3gvcnVucy8x\x07"
+        );
+    }
+}

@@ -249,3 +249,297 @@ fn the_tui_never_touches_the_store_or_the_environment() {
         }
     }
 }
+
+fn dagster_at(url: &str) -> Engine {
+    use crate::clients::dagster::{DagsterConfig, Settings, settings::InstanceConfig};
+    let mut cfg = DagsterConfig::default();
+    cfg.instances.insert(
+        "local".into(),
+        InstanceConfig {
+            url: url.into(),
+            headers: Default::default(),
+        },
+    );
+    engine().with_dagster(Settings::resolve(&cfg, None, |_| None))
+}
+
+#[test]
+fn dagster_health_in_the_header() {
+    use super::ui::header::dagster_label;
+    // Not configured: no network, nothing in the header.
+    let h = Headless::new(engine(), (160, 24));
+    assert!(h.app.dagster.is_none());
+    assert!(!h.screen().contains("dagster"));
+    // A closed port: unreachable, and said so.
+    let h = Headless::new(dagster_at("http://127.0.0.1:9"), (160, 24));
+    let s = h.app.dagster.as_ref().expect("a status");
+    assert!(!s.reachable);
+    let top = h.screen().lines().next().unwrap().to_string();
+    assert!(top.contains("dagster: unreachable"), "{top}");
+    assert_eq!(
+        dagster_label(Some(s)).unwrap().0,
+        "dagster: unreachable".to_string()
+    );
+    // Reachable with locations, one broken.
+    let loc = |name: &str, status: &str| crate::engine::dagster::views::LocationView {
+        name: name.into(),
+        status: status.into(),
+        error: None,
+        jobs: 1,
+        schedules: 0,
+        sensors: 0,
+    };
+    let mut ok = s.clone();
+    ok.reachable = true;
+    ok.error = None;
+    ok.locations = vec![loc("a", "loaded"), loc("b", "loaded")];
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (2 locations)"
+    );
+    ok.locations.truncate(1);
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (1 location)"
+    );
+    ok.locations.push(loc("b", "error"));
+    assert_eq!(
+        dagster_label(Some(&ok)).unwrap().0,
+        "dagster: ok (2 locations, 1 broken)"
+    );
+    ok.error = Some("not Dagster".into());
+    assert_eq!(dagster_label(Some(&ok)).unwrap().0, "dagster: error");
+    assert_eq!(dagster_label(None), None);
+}
+
+#[test]
+fn health_answers_are_taken_unasked_and_the_pane_says_what_to_do() {
+    let mut h = Headless::new(engine(), (80, 24));
+    // The worker's 10 s poll answers with id 0; it is always current.
+    assert!(h.app.requests.is_current(Slot::DagsterHealth, 0));
+    h.key("9");
+    assert_eq!(h.app.pane_id(), PaneId::Dagster);
+    let s = h.screen();
+    assert!(s.contains("No Dagster instance is configured"), "{s}");
+    assert!(s.contains("JR_DAGSTER_URL"), "{s}");
+    let mut h = Headless::new(dagster_at("http://127.0.0.1:9"), (80, 24));
+    h.key("9");
+    let s = h.screen();
+    assert!(s.contains("does not answer"), "{s}");
+    assert!(s.contains("dagster dev"), "{s}");
+    // Launch with nothing selected is an error, not a request.
+    h.key("L");
+    assert!(h.app.notice.as_ref().is_some_and(|n| n.error));
+}
+
+#[test]
+fn a_dagster_backed_run_shows_its_link_and_y_copies_it() {
+    use crate::domain::Trigger;
+    use crate::domain::external::External;
+    let e = engine();
+    e.add_job(&crate::engine::jobs::JobDef {
+        name: "etl".into(),
+        kind: "shell".into(),
+        command: "true".into(),
+        enabled: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = e.queue_run("etl", Trigger::Manual).unwrap();
+    let url = "http://127.0.0.1:3000/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab";
+    e.record_external(
+        r.id,
+        &External {
+            system: "dagster".into(),
+            instance: "default".into(),
+            id: "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".into(),
+            url: url.into(),
+            cursor: String::new(),
+            status: Some("STARTED".into()),
+            unreachable_since: None,
+            last_error: None,
+        },
+    )
+    .unwrap();
+    let mut h = Headless::new(e, (160, 24));
+    h.key("4");
+    h.send(Action::OpenRun(r.id));
+    let s = h.screen();
+    assert!(
+        s.contains("dagster run 0b1c2d3e-aaaa-bbbb-cccc-1234567890ab STARTED"),
+        "{s}"
+    );
+    assert!(s.contains(url), "{s}");
+    h.key("y");
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Copy(u)) if u == url),
+        "{:?}",
+        h.effects
+    );
+}
+
+/// A Dagster that answered: two jobs, a schedule, a broken location, a run.
+fn overview() -> super::worker::dagster::DagsterOverview {
+    use crate::clients::dagster::types::{
+        Daemon, Instigator, JobInfo, JobRef, Location, RunInfo, Workspace,
+    };
+    let job = |name: &str| JobInfo {
+        at: JobRef {
+            location: "etl".into(),
+            repository: "__repository__".into(),
+            job: name.into(),
+        },
+        description: None,
+    };
+    let schedule = Instigator {
+        location: "etl".into(),
+        repository: "__repository__".into(),
+        name: "매일_적재".into(),
+        jobs: vec!["load".into()],
+        state: "STOPPED".into(),
+        cron: Some("0 7 * * *".into()),
+        timezone: Some("Asia/Seoul".into()),
+        min_interval_s: None,
+        state_id: "s1".into(),
+    };
+    let ws = Workspace {
+        version: "1.13.27".into(),
+        locations: vec![
+            Location {
+                name: "etl".into(),
+                status: "loaded".into(),
+                error: None,
+                jobs: vec![job("load"), job("report")],
+                schedules: vec![schedule],
+                sensors: Vec::new(),
+            },
+            Location {
+                name: "broken".into(),
+                status: "error".into(),
+                error: Some("RuntimeError: broken on purpose\n  at line 3".into()),
+                jobs: Vec::new(),
+                schedules: Vec::new(),
+                sensors: Vec::new(),
+            },
+        ],
+        daemons: vec![Daemon {
+            kind: "SCHEDULER".into(),
+            required: true,
+            heartbeat_age_s: Some(4.0),
+            last_heartbeat: None,
+        }],
+    };
+    let run = RunInfo {
+        run_id: "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".into(),
+        job: "load".into(),
+        status: "SUCCESS".into(),
+        can_terminate: false,
+        created: Some(1_795_000_000.0),
+        started: Some(1_795_000_001.0),
+        ended: Some(1_795_000_013.0),
+        tags: [("jr/run".to_string(), "7".to_string())].into(),
+    };
+    let url = "http://127.0.0.1:3000/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab".to_string();
+    super::worker::dagster::DagsterOverview {
+        status: crate::engine::dagster::views::status_view("local", "http://127.0.0.1:3000", &ws),
+        workspace: Some(ws),
+        runs: vec![crate::engine::dagster::views::run_view(run, url)],
+        runs_error: None,
+    }
+}
+
+#[test]
+fn the_dagster_pane_lists_launches_toggles_and_copies() {
+    use super::panes::dagster::DagsterPane;
+    use super::worker::{Payload, Response};
+    let mut h = with_tasks(&[]);
+    h.app.size = (120, 30);
+    h.send(Action::Resize(120, 30));
+    h.hold = true;
+    h.key("9");
+    let asked = h.held.pop().expect("the overview was asked for");
+    h.hold = false;
+    h.send(Action::Worker(Response {
+        id: asked.id,
+        slot: asked.slot,
+        payload: Payload::DagsterOverview(Some(Box::new(overview()))),
+    }));
+    let s = h.screen();
+    for want in [
+        "dagster 1.13.27",
+        "daemon heartbeat 4s ago",
+        "broken failed to load: RuntimeError: broken on purpose",
+        "etl/load",
+        "etl/매일_적재",
+        "STOPPED",
+        "0b1c2d3e load",
+        "jr run #7",
+    ] {
+        assert!(s.contains(want), "{want}\n{s}");
+    }
+    fn pane(h: &Headless) -> &DagsterPane {
+        h.app.pane_state().unwrap()
+    }
+    // Launch asks first, then goes to the worker.
+    h.key("L");
+    assert_eq!(pane(&h).confirm.as_deref(), Some("etl/load"));
+    assert!(h.screen().contains("Launch the Dagster job etl/load?"));
+    h.hold = true;
+    h.key("y");
+    assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
+    assert!(pane(&h).busy);
+    h.hold = false;
+    // Start/stop on the schedule.
+    h.key("j");
+    h.key("j");
+    h.hold = true;
+    h.key("t");
+    assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
+    h.hold = false;
+    // Copy the run's link.
+    h.key("j");
+    h.key("y");
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Copy(u)) if u.ends_with("/runs/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab")),
+        "{:?}",
+        h.effects
+    );
+}
+
+#[test]
+fn a_dagster_that_hangs_does_not_hold_up_the_worker() {
+    use super::worker::dagster::DagsterAsk;
+    use super::worker::{Msg, Payload, Request, WorkerState};
+    use crate::clients::dagster::{DagsterConfig, Settings, settings::InstanceConfig};
+    // Accepts connections (the kernel's backlog) and never answers.
+    let quiet = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut cfg = DagsterConfig {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..DagsterConfig::default()
+    };
+    cfg.instances.insert(
+        "slow".into(),
+        InstanceConfig {
+            url: format!("http://{}", quiet.local_addr().unwrap()),
+            headers: Default::default(),
+        },
+    );
+    let e = engine().with_dagster(Settings::resolve(&cfg, None, |_| None));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = super::worker::spawn(WorkerState::new(e), move |r| tx.send(r).is_ok());
+    let ask = Request::Dagster(DagsterAsk::Overview);
+    worker.send(Msg::Request(1, Slot::Dagster, ask)).unwrap();
+    worker
+        .send(Msg::Request(2, Slot::Lease, Request::Lease))
+        .unwrap();
+    let wait = std::time::Duration::from_secs(10);
+    let first = rx.recv_timeout(wait).unwrap();
+    assert_eq!((first.id, first.slot), (2, Slot::Lease), "the lease first");
+    let second = rx.recv_timeout(wait).unwrap();
+    assert_eq!((second.id, second.slot), (1, Slot::Dagster));
+    match second.payload {
+        Payload::DagsterOverview(Some(o)) => assert!(o.status.error.is_some()),
+        other => panic!("{other:?}"),
+    }
+    let _ = worker.send(Msg::Stop);
+}

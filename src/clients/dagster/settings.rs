@@ -67,6 +67,11 @@ pub struct Settings {
     pub connect_timeout: Duration,
     pub give_up: Duration,
     pub instances: BTreeMap<String, Instance>,
+    /// Whether anyone asked for Dagster: an instance in config.toml or a
+    /// URL from the environment. Without one, `dagster dev`'s default URL
+    /// is assumed, but front ends that poll on their own (the TUI's health
+    /// line) leave the network alone.
+    pub configured: bool,
 }
 
 #[derive(Clone)]
@@ -162,6 +167,7 @@ impl Settings {
             request_timeout: cfg.request_timeout,
             connect_timeout: cfg.connect_timeout,
             give_up: cfg.give_up,
+            configured: !cfg.instances.is_empty() || url.is_some(),
             instances,
         }
     }

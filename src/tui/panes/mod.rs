@@ -8,6 +8,7 @@ pub mod agents;
 pub mod cards;
 pub mod chat;
 pub mod context;
+pub mod dagster;
 pub mod dashboard;
 pub mod jobs;
 pub mod runs;
@@ -35,10 +36,11 @@ pub enum PaneId {
     Context,
     Cards,
     Agents,
+    Dagster,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 8] = [
+    pub const ALL: [PaneId; 9] = [
         PaneId::Dashboard,
         PaneId::Tasks,
         PaneId::Jobs,
@@ -47,6 +49,7 @@ impl PaneId {
         PaneId::Context,
         PaneId::Cards,
         PaneId::Agents,
+        PaneId::Dagster,
     ];
 
     /// The keymap section and the `pane_NAME` action.
@@ -60,6 +63,7 @@ impl PaneId {
             PaneId::Context => "context",
             PaneId::Cards => "cards",
             PaneId::Agents => "agents",
+            PaneId::Dagster => "dagster",
         }
     }
 
@@ -73,6 +77,7 @@ impl PaneId {
             PaneId::Context => "Context",
             PaneId::Cards => "Cards",
             PaneId::Agents => "Agents",
+            PaneId::Dagster => "Dagster",
         }
     }
 
@@ -86,6 +91,7 @@ impl PaneId {
             PaneId::Context => "Search the context registry",
             PaneId::Cards => "Review the knowledge cards",
             PaneId::Agents => "Go to the agents, skills, MCP servers, models",
+            PaneId::Dagster => "Dagster: health, jobs, schedules, sensors, runs",
         }
     }
 }
@@ -101,6 +107,7 @@ pub fn all(me: &str) -> Vec<Box<dyn Pane>> {
         Box::new(context::ContextPane::default()),
         Box::new(cards::CardsPane::default()),
         Box::new(agents::AgentsPane::default()),
+        Box::new(dagster::DagsterPane::default()),
     ]
 }
 

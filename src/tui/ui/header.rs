@@ -1,10 +1,12 @@
-//! The header line: the panes as clickable tabs, who runs the scheduler, the clock.
+//! The header line: the panes as clickable tabs, Dagster's health, who runs
+//! the scheduler, the clock.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::engine::dagster::views::StatusView;
 use crate::tui::app::App;
 use crate::tui::panes::PaneId;
 use crate::tui::text;
@@ -53,6 +55,29 @@ pub fn tab_at(col: u16, width: u16, active: usize) -> Option<usize> {
         .position(|(start, label)| col >= *start && col < start + text::width(label) as u16)
 }
 
+/// Dagster's health in words, long and short; None when no instance is
+/// configured (or no answer came yet): then the header says nothing.
+pub fn dagster_label(s: Option<&StatusView>) -> Option<(String, String)> {
+    let s = s?;
+    Some(if !s.reachable {
+        ("dagster: unreachable".into(), "dg: down".into())
+    } else if s.error.is_some() {
+        ("dagster: error".into(), "dg: error".into())
+    } else {
+        let n = s.locations.len();
+        let broken = s.locations.iter().filter(|l| l.status == "error").count();
+        let what = if n == 1 { "location" } else { "locations" };
+        if broken > 0 {
+            (
+                format!("dagster: ok ({n} {what}, {broken} broken)"),
+                "dg: broken".into(),
+            )
+        } else {
+            (format!("dagster: ok ({n} {what})"), "dg: ok".into())
+        }
+    })
+}
+
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(LEAD, t.accent), Span::raw(" ")];
@@ -67,13 +92,25 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let mouse = if app.mouse { "" } else { "mouse off · " };
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
-    // The widest that fits: the clock shrinks first, then the scheduler's words.
-    let right = [
-        format!("{mouse}scheduler: {who} · {day} "),
-        format!("{mouse}scheduler: {who} · {time} "),
-        format!("scheduler: {who} "),
-        format!("sched: {} ", who.split(" pid ").next().unwrap_or("")),
-    ]
+    let short_who = who.split(" pid ").next().unwrap_or("").to_string();
+    // The widest that fits: the clock shrinks first, then the scheduler's
+    // words, then Dagster's.
+    let right = match dagster_label(app.dagster.as_ref()) {
+        None => vec![
+            format!("{mouse}scheduler: {who} · {day} "),
+            format!("{mouse}scheduler: {who} · {time} "),
+            format!("scheduler: {who} "),
+            format!("sched: {short_who} "),
+        ],
+        Some((dg, dg_short)) => vec![
+            format!("{dg} · {mouse}scheduler: {who} · {day} "),
+            format!("{dg} · {mouse}scheduler: {who} · {time} "),
+            format!("{dg} · scheduler: {who} "),
+            format!("{dg} · sched: {short_who} "),
+            format!("{dg_short} · sched: {short_who} "),
+            format!("{dg_short} "),
+        ],
+    }
     .into_iter()
     .find(|r| text::width(r) <= room);
     if let Some(right) = right {

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod cards;
 pub mod chat;
 pub mod context;
+pub mod dagster;
 pub mod dashboard;
 pub mod detail;
 pub mod footer;

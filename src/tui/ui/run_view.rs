@@ -45,9 +45,33 @@ fn head_lines(lv: &LogView, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
         out_note.push_str(&format!(" ({} B cut from the middle)", r.output_cut));
     }
     times.push(out_note);
-    let third = match &r.error {
-        Some(e) => Line::styled(text::fit(&format!(" {}", text::clean(e)), width), t.error),
-        None => Line::raw(""),
+    let third = match (&lv.external, &r.error) {
+        (Some(x), err) => {
+            let mut spans = vec![
+                Span::styled(
+                    format!(" {} run {} ", text::clean(&x.system), text::clean(&x.id)),
+                    t.dim,
+                ),
+                Span::styled(
+                    text::clean(x.status.as_deref().unwrap_or("?")),
+                    if x.unreachable_since.is_some() {
+                        t.warn
+                    } else {
+                        t.accent
+                    },
+                ),
+                Span::styled(format!(" · {}", text::clean(&x.url)), t.dim),
+            ];
+            if x.unreachable_since.is_some() {
+                spans.push(Span::styled(" · unreachable", t.warn));
+            }
+            if let Some(e) = err {
+                spans.push(Span::styled(format!(" · {}", text::clean(e)), t.error));
+            }
+            Line::from(spans)
+        }
+        (None, Some(e)) => Line::styled(text::fit(&format!(" {}", text::clean(e)), width), t.error),
+        (None, None) => Line::raw(""),
     };
     vec![
         Line::from(first),

@@ -8,6 +8,7 @@
 
 mod chat;
 mod context;
+pub mod dagster;
 mod jobs;
 mod runs;
 mod state;
@@ -57,6 +58,12 @@ pub enum Slot {
     ContextSession,
     Cards,
     Agents,
+    /// The header's Dagster health (also sent unasked, every 10 s, with id 0).
+    DagsterHealth,
+    /// The Dagster pane's overview.
+    Dagster,
+    /// A Dagster launch or start/stop.
+    DagsterAct,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +149,8 @@ pub enum Request {
     Cards,
     /// Agents, their executions, skills, MCP servers, models.
     Agents,
+    /// A Dagster call (async HTTP, off the database lock).
+    Dagster(dagster::DagsterAsk),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +167,8 @@ pub struct LogChunk {
     pub lines: Vec<OutputLine>,
     /// The lines start over (the tail was rewritten under the output cap).
     pub reset: bool,
+    /// The Dagster run it follows, if it does.
+    pub external: Option<crate::domain::external::External>,
     /// A full chunk: ask for the next.
     pub more: bool,
 }
@@ -239,6 +250,12 @@ pub enum Payload {
     /// A card graded: its next due date.
     CardGraded(Box<crate::domain::cards::Card>),
     Agents(Box<AgentsData>),
+    /// Dagster health; None: no instance is configured.
+    DagsterHealth(Option<Box<crate::engine::dagster::views::StatusView>>),
+    /// The Dagster pane; None: no instance is configured.
+    DagsterOverview(Option<Box<dagster::DagsterOverview>>),
+    /// A Dagster change went through: what to tell the user.
+    DagsterDone(String),
 }
 
 /// Sending an answer from outside the worker loop.
@@ -263,6 +280,8 @@ pub enum Msg {
     Request(u64, Slot, Request),
     /// The file watch saw the database change.
     Poke,
+    /// An answer computed elsewhere (a Dagster call on the worker's runtime).
+    Answer(Response),
     Stop,
 }
 
@@ -276,6 +295,18 @@ pub fn run(
     send: impl Fn(Response) -> bool,
 ) {
     state.poll();
+    run_with(&mut state, rx, watched, None, send)
+}
+
+/// The loop; with `back`, Dagster calls run on the worker's runtime and
+/// answer through it, and the header's health is asked every 10 s.
+fn run_with(
+    state: &mut WorkerState,
+    rx: Receiver<Msg>,
+    watched: bool,
+    back: Option<Sender<Msg>>,
+    send: impl Fn(Response) -> bool,
+) {
     let every = if watched {
         POLL_WATCHED
     } else {
@@ -283,8 +314,14 @@ pub fn run(
     };
     let mut next_look = Instant::now() + every;
     let mut burst = 0u8;
+    let polls_health = back.is_some() && state.dagster_configured();
+    let mut next_health = Instant::now() + dagster::HEALTH_EVERY;
     loop {
-        let wait = next_look.saturating_duration_since(Instant::now());
+        let mut until = next_look;
+        if polls_health {
+            until = until.min(next_health);
+        }
+        let wait = until.saturating_duration_since(Instant::now());
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) => None,
@@ -294,6 +331,11 @@ pub fn run(
         for m in first.into_iter().chain(rx.try_iter()) {
             match m {
                 Msg::Stop => return,
+                Msg::Answer(r) => {
+                    if !send(r) {
+                        return;
+                    }
+                }
                 Msg::Poke => {
                     burst = BURST;
                     next_look = Instant::now();
@@ -308,9 +350,33 @@ pub fn run(
             }
         }
         for (id, slot, req) in batch {
-            let payload = state.handle(req);
+            let payload = match (req, &back) {
+                (Request::Dagster(ask), Some(b)) => {
+                    match state.dagster_spawn(id, slot, ask, b.clone()) {
+                        Some(p) => p,
+                        None => continue,
+                    }
+                }
+                (req, _) => state.handle(req),
+            };
             if !send(Response { id, slot, payload }) {
                 return;
+            }
+        }
+        if let (true, Some(b)) = (polls_health, &back)
+            && Instant::now() >= next_health
+        {
+            next_health = Instant::now() + dagster::HEALTH_EVERY;
+            let ask = dagster::DagsterAsk::Health;
+            if let Some(payload) = state.dagster_spawn(0, Slot::DagsterHealth, ask, b.clone()) {
+                let r = Response {
+                    id: 0,
+                    slot: Slot::DagsterHealth,
+                    payload,
+                };
+                if !send(r) {
+                    return;
+                }
             }
         }
         if Instant::now() >= next_look {
@@ -347,6 +413,7 @@ pub fn spawn(
     let shared: Reply = std::sync::Arc::new(std::sync::Mutex::new(Box::new(send)));
     state.reply = Some(shared.clone());
     let send = move |r: Response| shared.lock().map(|f| f(r)).unwrap_or(false);
+    let back = tx.clone();
     let poke = std::sync::Mutex::new(tx.clone());
     let watch = state.engine().db_path().and_then(|p| {
         crate::engine::watch::watch_with(&p, move || {
@@ -359,7 +426,9 @@ pub fn spawn(
         .name("jr-worker".into())
         .spawn(move || {
             let _watch = watch;
-            run(state, rx, _watch.is_some(), send)
+            let mut state = state;
+            state.poll();
+            run_with(&mut state, rx, _watch.is_some(), Some(back), send)
         })
         .expect("cannot start the worker thread");
     tx

@@ -35,7 +35,9 @@ impl WorkerState {
         let after = if reset { 0 } else { after };
         let lines = self.engine.run_output(id, after, LOG_CHUNK)?;
         let more = lines.len() == LOG_CHUNK;
+        let external = self.engine.run_external(id)?;
         Ok(LogChunk {
+            external,
             run,
             lines,
             reset,

@@ -21,6 +21,8 @@ pub struct WorkerState {
     /// Set by `spawn`: how a chat thread answers later. None in headless tests,
     /// where a turn is answered in line.
     pub(super) reply: Option<super::Reply>,
+    /// Made on the first Dagster call (see worker/dagster.rs).
+    pub(super) dagster_rt: Option<super::dagster::DagsterDriver>,
 }
 
 impl WorkerState {
@@ -32,6 +34,7 @@ impl WorkerState {
             gateway: Default::default(),
             chat_rt: None,
             reply: None,
+            dagster_rt: None,
         }
     }
 
@@ -63,6 +66,7 @@ impl WorkerState {
             Request::Jobs => self.jobs().map(Payload::Jobs),
             Request::ChatHistory => self.chat_history(),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
+            Request::Dagster(ask) => Ok(self.dagster_now(ask)),
             Request::RunLog { id, after, cut } => self
                 .run_log(id, after, cut)
                 .map(|c| Payload::RunLog(Box::new(c))),

@@ -40,6 +40,8 @@ pub struct LogView {
     pub height: usize,
     /// Cancel this run? (asked with y/n)
     pub confirm_cancel: bool,
+    /// The Dagster run it follows, if it does (id, status, link).
+    pub external: Option<crate::domain::external::External>,
 }
 
 impl LogView {
@@ -58,6 +60,7 @@ impl LogView {
             current: None,
             height: 10,
             confirm_cancel: false,
+            external: None,
         }
     }
 

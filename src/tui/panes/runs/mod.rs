@@ -222,6 +222,7 @@ impl Pane for RunsPane {
                     self.view = Some(v);
                 }
                 if let Some(v) = self.view.as_mut().filter(|v| v.run.id == id) {
+                    v.external = chunk.external.clone();
                     let more = chunk.more;
                     v.add(chunk.run, chunk.lines, chunk.reset, more);
                     if more {
@@ -287,6 +288,9 @@ impl Pane for RunsPane {
                 ];
                 if v.run.status.is_active() {
                     a.push(Action::Cancel);
+                }
+                if v.external.is_some() {
+                    a.push(Action::CopyLink);
                 }
                 a.extend([Action::Back, Action::Help]);
                 a

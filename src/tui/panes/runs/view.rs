@@ -107,6 +107,13 @@ impl RunsPane {
                     ));
                 }
             }
+            Action::CopyLink => match &v.external {
+                Some(x) => {
+                    cx.info(format!("copied {}", x.url));
+                    return vec![Effect::Copy(x.url.clone())];
+                }
+                None => cx.error(format!("run #{} follows no Dagster run", v.run.id)),
+            },
             Action::Back if v.search.is_some() => {
                 v.set_search("");
                 if v.only_matches {

@@ -1,0 +1,226 @@
+//! The worker's side of the Dagster pane and the header's health line. The
+//! calls are async HTTP and never take the database lock: in the worker
+//! thread they run on a small runtime of its own and answer later through
+//! the worker's channel (tagged with their request id like every answer),
+//! so a slow or absent Dagster never holds up the other panes. Headless
+//! tests run them in-line. Nothing touches the network when no instance is
+//! configured.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::{Msg, Payload, Response, Slot, WorkerState};
+use crate::clients::dagster::api::RunsFilter;
+use crate::clients::dagster::types::{Instigator, Workspace};
+use crate::engine::dagster::Dagster;
+use crate::engine::dagster::views::{RunView, StatusView, status_view};
+use crate::error::{Error, Result};
+
+/// How often the header's health line asks (only while the TUI runs).
+pub const HEALTH_EVERY: Duration = Duration::from_secs(10);
+/// Recent Dagster runs shown in the pane.
+pub const RECENT_RUNS: usize = 30;
+
+#[derive(Debug, Clone)]
+pub enum DagsterAsk {
+    /// The cheap status query for the header.
+    Health,
+    /// Health, jobs, schedules, sensors and recent runs for the pane.
+    Overview,
+    /// Launch a job (`location/repository/job`), as `jr dagster launch` does.
+    Launch(String),
+    /// Start (`true`) or stop a schedule or sensor.
+    SetRunning {
+        it: Box<Instigator>,
+        sensor: bool,
+        on: bool,
+    },
+}
+
+/// What the Dagster pane shows.
+#[derive(Debug, Clone)]
+pub struct DagsterOverview {
+    pub status: StatusView,
+    /// None when the instance did not answer.
+    pub workspace: Option<Workspace>,
+    pub runs: Vec<RunView>,
+    /// Why the runs could not be read (the rest may still be there).
+    pub runs_error: Option<String>,
+}
+
+/// The runtime Dagster calls run on; made on the first call.
+pub struct DagsterDriver {
+    rt: tokio::runtime::Runtime,
+    health_busy: Arc<AtomicBool>,
+}
+
+impl DagsterDriver {
+    fn new() -> Result<DagsterDriver> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("jr-dagster")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::config(format!("cannot start the Dagster runtime: {e}")))?;
+        Ok(DagsterDriver {
+            rt,
+            health_busy: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+/// The answer when no instance is configured: no network at all.
+pub fn unconfigured(ask: &DagsterAsk) -> Payload {
+    match ask {
+        DagsterAsk::Health => Payload::DagsterHealth(None),
+        DagsterAsk::Overview => Payload::DagsterOverview(None),
+        _ => Payload::Failed(Error::config("no Dagster instance is configured").hint(
+            "add [dagster.instances.NAME] url = \"...\" to config.toml, or set JR_DAGSTER_URL",
+        )),
+    }
+}
+
+/// One call, start to answer.
+pub async fn answer(dg: Arc<Dagster>, ask: DagsterAsk) -> Payload {
+    if !dg.settings().configured {
+        return unconfigured(&ask);
+    }
+    let out = match ask {
+        DagsterAsk::Health => dg
+            .status(None)
+            .await
+            .map(|s| Payload::DagsterHealth(Some(Box::new(s)))),
+        DagsterAsk::Overview => overview(&dg)
+            .await
+            .map(|o| Payload::DagsterOverview(Some(Box::new(o)))),
+        DagsterAsk::Launch(path) => launch(&dg, &path).await.map(Payload::DagsterDone),
+        DagsterAsk::SetRunning { it, sensor, on } => {
+            async {
+                let c = dg.client(None)?;
+                let state = c.set_running(&it, sensor, on).await?;
+                let what = if sensor { "sensor" } else { "schedule" };
+                Ok(Payload::DagsterDone(format!(
+                    "{what} {}/{} is now {state}",
+                    it.location, it.name
+                )))
+            }
+            .await
+        }
+    };
+    out.unwrap_or_else(Payload::Failed)
+}
+
+async fn overview(dg: &Dagster) -> Result<DagsterOverview> {
+    let c = dg.client(None)?;
+    let ws = match c.workspace().await {
+        Ok(ws) => ws,
+        Err(e) => {
+            let status = StatusView {
+                instance: c.name().to_string(),
+                url: c.base_url().to_string(),
+                reachable: !e.is_unreachable(),
+                version: None,
+                daemon_heartbeat_age_s: None,
+                daemons: Vec::new(),
+                locations: Vec::new(),
+                error: Some(Error::from(e).message),
+            };
+            return Ok(DagsterOverview {
+                status,
+                workspace: None,
+                runs: Vec::new(),
+                runs_error: None,
+            });
+        }
+    };
+    let status = status_view(c.name(), c.base_url(), &ws);
+    let f = RunsFilter {
+        limit: RECENT_RUNS,
+        ..Default::default()
+    };
+    let (runs, runs_error) = match dg.runs(None, &f).await {
+        Ok(r) => (r, None),
+        Err(e) => (Vec::new(), Some(e.message)),
+    };
+    Ok(DagsterOverview {
+        status,
+        workspace: Some(ws),
+        runs,
+        runs_error,
+    })
+}
+
+/// The same calls as `jr dagster launch JOB` (no run config, no tags).
+async fn launch(dg: &Dagster, path: &str) -> Result<String> {
+    let c = dg.client(None)?;
+    let (job, _) = dg.find_job(&c, path).await?;
+    let id = c
+        .launch(&job, None, &std::collections::BTreeMap::new())
+        .await?;
+    Ok(format!(
+        "launched Dagster run {} of {}",
+        &id[..id.len().min(8)],
+        job.path()
+    ))
+}
+
+impl WorkerState {
+    /// Whether an instance is configured (else the health poll stays off).
+    pub fn dagster_configured(&self) -> bool {
+        self.engine.dagster().settings().configured
+    }
+
+    fn dagster_driver(&mut self) -> Result<&DagsterDriver> {
+        if self.dagster_rt.is_none() {
+            self.dagster_rt = Some(DagsterDriver::new()?);
+        }
+        self.dagster_rt
+            .as_ref()
+            .ok_or_else(|| Error::config("no Dagster runtime"))
+    }
+
+    /// Answer in-line (headless tests, and the rare caller without a loopback).
+    pub(super) fn dagster_now(&mut self, ask: DagsterAsk) -> Payload {
+        let dg = self.engine.dagster();
+        if !dg.settings().configured {
+            return unconfigured(&ask);
+        }
+        match self.dagster_driver() {
+            Ok(d) => d.rt.block_on(answer(dg, ask)),
+            Err(e) => Payload::Failed(e),
+        }
+    }
+
+    /// Start the call on the runtime; its answer comes back through `back`.
+    /// A health poll is skipped while the previous one is still out.
+    pub(super) fn dagster_spawn(
+        &mut self,
+        id: u64,
+        slot: Slot,
+        ask: DagsterAsk,
+        back: std::sync::mpsc::Sender<Msg>,
+    ) -> Option<Payload> {
+        let dg = self.engine.dagster();
+        if !dg.settings().configured {
+            return Some(unconfigured(&ask));
+        }
+        let health = matches!(ask, DagsterAsk::Health);
+        let d = match self.dagster_driver() {
+            Ok(d) => d,
+            Err(e) => return Some(Payload::Failed(e)),
+        };
+        let busy = d.health_busy.clone();
+        if health && busy.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        d.rt.spawn(async move {
+            let payload = answer(dg, ask).await;
+            if health {
+                busy.store(false, Ordering::SeqCst);
+            }
+            let _ = back.send(Msg::Answer(Response { id, slot, payload }));
+        });
+        None
+    }
+}
