@@ -232,3 +232,58 @@ fn an_agent_run_streams_in_from_its_own_thread() {
     assert_eq!(grown.last().map(|s| s.as_str()), Some(fake_llm::KOREAN));
     to_worker.send(Msg::Stop).unwrap();
 }
+
+/// In the pane (headless: the run is answered in line): `r`, a Korean
+/// prompt, Enter; the execution shows in its list. With Ollama down the
+/// notice says so with its hint, and the pane goes on.
+#[test]
+fn the_agents_pane_runs_the_selected_agent() {
+    use jr::domain::agent::{AgentDef, AgentRunStatus};
+    use jr::tui::panes::agents::{AgentsPane, AgentsView};
+    let server = fake_llm::FakeLlm::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jr.db");
+    let with = |url: &str| {
+        engine(&path).with_llm(jr::clients::llm::LlmConfig {
+            ollama_url: url.into(),
+            ..Default::default()
+        })
+    };
+    with(&server.url)
+        .add_agent(&AgentDef {
+            name: "coder".into(),
+            model: "ollama/qwen2.5-coder:7b".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut h = Headless::new(with(&server.url), (100, 30));
+    h.key("8");
+    h.key("r");
+    assert!(h.screen().contains("run coder"), "{}", h.screen());
+    h.type_text("오늘 할일 정리해줘");
+    h.key("<Enter>");
+    let p: &AgentsPane = h.app.pane_state().unwrap();
+    assert!(p.prompt.is_none() && p.running.is_none());
+    assert_eq!(p.view, AgentsView::Runs);
+    let d = p.data.as_ref().unwrap();
+    assert_eq!(d.runs.len(), 1);
+    assert_eq!(d.runs[0].status, AgentRunStatus::Success);
+    assert_eq!(d.runs[0].output, fake_llm::KOREAN);
+
+    let mut down = Headless::new(with("http://127.0.0.1:9"), (100, 30));
+    down.key("8");
+    down.key("r");
+    down.type_text("안녕");
+    down.key("<Enter>");
+    let n = down.app.notice.clone().expect("a notice");
+    assert!(n.error, "{}", n.text);
+    assert!(n.text.starts_with("coder: "), "{}", n.text);
+    assert!(n.text.contains('('), "with its hint: {}", n.text);
+    let p: &AgentsPane = down.app.pane_state().unwrap();
+    assert_eq!(
+        p.data.as_ref().unwrap().runs[0].status,
+        AgentRunStatus::Failed
+    );
+    down.key("v");
+    assert!(down.screen().contains("Skills"));
+}
