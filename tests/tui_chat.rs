@@ -170,3 +170,120 @@ fn an_escalated_reply_streams_in_from_its_own_thread() {
     );
     to_worker.send(Msg::Stop).unwrap();
 }
+
+/// The Agents pane's run: the worker answers at once, the agent's answer
+/// arrives piece by piece (`AgentPartial`) from its own thread, and the
+/// recorded execution follows (`AgentRan`).
+#[test]
+fn an_agent_run_streams_in_from_its_own_thread() {
+    use jr::domain::agent::{AgentDef, AgentRunStatus};
+    use jr::tui::worker::{self, Msg, Mutation, Payload, Request, Slot, WorkerState};
+    let server = fake_llm::FakeLlm::start();
+    let dir = tempfile::tempdir().unwrap();
+    let llm = jr::clients::llm::LlmConfig {
+        ollama_url: server.url.clone(),
+        ..Default::default()
+    };
+    let e = engine(&dir.path().join("jr.db")).with_llm(llm);
+    e.add_agent(&AgentDef {
+        name: "coder".into(),
+        model: "ollama/qwen2.5-coder:7b".into(),
+        system_prompt: "한국어로 답하세요.".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let to_worker = worker::spawn(WorkerState::new(e), move |r| tx.send(r).is_ok());
+    let m = Mutation::RunAgent {
+        agent: "coder".into(),
+        prompt: "오늘 할일 정리해줘".into(),
+    };
+    to_worker
+        .send(Msg::Request(1, Slot::Mutation, Request::Mutate(m)))
+        .unwrap();
+    let mut partials = Vec::new();
+    let (run, error) = loop {
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an answer");
+        match r.payload {
+            Payload::AgentPartial { agent, text } => {
+                assert_eq!(agent, "coder");
+                partials.push(text);
+            }
+            Payload::AgentRan { run, error } => break (run, error),
+            Payload::Failed(e) => panic!("{}", e.message),
+            _ => {}
+        }
+    };
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(run.status, AgentRunStatus::Success);
+    assert_eq!(run.output, fake_llm::KOREAN);
+    assert_eq!(run.run_id, None);
+    let grown: Vec<&String> = partials.iter().filter(|p| !p.is_empty()).collect();
+    assert!(
+        grown.len() > 3,
+        "the answer arrived in pieces: {partials:?}"
+    );
+    assert!(
+        grown.windows(2).all(|w| w[1].starts_with(w[0].as_str())),
+        "each piece extends the last"
+    );
+    assert_eq!(grown.last().map(|s| s.as_str()), Some(fake_llm::KOREAN));
+    to_worker.send(Msg::Stop).unwrap();
+}
+
+/// In the pane (headless: the run is answered in line): `r`, a Korean
+/// prompt, Enter; the execution shows in its list. With Ollama down the
+/// notice says so with its hint, and the pane goes on.
+#[test]
+fn the_agents_pane_runs_the_selected_agent() {
+    use jr::domain::agent::{AgentDef, AgentRunStatus};
+    use jr::tui::panes::agents::{AgentsPane, AgentsView};
+    let server = fake_llm::FakeLlm::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jr.db");
+    let with = |url: &str| {
+        engine(&path).with_llm(jr::clients::llm::LlmConfig {
+            ollama_url: url.into(),
+            ..Default::default()
+        })
+    };
+    with(&server.url)
+        .add_agent(&AgentDef {
+            name: "coder".into(),
+            model: "ollama/qwen2.5-coder:7b".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut h = Headless::new(with(&server.url), (100, 30));
+    h.key("8");
+    h.key("r");
+    assert!(h.screen().contains("run coder"), "{}", h.screen());
+    h.type_text("오늘 할일 정리해줘");
+    h.key("<Enter>");
+    let p: &AgentsPane = h.app.pane_state().unwrap();
+    assert!(p.prompt.is_none() && p.running.is_none());
+    assert_eq!(p.view, AgentsView::Runs);
+    let d = p.data.as_ref().unwrap();
+    assert_eq!(d.runs.len(), 1);
+    assert_eq!(d.runs[0].status, AgentRunStatus::Success);
+    assert_eq!(d.runs[0].output, fake_llm::KOREAN);
+
+    let mut down = Headless::new(with("http://127.0.0.1:9"), (100, 30));
+    down.key("8");
+    down.key("r");
+    down.type_text("안녕");
+    down.key("<Enter>");
+    let n = down.app.notice.clone().expect("a notice");
+    assert!(n.error, "{}", n.text);
+    assert!(n.text.starts_with("coder: "), "{}", n.text);
+    assert!(n.text.contains('('), "with its hint: {}", n.text);
+    let p: &AgentsPane = down.app.pane_state().unwrap();
+    assert_eq!(
+        p.data.as_ref().unwrap().runs[0].status,
+        AgentRunStatus::Failed
+    );
+    down.key("v");
+    assert!(down.screen().contains("Skills"));
+}

@@ -398,3 +398,35 @@ fn the_agents_pane_walks_its_lists_and_shows_what_is_stored() {
         h.screen()
     );
 }
+
+/// `D` asks, `n` keeps the agent, `D` then `y` removes it through the engine;
+/// its executions stay.
+#[test]
+fn the_agents_pane_removes_an_agent_after_asking() {
+    use jr::tui::panes::agents::AgentsPane;
+    let e = engine();
+    agents(&e);
+    let mut h = Headless::new(e, (100, 30));
+    h.key("8");
+    h.key("D");
+    assert!(
+        h.screen().contains("Remove agent briefer?"),
+        "{}",
+        h.screen()
+    );
+    h.key("n");
+    assert!(h.app.pane_state::<AgentsPane>().unwrap().confirm.is_none());
+    assert_eq!(h.worker.engine().list_agents().unwrap().len(), 1);
+    h.key("D");
+    h.key("y");
+    assert!(h.worker.engine().list_agents().unwrap().is_empty());
+    let p: &AgentsPane = h.app.pane_state().unwrap();
+    let d = p.data.as_ref().unwrap();
+    assert!(d.agents.is_empty());
+    assert_eq!(d.runs.len(), 2, "its executions stay");
+    assert!(
+        h.screen().contains("removed agent briefer"),
+        "{}",
+        h.screen()
+    );
+}

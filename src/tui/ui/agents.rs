@@ -1,13 +1,15 @@
 //! Drawing the Agents pane: the lists as tabs, the current list, the
 //! selected item's details under it; each list's empty state names the
-//! command that fills it.
+//! command that fills it. A run's answer grows in the details box; the
+//! prompt input and the remove question go over the pane.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::form::{confirm, field_view};
 use crate::domain::agent::AgentRunStatus;
 use crate::tui::panes::View;
 use crate::tui::panes::agents::{AgentsPane, AgentsView};
@@ -158,8 +160,20 @@ fn empty(view: AgentsView) -> [&'static str; 2] {
     }
 }
 
-/// The selected item: a title and its lines.
+/// The selected item: a title and its lines; a running agent's answer so far.
 fn detail(p: &AgentsPane, d: &AgentsData, v: &View<'_>) -> Option<(String, Vec<String>)> {
+    if let Some(r) = &p.running {
+        let title = format!("{} › {} — running", r.agent, r.prompt);
+        let rows = DETAIL_ROWS.saturating_sub(1) as usize;
+        let lines = if r.text.is_empty() {
+            vec!["waiting for the model…".to_string()]
+        } else {
+            let all = text::clean_lines(&r.text);
+            let skip = all.len().saturating_sub(rows);
+            all.into_iter().skip(skip).collect()
+        };
+        return Some((title, lines));
+    }
     let i = p.list.selected;
     let body =
         |s: &str, n: usize| -> Vec<String> { text::clean_lines(s).into_iter().take(n).collect() };
@@ -305,5 +319,31 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &AgentsPane, v: &View<'_>) {
             })
             .collect();
         f.render_widget(Paragraph::new(lines).block(block), r);
+    }
+    if let Some((agent, input)) = &p.prompt {
+        let r = Rect::new(
+            area.x,
+            area.bottom().saturating_sub(3),
+            area.width,
+            3.min(area.height),
+        );
+        f.render_widget(Clear, r);
+        let title = format!(" run {} — Enter runs · Esc cancels ", text::clean(agent));
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.accent)
+            .title(Span::styled(title, t.title));
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let (shown, cur) = field_view(input, inner.width.saturating_sub(2) as usize);
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {shown}"), t.text)),
+            inner,
+        );
+        f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
+    }
+    if let Some(name) = &p.confirm {
+        let q = format!("Remove agent {}? Its executions stay.", text::clean(name));
+        confirm(f, area, "Remove", &q, "remove", "keep", v);
     }
 }

@@ -6,6 +6,7 @@
 //! them as `DataChanged`. Results go back on the same channel as terminal
 //! input; the app drops answers it no longer waits for.
 
+mod agents;
 mod chat;
 mod context;
 pub mod dagster;
@@ -83,6 +84,13 @@ pub enum Mutation {
     Rate(i64, Option<i8>),
     /// Grade a knowledge card 0..=5.
     Grade(i64, u8),
+    /// Run an agent with a prompt (the answer streams in as `AgentPartial`).
+    RunAgent {
+        agent: String,
+        prompt: String,
+    },
+    /// Remove an agent.
+    RemoveAgent(String),
 }
 
 #[derive(Debug, Clone)]
@@ -256,6 +264,16 @@ pub enum Payload {
     DagsterOverview(Option<Box<dagster::DagsterOverview>>),
     /// A Dagster change went through: what to tell the user.
     DagsterDone(String),
+    /// An agent run on its way: the answer so far (empty: still starting).
+    AgentPartial {
+        agent: String,
+        text: String,
+    },
+    /// An agent run ended: the recorded execution, and the error with its hints.
+    AgentRan {
+        run: Box<crate::domain::agent::AgentRun>,
+        error: Option<Error>,
+    },
 }
 
 /// Sending an answer from outside the worker loop.

@@ -21,6 +21,8 @@ pub struct WorkerState {
     /// Set by `spawn`: how a chat thread answers later. None in headless tests,
     /// where a turn is answered in line.
     pub(super) reply: Option<super::Reply>,
+    /// Made on the first agent run (see worker/agents.rs).
+    pub(super) agent_rt: Option<std::sync::Arc<std::sync::Mutex<super::agents::AgentDriver>>>,
     /// Made on the first Dagster call (see worker/dagster.rs).
     pub(super) dagster_rt: Option<super::dagster::DagsterDriver>,
 }
@@ -34,6 +36,7 @@ impl WorkerState {
             gateway: Default::default(),
             chat_rt: None,
             reply: None,
+            agent_rt: None,
             dagster_rt: None,
         }
     }
@@ -205,6 +208,8 @@ impl WorkerState {
             Mutation::Chat(msg) => return self.chat(&msg),
             Mutation::Rate(id, r) => return self.rate(id, r),
             Mutation::Grade(id, g) => return self.grade(id, g),
+            Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),
+            Mutation::RemoveAgent(name) => return self.remove_agent(&name),
         };
         Ok(Payload::Changed { message, task })
     }
