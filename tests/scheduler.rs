@@ -300,9 +300,24 @@ fn a_killed_daemon_leaves_lost_runs_that_the_next_one_marks() {
         .as_i64()
         .unwrap()
         .to_string();
-    env.wait_until("the run to start", 10, || {
-        (env.run_obj(id.parse().unwrap())["status"] == "running").then_some(())
-    });
+    // Running, with its process group written down (right after the spawn):
+    // what a successor needs to stop the orphans.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    env.wait_until(
+        "the run to start with its process group recorded",
+        10,
+        || {
+            let pgid: Option<i64> = conn
+                .query_row(
+                    "SELECT pgid FROM runs WHERE id = ?1 AND status = 'running'",
+                    [id.parse::<i64>().unwrap()],
+                    |r| r.get(0),
+                )
+                .ok()
+                .flatten();
+            pgid.map(|_| ())
+        },
+    );
     d.signal(Signal::SIGKILL);
     d.wait_exit(5);
     assert_eq!(

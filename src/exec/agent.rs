@@ -167,6 +167,7 @@ impl AgentExecutor {
             note(&events, format!("[jr] answer written to {p}")).await;
         }
         Outcome {
+            cancelled: false,
             success: true,
             exit_code: None,
             error: None,

@@ -85,6 +85,7 @@ impl AmbientExecutor {
             )
             .await;
             return Outcome {
+                cancelled: false,
                 success: true,
                 exit_code: None,
                 error: None,
@@ -175,6 +176,7 @@ impl AmbientExecutor {
             Ok(n) => {
                 note(&events, format!("[jr] made {n} cards")).await;
                 Outcome {
+                    cancelled: false,
                     success: true,
                     exit_code: None,
                     error: None,

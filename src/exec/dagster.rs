@@ -51,6 +51,7 @@ impl Executor for DagsterExecutor {
 
 fn failed(error: impl Into<String>, result: Option<&str>) -> Outcome {
     Outcome {
+        cancelled: false,
         success: false,
         exit_code: None,
         error: Some(error.into()),
@@ -267,6 +268,7 @@ impl Follow<'_> {
             ),
         };
         Outcome {
+            cancelled: matches!(self.follower.phase(), Phase::Canceled),
             success,
             exit_code: None,
             error,

@@ -44,12 +44,15 @@ pub struct Outcome {
     pub error: Option<String>,
     /// A short summary or a link.
     pub result: Option<String>,
+    /// The work was cancelled by someone else (a Dagster run canceled in its UI).
+    pub cancelled: bool,
 }
 
 impl Outcome {
     /// The work did not succeed, for this reason.
     pub fn failed(error: impl Into<String>) -> Outcome {
         Outcome {
+            cancelled: false,
             success: false,
             exit_code: None,
             error: Some(error.into()),

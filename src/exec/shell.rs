@@ -130,6 +130,7 @@ impl ShellExecutor {
                     (None, None) => Some("ended without a status".into()),
                 };
                 Outcome {
+                    cancelled: false,
                     success: code == Some(0),
                     exit_code: code,
                     error,

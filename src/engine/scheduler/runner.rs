@@ -168,6 +168,11 @@ async fn drive(
             "interrupted: jr shut down before the run ended".to_string(),
         ),
         None if outcome.success => (RunStatus::Success, String::new()),
+        // Cancelled where the work runs (Dagster's UI): cancelled here too.
+        None if outcome.cancelled => (
+            RunStatus::Cancelled,
+            outcome.error.clone().unwrap_or_else(|| "cancelled".into()),
+        ),
         None => (
             RunStatus::Failed,
             outcome.error.clone().unwrap_or_else(|| "failed".into()),
