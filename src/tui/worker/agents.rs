@@ -86,15 +86,7 @@ impl WorkerState {
 /// Run the agent on this thread, sending the answer as it grows and the
 /// recorded execution (or the error) at the end.
 fn run_later(driver: &Mutex<AgentDriver>, reply: &super::Reply, inv: Invocation) {
-    let send = |payload: Payload| {
-        if let Ok(f) = reply.lock() {
-            f(super::Response {
-                id: 0,
-                slot: super::Slot::Mutation,
-                payload,
-            });
-        }
-    };
+    let send = |payload: Payload| super::send_later(reply, payload);
     let Ok(d) = driver.lock() else {
         send(Payload::Failed(Error::config(
             "the agent driver failed before",

@@ -103,15 +103,7 @@ impl WorkerState {
 /// Run a turn on this thread, sending the answer as it grows and the stored
 /// turn (or the error) at the end.
 fn answer_later(driver: &Mutex<ChatDriver>, reply: &super::Reply, message: &str) {
-    let send = |payload: Payload| {
-        if let Ok(f) = reply.lock() {
-            f(super::Response {
-                id: 0,
-                slot: super::Slot::Mutation,
-                payload,
-            });
-        }
-    };
+    let send = |payload: Payload| super::send_later(reply, payload);
     let Ok(d) = driver.lock() else {
         send(Payload::Failed(Error::config(
             "the chat driver failed before",

@@ -279,6 +279,18 @@ pub enum Payload {
 /// Sending an answer from outside the worker loop.
 pub type Reply = std::sync::Arc<std::sync::Mutex<Box<dyn Fn(Response) -> bool + Send>>>;
 
+/// Answer from a thread the worker started (a chat turn, an agent run): a
+/// mutation's answer, always current.
+pub(crate) fn send_later(reply: &Reply, payload: Payload) {
+    if let Ok(f) = reply.lock() {
+        f(Response {
+            id: 0,
+            slot: Slot::Mutation,
+            payload,
+        });
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Response {
     pub id: u64,
