@@ -357,9 +357,35 @@ fn an_unreachable_dagster_is_retried_then_the_run_fails_with_the_reason() {
     let id = queue(&env, "nap");
     wait_external(&env, id, "STARTED");
     own.stop();
-    let shown = env.wait_until("the run to show Dagster unreachable", 150, || {
+    // Follow the run to its end; on the way it must show Dagster unreachable
+    // (while jr retries), and `runs show` must say so.
+    let mut saw_unreachable = None;
+    let mut last = serde_json::Value::Null;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(RUN_SECS);
+    let end = loop {
         let r = env.run_obj(id);
-        (r["status"] == "running" && r["external"]["unreachable_since"].is_string()).then_some(r)
+        if r["status"] == "running"
+            && r["external"]["unreachable_since"].is_string()
+            && saw_unreachable.is_none()
+        {
+            saw_unreachable = Some((r.clone(), env.ok(&["runs", "show", &id.to_string()])));
+        }
+        if r["status"] != "queued" && r["status"] != "running" {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "run {id} did not end; last seen: {last}\nlog: {}",
+            logs(&env, id)
+        );
+        last = r;
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (shown, human) = saw_unreachable.unwrap_or_else(|| {
+        panic!(
+            "never seen unreachable while running; end: {end}\nlog: {}",
+            logs(&env, id)
+        )
     });
     assert!(
         shown["external"]["last_error"]
@@ -368,9 +394,7 @@ fn an_unreachable_dagster_is_retried_then_the_run_fails_with_the_reason() {
             .contains("cannot reach Dagster instance test"),
         "{shown}"
     );
-    let human = env.ok(&["runs", "show", &id.to_string()]);
     assert!(human.contains("unreachable since"), "{human}");
-    let end = wait_end(&env, id);
     assert_eq!(end["status"], "failed");
     let e = end["error"].as_str().unwrap();
     assert!(
