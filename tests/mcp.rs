@@ -143,7 +143,7 @@ impl Mcp {
     }
 }
 
-const TOOLS: [&str; 15] = [
+const TOOLS: [&str; 16] = [
     "context_stats",
     "conversation_log",
     "extract",
@@ -154,6 +154,7 @@ const TOOLS: [&str; 15] = [
     "runs_list",
     "status",
     "task_add",
+    "task_assign",
     "task_get",
     "task_split",
     "task_update",

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Engine;
 use super::agent_run::Invocation;
 use crate::domain::agent::{AgentRun, AgentRunStatus};
-use crate::domain::task::{Transition, normalize_tag};
+use crate::domain::task::Transition;
 use crate::domain::{Job, JobSpec, Run, RunStatus, Source, Task, TaskStatus, Trigger};
 use crate::error::{Error, Result};
 use crate::store::agent_runs;
@@ -64,21 +64,6 @@ const NOTE_TAIL_LINES: usize = 10;
 
 /// How many runs of one task the ledger shows.
 const WORK_MAX: usize = 200;
-
-/// `--takes-tasks`: a clean tag, for kinds that can work on a task.
-pub fn check_takes_tasks(def: &super::jobs::JobDef, spec: &JobSpec) -> Result<Option<String>> {
-    let Some(tag) = def.takes_tasks.as_deref().filter(|t| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if matches!(spec, JobSpec::Ambient(_)) {
-        return Err(Error::user(format!(
-            "job {}: an ambient job does its own work and cannot take tasks",
-            def.name
-        ))
-        .hint("--takes-tasks works with shell, agent and dagster jobs"));
-    }
-    Ok(Some(normalize_tag(tag).map_err(Error::user)?))
-}
 
 fn task_not_found(id: i64) -> Error {
     Error::user(format!("no task with id {id}"))

@@ -127,7 +127,7 @@ fn verb(status: &str) -> &str {
 }
 
 /// `http://` and `https://` links in `text`, whole.
-fn urls(text: &str) -> Vec<&str> {
+pub fn urls(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find("http") {

@@ -234,7 +234,7 @@ impl Engine {
             .transpose()
             .map_err(Error::user)?
             .unwrap_or(Duration::from_secs(30));
-        let takes_tasks = super::handoff::check_takes_tasks(def, &spec)?;
+        let takes_tasks = check_takes_tasks(def, &spec)?;
         let now = self.now();
         let schedule = def
             .schedule
@@ -480,6 +480,23 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
             "unknown job kind {other:?}; this jr runs: shell, agent, ambient, dagster"
         ))),
     }
+}
+
+/// `--takes-tasks`: a clean tag, for kinds that can work on a task.
+fn check_takes_tasks(def: &JobDef, spec: &JobSpec) -> Result<Option<String>> {
+    let Some(tag) = def.takes_tasks.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if matches!(spec, JobSpec::Ambient(_)) {
+        return Err(Error::user(format!(
+            "job {}: an ambient job does its own work and cannot take tasks",
+            def.name
+        ))
+        .hint("--takes-tasks works with shell, agent and dagster jobs"));
+    }
+    Ok(Some(
+        crate::domain::task::normalize_tag(tag).map_err(Error::user)?,
+    ))
 }
 
 /// The definition a job was made from (for edit, export and JSON).
