@@ -164,6 +164,7 @@ fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
         .map_err(|err| Error::config(format!("cannot start the async runtime: {err}")))?;
     let stream = !a.json;
     let mut ended_with_newline = true;
+    let mut announced = false;
     let id = a.id;
     let (task, done) = rt.block_on(async {
         let stop = tokio_util::sync::CancellationToken::new();
@@ -176,6 +177,11 @@ fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
         let mut on = |c: Chunk| {
             if !stream {
                 return;
+            }
+            // The first piece: the claim is made, the agent at work.
+            if !announced {
+                announced = true;
+                eprintln!("task #{id} handed to agent {agent}; its answer:");
             }
             match c {
                 Chunk::Loading { model } => {
@@ -196,9 +202,6 @@ fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
                 Chunk::Done(_) => {}
             }
         };
-        if stream {
-            eprintln!("task #{id} handed to agent {agent}; its answer:");
-        }
         crate::engine::handoff_run::hand_to_agent(&db, id, agent, Source::Cli, stop, &mut on).await
     })?;
     if stream && !ended_with_newline {
