@@ -99,7 +99,11 @@ fn check_assignable(tx: &Connection, t: &Task, who: &str) -> Result<()> {
             r.id
         )));
     }
-    if let Some(x) = agent_runs::running_for_task(tx, id)? {
+    // An execution counts while its agent holds the task: one left
+    // `running` by a process that died stops blocking once released.
+    if let Some(x) = agent_runs::running_for_task(tx, id)?
+        && t.claimed_by.as_deref() == Some(Assignee::Agent(x.agent.clone()).claim().as_str())
+    {
         return Err(Error::user(format!(
             "task {id} is already being worked on by execution #{} of agent {}",
             x.id, x.agent

@@ -382,15 +382,30 @@ impl Engine {
         self.store.write(|tx| repo::set_pgid(tx, id, pgid))
     }
 
-    /// End a run. When no retry follows (see `handoff::will_retry`), the
-    /// task it worked on moves on in the same transaction.
+    /// End a run. When no retry follows (as the job stands now, see
+    /// `handoff::will_retry`), the task it worked on moves on in the same
+    /// transaction.
     pub fn finish_run(&self, id: i64, f: &Finish<'_>) -> Result<bool> {
+        self.finish_run_settling(id, f, None)
+    }
+
+    /// End a run; `retry` says whether the caller queues another attempt
+    /// (the runner decides with the job it started), None: look it up.
+    pub fn finish_run_settling(
+        &self,
+        id: i64,
+        f: &Finish<'_>,
+        retry: Option<bool>,
+    ) -> Result<bool> {
         let now = self.now();
         self.store.write(|tx| {
             let Some(run) = repo::get(tx, id)? else {
                 return Ok(false);
             };
-            let retry = super::handoff::will_retry(tx, &run, f.status)?;
+            let retry = match retry {
+                Some(r) => r,
+                None => super::handoff::will_retry(tx, &run, f.status)?,
+            };
             let ended = repo::finish(tx, id, f, now)?;
             if ended && !retry {
                 super::handoff::settle_run_in(tx, id, now)?;

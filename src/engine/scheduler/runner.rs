@@ -206,9 +206,13 @@ async fn drive(
 
     let error = (!error.is_empty()).then_some(error);
     let result = outcome.result.clone();
+    // The same test as the retry below, on the same job: the task it works
+    // on moves on with the run's end unless another attempt follows.
+    let will_retry =
+        matches!(status, RunStatus::Failed | RunStatus::Timeout) && run.attempt <= job.retries;
     let finished = db
         .call(move |e| {
-            e.finish_run(
+            e.finish_run_settling(
                 run.id,
                 &Finish {
                     status,
@@ -216,6 +220,7 @@ async fn drive(
                     error: error.as_deref(),
                     result: result.as_deref(),
                 },
+                Some(will_retry),
             )
         })
         .await;
