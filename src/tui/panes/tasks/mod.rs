@@ -478,7 +478,6 @@ impl Pane for TasksPane {
             Action::Done,
             Action::Delete,
         ];
-        v.push(Action::Assign);
         if self.detail.is_some() {
             v.push(Action::Back);
         } else {
