@@ -613,3 +613,33 @@ fn a_task_is_handed_to_a_job_from_the_picker_and_its_work_opens_a_run() {
         h.screen()
     );
 }
+
+#[test]
+fn an_agent_hand_off_that_cannot_start_gives_the_task_back() {
+    let mut h = with_tasks(&["검토"]);
+    h.worker
+        .engine()
+        .add_agent(&crate::domain::agent::AgentDef {
+            name: "reviewer".into(),
+            model: "ollama/qwen2.5-coder:7b".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    h.key("2");
+    h.key("w");
+    assert!(h.screen().contains("agent:reviewer"), "{}", h.screen());
+    h.key("<Enter>");
+    // In memory there is no second connection for the agent's thread.
+    let t = h.worker.engine().get_task(1).unwrap();
+    assert_eq!(t.claimed_by, None);
+    assert_eq!(t.status, crate::domain::TaskStatus::Pending);
+    let d = h.worker.engine().task_detail(1).unwrap();
+    let last = d.events.iter().rev().find(|e| e.field == "note").unwrap();
+    assert!(
+        last.new
+            .as_deref()
+            .unwrap()
+            .contains("the hand-off to agent reviewer failed"),
+        "{last:?}"
+    );
+}

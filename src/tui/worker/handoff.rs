@@ -48,7 +48,15 @@ impl WorkerState {
         };
         let (t, inv) = self.engine.assign_task_to_agent(id, &name, Source::Tui)?;
         if self.agent_rt.is_none() {
-            self.agent_rt = Some(Arc::new(Mutex::new(self.agent_driver()?)));
+            match self.agent_driver() {
+                Ok(d) => self.agent_rt = Some(Arc::new(Mutex::new(d))),
+                Err(e) => {
+                    // Claimed but nothing can run it: give the task back.
+                    self.engine
+                        .abandon_agent_handoff(id, &inv.agent, &e.message)?;
+                    return Err(e);
+                }
+            }
         }
         let Some(driver) = self.agent_rt.clone() else {
             return Err(Error::config("the agent driver failed before"));
