@@ -98,6 +98,51 @@ fn a_dagster_job_succeeds_with_its_log_copied() {
 }
 
 #[test]
+fn a_task_handed_to_a_dagster_job_carries_the_jr_task_tag_and_its_link() {
+    let d = shared();
+    let env = env_with(d, "");
+    env.ok(&["jobs", "add", "greet", "--dagster", "hello"]);
+    let task = env.json(&["tasks", "add", "대시보드 새로고침", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    let _daemon = env.daemon();
+    let v = env.json(&[
+        "tasks",
+        "assign",
+        &task.to_string(),
+        "--job",
+        "greet",
+        "--json",
+    ]);
+    let id = v["run"]["id"].as_i64().unwrap();
+    let run = wait_end(&env, id);
+    assert_eq!(run["status"], "success", "{run}\n{}", logs(&env, id));
+    let dagster_id = run["external"]["id"].as_str().unwrap().to_string();
+    let runs = env.json(&["dagster", "runs", "--job", "hello", "--json"]);
+    let mine = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run_id"] == dagster_id.as_str())
+        .expect("the run in `jr dagster runs`");
+    assert_eq!(mine["tags"]["jr/task"], task.to_string());
+    let t = env.json(&["tasks", "show", &task.to_string(), "--json"]);
+    assert_eq!(t["status"], "review");
+    let url = format!("{}/runs/{dagster_id}", d.url);
+    let note = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["field"] == "note")
+        .unwrap()["new"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(note.ends_with(&format!("succeeded\n{url}")), "{note}");
+}
+
+#[test]
 fn a_failing_step_fails_the_run_with_the_steps_error() {
     let env = env_with(shared(), "");
     env.ok(&["jobs", "add", "explode", "--dagster", "jr_tests/broken"]);

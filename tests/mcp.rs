@@ -3,6 +3,7 @@
 //! that every stdout line is JSON, and round-trip with the CLI.
 
 mod common;
+mod fake_llm;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
@@ -143,7 +144,7 @@ impl Mcp {
     }
 }
 
-const TOOLS: [&str; 15] = [
+const TOOLS: [&str; 16] = [
     "context_stats",
     "conversation_log",
     "extract",
@@ -154,6 +155,7 @@ const TOOLS: [&str; 15] = [
     "runs_list",
     "status",
     "task_add",
+    "task_assign",
     "task_get",
     "task_split",
     "task_update",
@@ -451,7 +453,7 @@ fn mcp_and_cli_see_the_same_data() {
 fn print_tools_reports_the_size() {
     let env = Env::new();
     let out = env.ok(&["mcp", "--print-tools"]);
-    assert!(out.contains("15 tools:"), "{out}");
+    assert!(out.contains("16 tools:"), "{out}");
     let tokens: usize = out
         .split("about ")
         .nth(1)
@@ -459,4 +461,43 @@ fn print_tools_reports_the_size() {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!((500..3000).contains(&tokens), "{tokens}");
+}
+
+#[test]
+fn task_assign_hands_a_task_to_a_job_or_an_agent() {
+    let server = fake_llm::FakeLlm::start();
+    let env = Env::new();
+    env.config(&format!(
+        "[llm]\nollama_url = \"{}\"\nread_timeout = \"5s\"\n",
+        server.url
+    ));
+    env.ok(&["jobs", "add", "hello", "--command", "echo $JR_TASK_TITLE"]);
+    env.ok(&["agents", "add", "echoer", "--model", "ollama/echo:1b"]);
+    let a = env.json(&["tasks", "add", "잡에게", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    let b = env.json(&["tasks", "add", "에이전트에게", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    let mut m = Mcp::start(&env);
+    m.initialize();
+    let v = m.ok(1, "task_assign", json!({"id": a, "job": "hello"}));
+    assert_eq!(v["task"]["status"], "in_progress");
+    assert_eq!(v["task"]["claimed_by"], "job:hello");
+    assert_eq!(v["run"]["status"], "queued");
+    assert_eq!(v["run"]["trigger"], "mcp");
+    assert_eq!(v["run"]["task_id"], a);
+    assert_eq!(v["scheduler_running"], false);
+    let run_id = v["run"]["id"].clone();
+    let e = m.tool_error(2, "task_assign", json!({"id": a, "job": "hello"}));
+    assert!(e.contains("already being worked on"), "{e}");
+    let e = m.tool_error(3, "task_assign", json!({"id": b}));
+    assert!(e.contains("exactly one of agent or job"), "{e}");
+    let v = m.ok(4, "task_assign", json!({"id": b, "agent": "echoer"}));
+    assert_eq!(v["execution"]["status"], "success", "{v}");
+    assert_eq!(v["task"]["status"], "review");
+    let runs = m.ok(5, "runs_list", json!({"task": a}));
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(runs["runs"][0]["id"], run_id);
+    m.close();
 }

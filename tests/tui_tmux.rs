@@ -300,3 +300,55 @@ fn run_now_in_the_real_binary_succeeds_on_screen_and_in_the_history() {
     t.keys(&["q"]);
     t.wait_exit(0);
 }
+
+#[test]
+fn a_task_handed_on_in_the_real_tui_is_run_by_its_scheduler_and_goes_to_review() {
+    let Some(t) = start_with(&[]) else { return };
+    let jr = env!("CARGO_BIN_EXE_jr");
+    let run_jr = |args: &[&str]| {
+        let out = Command::new(jr)
+            .args(args)
+            .env_clear()
+            .envs(t.env())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    t.wait_text("scheduler: this TUI");
+    run_jr(&[
+        "jobs",
+        "add",
+        "reporter",
+        "--command",
+        "echo \"보고: $JR_TASK_TITLE\"",
+    ]);
+    run_jr(&["tasks", "add", "주간 보고"]);
+    t.keys(&["2"]);
+    t.wait_text("주간 보고");
+    t.keys(&["w"]);
+    t.wait_text("job:reporter");
+    t.literal("rep");
+    t.keys(&["Enter"]);
+    // The TUI's own scheduler runs it; the task comes back for review.
+    t.wait("the task in review", Duration::from_secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains("주간 보고") && l.contains("review"))
+    });
+    t.keys(&["Enter"]);
+    t.wait_text("reporter");
+    t.wait_text("보고: 주간 보고");
+    t.keys(&["Enter"]);
+    t.wait_text("#1 reporter · success");
+    let out = run_jr(&["tasks", "show", "1", "--json"]);
+    let task: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(task["status"], "review");
+    assert_eq!(task["work"][0]["kind"], "run");
+    assert_eq!(task["events"][1]["source"], "tui", "{task}");
+    t.keys(&["q"]);
+    t.wait_exit(0);
+}

@@ -36,6 +36,10 @@ pub struct AgentJobFlags {
     /// Queue this job when a run fails or times out (after its last attempt); repeatable.
     #[arg(long, value_name = "JOB")]
     pub on_failure: Vec<String>,
+    /// A worker: each run claims the top ready task with this tag and works on it
+    /// (none ready: the run is skipped).
+    #[arg(long, value_name = "TAG")]
+    pub takes_tasks: Option<String>,
 }
 
 /// Merge the agent/chain flags into a job definition.
@@ -69,6 +73,9 @@ pub fn apply_job_flags(def: &mut JobDef, f: AgentJobFlags) {
     if !f.on_failure.is_empty() {
         def.on_failure = f.on_failure;
     }
+    if let Some(t) = f.takes_tasks {
+        def.takes_tasks = Some(t);
+    }
 }
 
 /// The agent/chain lines of `jr jobs show`.
@@ -93,6 +100,9 @@ pub fn job_fields(v: &JobOut) -> Vec<(&'static str, String)> {
     }
     if !v.on_failure.is_empty() {
         out.push(("on failure", v.on_failure.join(", ")));
+    }
+    if let Some(t) = &v.takes_tasks {
+        out.push(("takes tasks", format!("tagged {t}")));
     }
     out
 }

@@ -118,6 +118,9 @@ pub struct EditArgs {
     /// agents: remove every --on-success and --on-failure link.
     #[arg(long, conflicts_with_all = ["on_success", "on_failure"])]
     pub no_chains: bool,
+    /// Stop taking tasks (undo --takes-tasks).
+    #[arg(long, conflicts_with = "takes_tasks")]
+    pub no_takes_tasks: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -275,6 +278,9 @@ pub fn run(ctx: &Ctx, cmd: JobsCmd) -> Result<i32> {
             if a.no_chains {
                 def.on_success.clear();
                 def.on_failure.clear();
+            }
+            if a.no_takes_tasks {
+                def.takes_tasks = None;
             }
             if let Some(n) = a.rename {
                 def.name = n;

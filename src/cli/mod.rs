@@ -4,6 +4,7 @@
 
 pub mod agent_jobs;
 pub mod agents;
+pub mod assign;
 pub mod cards;
 pub mod chat;
 pub mod completions;

@@ -43,6 +43,9 @@ pub struct ListArgs {
     pub job: Option<String>,
     #[arg(long = "status", short = 's')]
     pub statuses: Vec<RunStatus>,
+    /// Only runs that worked on this task.
+    #[arg(long, value_name = "ID")]
+    pub task: Option<i64>,
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
     #[arg(long)]
@@ -108,7 +111,7 @@ pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
 }
 
 /// Execute the run in this process, printing its output as it comes.
-fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -> Result<Run> {
+pub(super) fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -> Result<Run> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -165,7 +168,7 @@ fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -> Result<Ru
 }
 
 /// Poll until the run ends, printing new output when `stream`.
-fn wait_for_end(e: &Engine, id: i64, stream: bool) -> Result<Run> {
+pub(super) fn wait_for_end(e: &Engine, id: i64, stream: bool) -> Result<Run> {
     let mut seq = 0;
     loop {
         if stream {
@@ -191,9 +194,13 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
     let e = &engine;
     match cmd {
         RunsCmd::List(a) => {
+            if let Some(t) = a.task {
+                e.get_task(t)?;
+            }
             let runs = e.list_runs(&RunFilter {
                 job: a.job,
                 statuses: a.statuses,
+                task: a.task,
                 limit: a.limit,
                 ..RunFilter::default()
             })?;
@@ -394,6 +401,9 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
             .to_string()
     };
     field("trigger", r.trigger.to_string());
+    if let Some(t) = r.task_id {
+        field("task", format!("#{t} (`jr tasks show {t}`)"));
+    }
     field("attempt", r.attempt.to_string());
     if let Some(f) = r.first_run {
         field("first attempt", format!("#{f}"));

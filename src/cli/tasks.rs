@@ -44,6 +44,10 @@ pub enum TasksCmd {
     Claim(ClaimArgs),
     /// Give up the claim on a task.
     Release(IdArgs),
+    /// Hand a task to an agent or a job; it moves on when the work ends.
+    Assign(super::assign::AssignArgs),
+    /// Add a note to a task (kept in its history, handed to its work).
+    Note(NoteArgs),
     /// Delete a task for good.
     Rm(RmArgs),
     /// Print tasks as JSON lines (with their history) for `import`.
@@ -174,6 +178,15 @@ pub struct ClaimArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub id: i64,
+    /// The note (Korean welcome).
+    pub text: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RmArgs {
     pub id: i64,
     /// Do not ask.
@@ -290,6 +303,11 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<i32> {
         TasksCmd::Release(a) => {
             let task = e.release_task(a.id, Source::Cli)?;
             print_one(e, &task, a.json, "released")
+        }
+        TasksCmd::Assign(a) => super::assign::run(ctx, engine, a),
+        TasksCmd::Note(a) => {
+            let task = e.add_task_note(a.id, &a.text, Source::Cli)?;
+            print_one(e, &task, a.json, "noted")
         }
         TasksCmd::Rm(a) => {
             let task = e.get_task(a.id)?;
@@ -543,6 +561,42 @@ fn render_detail(e: &Engine, d: &crate::engine::TaskDetail) -> String {
     if !d.subtasks.is_empty() {
         s.push_str(&format!("\n{}\n", paint(output::BOLD, "sub-tasks")));
         s.push_str(&task_table(e, &d.subtasks).render());
+    }
+    if !d.work.is_empty() {
+        s.push_str(&format!("\n{}\n", paint(output::BOLD, "work")));
+        for w in &d.work {
+            let who = w.job.as_deref().or(w.agent.as_deref()).unwrap_or("");
+            let when = w
+                .started_at
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {:<9} #{:<5} {:<20} {}  {}\n",
+                w.kind,
+                w.id,
+                one_line(&fit(who, 20)),
+                paint(super::jobs::run_status_style(&w.status), &w.status),
+                paint(output::DIM, &when)
+            ));
+        }
+    }
+    // Notes whole (a link in a result stays one clickable piece); the
+    // history below shows them cut to a line.
+    let notes: Vec<&crate::domain::TaskEvent> =
+        d.events.iter().filter(|e| e.field == "note").collect();
+    if !notes.is_empty() {
+        s.push_str(&format!("\n{}\n", paint(output::BOLD, "notes")));
+        for ev in notes {
+            let at = ev
+                .at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string();
+            s.push_str(&format!("  {}  {}\n", paint(output::DIM, &at), ev.source));
+            for l in ev.new.as_deref().unwrap_or("").lines() {
+                s.push_str(&format!("    {}\n", one_line(l)));
+            }
+        }
     }
     if !d.events.is_empty() {
         s.push_str(&format!("\n{}\n", paint(output::BOLD, "history")));

@@ -145,6 +145,8 @@ pub struct AgentRun {
     /// The jr run (of an agent job) it belonged to.
     pub run_id: Option<i64>,
     pub config_hash: String,
+    /// The task it worked on (a hand-off).
+    pub task_id: Option<i64>,
 }
 
 /// Skill and agent names: `a-z`, digits, `-` and `_`, starting with a letter

@@ -192,6 +192,8 @@ pub struct Job {
     /// Jobs queued when a run ends well / badly (after its last attempt).
     pub on_success: Vec<String>,
     pub on_failure: Vec<String>,
+    /// A worker: each run claims the top ready task with this tag.
+    pub takes_tasks: Option<String>,
 }
 
 /// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.

@@ -95,6 +95,8 @@ pub struct Run {
     pub cancel_requested: bool,
     pub output_bytes: i64,
     pub output_cut: i64,
+    /// The task this run works on (a hand-off, or a worker's claim).
+    pub task_id: Option<i64>,
 }
 
 /// One line of a run's output.

@@ -182,6 +182,8 @@ pub enum Source {
     Chat,
     Job,
     Import,
+    /// An agent a task was handed to.
+    Agent,
 }
 
 impl Source {
@@ -193,6 +195,7 @@ impl Source {
             Source::Chat => "chat",
             Source::Job => "job",
             Source::Import => "import",
+            Source::Agent => "agent",
         }
     }
 }
@@ -207,6 +210,7 @@ impl FromStr for Source {
             "chat" => Ok(Source::Chat),
             "job" => Ok(Source::Job),
             "import" => Ok(Source::Import),
+            "agent" => Ok(Source::Agent),
             _ => Err(format!("unknown source {s:?}")),
         }
     }

@@ -10,6 +10,7 @@
 //! | `{{jobs.next}}` | the next fires |
 //! | `{{collect.NAME}}` | the output of a `collect` command |
 //! | `{{upstream.result}}`, `{{upstream.log_tail}}`, `{{upstream.status}}`, `{{upstream.job}}`, `{{upstream.error}}` | the run that triggered this one (empty when none) |
+//! | `{{task.id}}`, `{{task.title}}`, `{{task.body}}`, `{{task.context}}` | the task the run works on (a hand-off or a worker's claim; empty when none) |
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 
 use super::Engine;
 use super::chains::Upstream;
+use super::handoff::TaskBrief;
 use super::jobs::JobDef;
 use crate::domain::{AgentSpec, Collect, JobSpec, RunStatus};
 use crate::error::{Error, Result};
@@ -103,10 +105,10 @@ pub fn render(template: &str, ctx: &Value) -> std::result::Result<String, String
 pub fn check_template(template: &str, collect: &[String]) -> std::result::Result<(), String> {
     let collected: BTreeMap<String, String> =
         collect.iter().map(|n| (n.clone(), String::new())).collect();
-    render(template, &context_of(Utc::now().with_timezone(&chrono_tz::UTC), Lists::default(), &collected, None))
+    render(template, &context_of(Utc::now().with_timezone(&chrono_tz::UTC), Lists::default(), &collected, None, None))
         .map(|_| ())
         .map_err(|e| {
-            format!("{e}; names: date, now, tasks.ready, tasks.overdue, runs.failed_24h, jobs.next, collect.NAME, upstream.result, upstream.log_tail, upstream.status")
+            format!("{e}; names: date, now, tasks.ready, tasks.overdue, runs.failed_24h, jobs.next, collect.NAME, upstream.result, upstream.log_tail, upstream.status, task.id, task.title, task.body, task.context")
         })
 }
 
@@ -123,8 +125,11 @@ fn context_of(
     lists: Lists,
     collect: &BTreeMap<String, String>,
     upstream: Option<&Upstream>,
+    task: Option<&TaskBrief>,
 ) -> Value {
     let up = upstream.cloned().unwrap_or_default();
+    let t = task.cloned().unwrap_or_default();
+    let task_id = task.map(|t| t.id.to_string()).unwrap_or_default();
     context! {
         date => now.format("%Y-%m-%d").to_string(),
         now => now.to_rfc3339(),
@@ -136,6 +141,7 @@ fn context_of(
             run => up.run, job => up.job, status => up.status, result => up.result,
             error => up.error, log_tail => up.log_tail,
         },
+        task => context! { id => task_id, title => t.title, body => t.body, context => t.context },
     }
 }
 
@@ -212,12 +218,14 @@ impl Engine {
         tz: Tz,
         collect: &BTreeMap<String, String>,
         upstream: Option<&Upstream>,
+        task: Option<&TaskBrief>,
     ) -> Result<String> {
         let ctx = context_of(
             self.now().with_timezone(&tz),
             self.prompt_lists(tz)?,
             collect,
             upstream,
+            task,
         );
         render(template, &ctx).map_err(|e| Error::user(format!("the prompt template: {e}")))
     }
@@ -246,7 +254,13 @@ mod tests {
             ready: "- #3 [p1] 스케줄러 버그 고치기".into(),
             ..Default::default()
         };
-        let ctx = context_of(now, lists, &collect, Some(&up));
+        let task = TaskBrief {
+            id: 12,
+            title: "로그 정리".into(),
+            body: "오래된 로그를 지운다".into(),
+            context: String::new(),
+        };
+        let ctx = context_of(now, lists, &collect, Some(&up), Some(&task));
         let table = [
             ("오늘은 {{date}}", "오늘은 2026-11-22"),
             ("{{tasks.ready}}", "- #3 [p1] 스케줄러 버그 고치기"),
@@ -258,6 +272,10 @@ mod tests {
             (
                 "{% if upstream.status == 'failed' %}요약해줘{% endif %}",
                 "요약해줘",
+            ),
+            (
+                "#{{task.id}} {{task.title}}: {{task.body}}",
+                "#12 로그 정리: 오래된 로그를 지운다",
             ),
         ];
         for (tpl, want) in table {

@@ -25,6 +25,8 @@ pub struct Invocation {
     pub options: Options,
     pub config_hash: String,
     pub llm: LlmConfig,
+    /// The task this execution works on (a hand-off); recorded with it.
+    pub task_id: Option<i64>,
 }
 
 impl Invocation {
@@ -76,6 +78,7 @@ impl Engine {
                 ..Default::default()
             },
             llm: self.llm.clone(),
+            task_id: None,
         })
     }
 
@@ -92,6 +95,7 @@ impl Engine {
                     prompt: &inv.prompt,
                     run_id,
                     config_hash: &inv.config_hash,
+                    task_id: inv.task_id,
                 },
                 now,
             )

@@ -146,6 +146,7 @@ impl Engine {
                         attempt: 1,
                         first_run: None,
                         upstream_run: Some(run.id),
+                        task_id: None,
                     },
                 )? {
                     ids.push(id);

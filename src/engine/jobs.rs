@@ -86,6 +86,9 @@ pub struct JobDef {
     /// ambient: cards per run at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cards: Option<u32>,
+    /// A worker: each run claims the top ready task with this tag (see engine/handoff.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takes_tasks: Option<String>,
 }
 
 fn shell() -> String {
@@ -146,6 +149,8 @@ pub struct JobOut {
     pub ambient: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub takes_tasks: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,6 +234,7 @@ impl Engine {
             .transpose()
             .map_err(Error::user)?
             .unwrap_or(Duration::from_secs(30));
+        let takes_tasks = check_takes_tasks(def, &spec)?;
         let now = self.now();
         let schedule = def
             .schedule
@@ -261,6 +267,7 @@ impl Engine {
             fired_through,
             on_success: def.on_success.clone(),
             on_failure: def.on_failure.clone(),
+            takes_tasks,
         })
     }
 
@@ -378,6 +385,7 @@ impl Engine {
                     on_failure: d.on_failure,
                     ambient: d.ambient,
                     model: d.model,
+                    takes_tasks: d.takes_tasks,
                 }
             })
             .collect())
@@ -474,6 +482,23 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
     }
 }
 
+/// `--takes-tasks`: a clean tag, for kinds that can work on a task.
+fn check_takes_tasks(def: &JobDef, spec: &JobSpec) -> Result<Option<String>> {
+    let Some(tag) = def.takes_tasks.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if matches!(spec, JobSpec::Ambient(_)) {
+        return Err(Error::user(format!(
+            "job {}: an ambient job does its own work and cannot take tasks",
+            def.name
+        ))
+        .hint("--takes-tasks works with shell, agent and dagster jobs"));
+    }
+    Ok(Some(
+        crate::domain::task::normalize_tag(tag).map_err(Error::user)?,
+    ))
+}
+
 /// The definition a job was made from (for edit, export and JSON).
 pub fn def_of(j: &Job) -> JobDef {
     let mut def = JobDef {
@@ -491,6 +516,7 @@ pub fn def_of(j: &Job) -> JobDef {
         misfire: j.misfire,
         on_success: j.on_success.clone(),
         on_failure: j.on_failure.clone(),
+        takes_tasks: j.takes_tasks.clone(),
         ..Default::default()
     };
     match &j.spec {

@@ -90,6 +90,7 @@ impl Engine {
                     attempt: 1,
                     first_run: None,
                     upstream_run: None,
+                    task_id: None,
                 },
             )?
             .ok_or_else(|| Error::user("the run could not be recorded"))
@@ -151,6 +152,7 @@ impl Engine {
                         },
                         now,
                     )?;
+                    super::handoff::settle_run_in(tx, id, now)?;
                 }
                 RunStatus::Running => repo::request_cancel(tx, id)?,
                 s => return Err(Error::user(format!("run {id} already ended ({s})"))),
@@ -227,6 +229,7 @@ impl Engine {
                     },
                     now,
                 )?;
+                super::handoff::settle_run_in(tx, r.id, now)?;
             }
             Ok(())
         })?;
@@ -293,6 +296,7 @@ impl Engine {
                         attempt: 1,
                         first_run: None,
                         upstream_run: None,
+                        task_id: None,
                     };
                     if let Some(id) = repo::insert(tx, &new)?
                         && status == RunStatus::Queued
@@ -378,9 +382,36 @@ impl Engine {
         self.store.write(|tx| repo::set_pgid(tx, id, pgid))
     }
 
+    /// End a run. When no retry follows (as the job stands now, see
+    /// `handoff::will_retry`), the task it worked on moves on in the same
+    /// transaction.
     pub fn finish_run(&self, id: i64, f: &Finish<'_>) -> Result<bool> {
+        self.finish_run_settling(id, f, None)
+    }
+
+    /// End a run; `retry` says whether the caller queues another attempt
+    /// (the runner decides with the job it started), None: look it up.
+    pub fn finish_run_settling(
+        &self,
+        id: i64,
+        f: &Finish<'_>,
+        retry: Option<bool>,
+    ) -> Result<bool> {
         let now = self.now();
-        self.store.write(|tx| repo::finish(tx, id, f, now))
+        self.store.write(|tx| {
+            let Some(run) = repo::get(tx, id)? else {
+                return Ok(false);
+            };
+            let retry = match retry {
+                Some(r) => r,
+                None => super::handoff::will_retry(tx, &run, f.status)?,
+            };
+            let ended = repo::finish(tx, id, f, now)?;
+            if ended && !retry {
+                super::handoff::settle_run_in(tx, id, now)?;
+            }
+            Ok(ended)
+        })
     }
 
     /// Queue the next attempt of a failed run after its backoff.
@@ -408,6 +439,7 @@ impl Engine {
                     attempt: run.attempt + 1,
                     first_run: Some(run.first_run.unwrap_or(run.id)),
                     upstream_run: run.upstream_run,
+                    task_id: run.task_id,
                 },
             )
         })

@@ -21,6 +21,8 @@ pub struct TaskDetail {
     pub blocked_by: Vec<(i64, String, TaskStatus)>,
     pub dependents: Vec<i64>,
     pub events: Vec<TaskEvent>,
+    /// The runs and agent executions that worked on it (see handoff.rs).
+    pub work: Vec<super::handoff::WorkItem>,
 }
 
 /// Edits to apply; `None` leaves a field alone. `due: Some(None)` clears it.
@@ -141,6 +143,7 @@ impl Engine {
             blocked_by: repo::open_blockers(conn, id)?,
             dependents: repo::dependents(conn, id)?,
             events: repo::events(conn, id)?,
+            work: self.task_work(id)?,
             task,
         })
     }

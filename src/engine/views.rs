@@ -104,6 +104,8 @@ pub struct TaskDetailOut {
     pub blocked_by: Vec<BlockerOut>,
     pub dependents: Vec<i64>,
     pub events: Vec<TaskEvent>,
+    /// Runs and agent executions that worked on the task, oldest first.
+    pub work: Vec<super::handoff::WorkItem>,
 }
 
 impl TaskDetailOut {
@@ -126,6 +128,7 @@ impl TaskDetailOut {
                 .collect(),
             dependents: d.dependents.clone(),
             events: d.events.clone(),
+            work: d.work.clone(),
         }
     }
 }

@@ -63,18 +63,28 @@ impl AgentExecutor {
         }
         let job = ctx.job.clone();
         let upstream = ctx.upstream.clone();
+        let task = ctx.task.clone();
         let prepared = self
             .db
             .call(move |e| {
                 let tz = e.job_tz(&job);
-                let prompt =
-                    e.render_job_template(&spec.prompt, tz, &collected, upstream.as_ref())?;
+                let (up, t) = (upstream.as_ref(), task.as_ref());
+                let mut prompt = e.render_job_template(&spec.prompt, tz, &collected, up, t)?;
+                // A template that does not mention its task still hands it on.
+                if let Some(t) = t
+                    && !spec.prompt.contains("task.")
+                {
+                    prompt.push_str("\n\n");
+                    prompt.push_str(&crate::engine::handoff::agent_prompt(t));
+                }
                 let path = spec
                     .output_file
                     .as_deref()
-                    .map(|p| e.render_job_template(p, tz, &collected, upstream.as_ref()))
+                    .map(|p| e.render_job_template(p, tz, &collected, up, t))
                     .transpose()?;
-                Ok((e.prepare_agent(&spec.agent, &prompt)?, path))
+                let mut inv = e.prepare_agent(&spec.agent, &prompt)?;
+                inv.task_id = t.map(|t| t.id);
+                Ok((inv, path))
             })
             .await;
         let (inv, path) = match prepared {

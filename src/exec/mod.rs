@@ -34,6 +34,8 @@ pub struct RunCtx {
     /// Cancelled (before `stop`) when jr itself shuts down: external work is
     /// left running and followed again by the next jr, not stopped.
     pub shutdown: CancellationToken,
+    /// The task the run works on (a hand-off or a worker's claim).
+    pub task: Option<crate::engine::handoff::TaskBrief>,
 }
 
 /// How the work ended, as far as the executor can tell.

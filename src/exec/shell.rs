@@ -72,6 +72,11 @@ impl ShellExecutor {
                 .env("JR_UPSTREAM_STATUS", &up.status)
                 .env("JR_UPSTREAM_RESULT", cap_env(&up.result));
         }
+        if let Some(t) = &ctx.task {
+            cmd.env("JR_TASK_ID", t.id.to_string())
+                .env("JR_TASK_TITLE", &t.title)
+                .env("JR_TASK_BODY", cap_env(&t.body));
+        }
         if let Some(dir) = &spec.cwd {
             let dir = expand_home(dir);
             if !std::path::Path::new(&dir).is_dir() {

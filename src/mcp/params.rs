@@ -99,8 +99,20 @@ pub struct RunsListP {
     pub job: Option<String>,
     /// queued, running, success, failed, timeout, cancelled, skipped, missed, lost, interrupted.
     pub status: Option<String>,
+    /// Only runs that worked on this task.
+    pub task: Option<i64>,
     /// Default 20.
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskAssignP {
+    pub id: i64,
+    /// A configured agent (runs now; the call returns its answer).
+    pub agent: Option<String>,
+    /// A jr job (shell, agent or dagster; a run is queued).
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -235,6 +235,64 @@ impl JrServer {
     }
 
     #[tool(
+        description = "Hand a task to an agent or a job (one of them): claimed, in_progress; on success it moves to review with the result as a note, on failure back to pending.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn task_assign(&self, Parameters(p): Parameters<TaskAssignP>) -> Out {
+        match (p.agent, p.job) {
+            (None, Some(job)) => {
+                self.call(move |e| {
+                    let (task, run) = e.assign_task_to_job(p.id, &job, Source::Mcp)?;
+                    let live = e.live_lease(&Me::this_process().host)?.is_some();
+                    let mut v = json!({
+                        "task": TaskRecord::from_task(&task, e.tz(), None),
+                        "run": run,
+                        "scheduler_running": live,
+                    });
+                    if !live {
+                        v["note"] = json!(
+                            "no scheduler is running: the run waits in the queue until `jr daemon` starts"
+                        );
+                    }
+                    Ok(v)
+                })
+                .await
+            }
+            (Some(agent), None) => {
+                let mut ignore = |_c: crate::clients::llm::Chunk| {};
+                let stop = tokio_util::sync::CancellationToken::new();
+                let done = crate::engine::handoff_run::hand_to_agent(
+                    &self.db,
+                    p.id,
+                    &agent,
+                    Source::Mcp,
+                    stop,
+                    &mut ignore,
+                )
+                .await;
+                Ok(match done {
+                    Err(e) => tool_error(&e),
+                    Ok((task, done)) => {
+                        let tz = self.db.call(|e| Ok(e.tz())).await.unwrap_or(chrono_tz::UTC);
+                        CallToolResult::structured(json!({
+                            "task": TaskRecord::from_task(&task, tz, None),
+                            "execution": done.run,
+                        }))
+                    }
+                })
+            }
+            _ => Ok(tool_error(&Error::user(
+                "give exactly one of agent or job",
+            ))),
+        }
+    }
+
+    #[tool(
         description = "Run history, newest first.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
@@ -243,6 +301,7 @@ impl JrServer {
             let status: Option<RunStatus> = parse(p.status.as_deref())?;
             let runs = e.list_runs(&RunFilter {
                 job: p.job,
+                task: p.task,
                 statuses: status.into_iter().collect(),
                 limit: p.limit.unwrap_or(20).min(500) as usize,
                 ..Default::default()

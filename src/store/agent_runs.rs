@@ -8,7 +8,7 @@ use crate::domain::{from_millis, to_millis};
 use crate::error::Result;
 
 const SELECT: &str = "SELECT id, agent, model, prompt, output, tokens_in, tokens_out, started_at, \
-     finished_at, duration_ms, status, error, run_id, config_hash FROM agent_runs";
+     finished_at, duration_ms, status, error, run_id, config_hash, task_id FROM agent_runs";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRun> {
     let status: String = r.get(10)?;
@@ -27,6 +27,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRun> {
         error: r.get(11)?,
         run_id: r.get(12)?,
         config_hash: r.get(13)?,
+        task_id: r.get(14)?,
     })
 }
 
@@ -37,16 +38,17 @@ pub struct NewAgentRun<'a> {
     pub prompt: &'a str,
     pub run_id: Option<i64>,
     pub config_hash: &'a str,
+    pub task_id: Option<i64>,
 }
 
 pub fn start(conn: &Connection, n: &NewAgentRun<'_>, now: DateTime<Utc>) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "INSERT INTO agent_runs (agent_id, agent, model, prompt, started_at, status, run_id, config_hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7) RETURNING id",
+            "INSERT INTO agent_runs (agent_id, agent, model, prompt, started_at, status, run_id, config_hash, task_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8) RETURNING id",
         )?
         .query_row(
-            params![n.agent_id, n.agent, n.model, n.prompt, to_millis(now), n.run_id, n.config_hash],
+            params![n.agent_id, n.agent, n.model, n.prompt, to_millis(now), n.run_id, n.config_hash, n.task_id],
             |r| r.get(0),
         )?)
 }
@@ -94,4 +96,19 @@ pub fn for_run(conn: &Connection, run_id: i64) -> Result<Vec<AgentRun>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE run_id = ?1 ORDER BY id"))?;
     let rows = st.query_map([run_id], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The executions that worked on a task, oldest first.
+pub fn for_task(conn: &Connection, task_id: i64) -> Result<Vec<AgentRun>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE task_id = ?1 ORDER BY id"))?;
+    let rows = st.query_map([task_id], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A running execution working on the task, if any.
+pub fn running_for_task(conn: &Connection, task_id: i64) -> Result<Option<AgentRun>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE task_id = ?1 AND status = 'running' LIMIT 1"
+    ))?;
+    Ok(st.query_row([task_id], row).optional()?)
 }

@@ -8,7 +8,7 @@ use crate::error::Result;
 
 const SELECT: &str = "SELECT id, job, job_id, status, trigger, scheduled_for, queued_at, started_at, \
      finished_at, duration_ms, exit_code, error, result, attempt, first_run, upstream_run, not_before, \
-     owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut FROM runs";
+     owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut, task_id FROM runs";
 
 fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
     let status: String = r.get(3)?;
@@ -41,6 +41,7 @@ fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
         cancel_requested: r.get(21)?,
         output_bytes: r.get(22)?,
         output_cut: r.get(23)?,
+        task_id: r.get(24)?,
     })
 }
 
@@ -61,6 +62,7 @@ pub struct NewRun<'a> {
     pub attempt: u32,
     pub first_run: Option<i64>,
     pub upstream_run: Option<i64>,
+    pub task_id: Option<i64>,
 }
 
 /// Insert a run; `None` when this fire was already recorded (by anyone).
@@ -69,8 +71,8 @@ pub fn insert(conn: &Connection, r: &NewRun<'_>) -> Result<Option<i64>> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO runs (job_id, job, status, trigger, scheduled_for, fire_key, queued_at, \
-             not_before, error, attempt, first_run, upstream_run, finished_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             not_before, error, attempt, first_run, upstream_run, finished_at, task_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             r.job_id,
@@ -86,6 +88,7 @@ pub fn insert(conn: &Connection, r: &NewRun<'_>) -> Result<Option<i64>> {
             r.first_run,
             r.upstream_run,
             finished,
+            r.task_id,
         ])?;
     Ok((n == 1).then(|| conn.last_insert_rowid()))
 }
@@ -107,6 +110,8 @@ pub struct RunFilter {
     /// Only runs with an id above this, the nearest first (paging forwards:
     /// `list` still returns them newest first).
     pub after_id: Option<i64>,
+    /// Only runs working on this task.
+    pub task: Option<i64>,
 }
 
 /// Newest first. Keyset paging (`before_id`/`after_id`) walks the primary key
@@ -118,6 +123,10 @@ pub fn list(conn: &Connection, f: &RunFilter) -> Result<Vec<Run>> {
     if let Some(job) = &f.job {
         args.push(job.clone().into());
         sql.push_str(&format!(" AND job = ?{}", args.len()));
+    }
+    if let Some(t) = f.task {
+        args.push(t.into());
+        sql.push_str(&format!(" AND task_id = ?{}", args.len()));
     }
     for job in &f.not_jobs {
         args.push(job.clone().into());
@@ -335,4 +344,19 @@ pub fn prune(conn: &Connection, keep: usize, before: DateTime<Utc>) -> Result<us
         )?
         .execute([keep as i64])?;
     Ok(old + extra)
+}
+
+/// Record which task a run works on (a worker's claim).
+pub fn set_task(conn: &Connection, id: i64, task_id: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE runs SET task_id = ?2 WHERE id = ?1")?
+        .execute(params![id, task_id])?;
+    Ok(())
+}
+
+/// A queued or running run working on the task, if any.
+pub fn active_for_task(conn: &Connection, task_id: i64) -> Result<Option<Run>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE task_id = ?1 AND status IN ('queued', 'running') LIMIT 1"
+    ))?;
+    Ok(st.query_row([task_id], row_to_run).optional()?)
 }

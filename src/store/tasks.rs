@@ -363,3 +363,17 @@ pub fn counts(conn: &Connection) -> Result<Vec<(TaskStatus, i64)>> {
     out.sort_by_key(|(s, _)| TaskStatus::ALL.iter().position(|x| x == s));
     Ok(out)
 }
+
+/// The top ready task with `tag` that nobody holds: what a worker takes.
+pub fn ready_tagged(conn: &Connection, tag: &str) -> Result<Option<Task>> {
+    let sql = format!(
+        "{SELECT} INDEXED BY tasks_pending_order WHERE t.status = 'pending' \
+         AND t.claimed_by IS NULL \
+         AND t.id IN (SELECT task_id FROM task_tags WHERE tag = ?1) \
+         AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks b ON b.id = d.depends_on \
+                         WHERE d.task_id = t.id AND b.status <> 'done') \
+         ORDER BY t.priority, t.due_sort, t.id LIMIT 1"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row([tag], row_to_task).optional()?)
+}

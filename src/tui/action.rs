@@ -55,6 +55,11 @@ pub enum Action {
     Split,
     Claim,
     Release,
+    /// Hand the task to an agent or a job (a picker).
+    Assign,
+    /// In a task's detail: the next / previous piece of its work.
+    NextWork,
+    PrevWork,
     Delete,
     Filter,
     ToggleClosed,
@@ -159,6 +164,21 @@ const FIXED: &[(&str, Action, &str)] = &[
     ("split", Action::Split, "Split into sub-tasks"),
     ("claim", Action::Claim, "Claim the task for yourself"),
     ("release", Action::Release, "Release the claim"),
+    (
+        "assign",
+        Action::Assign,
+        "Hand the task to an agent or a job",
+    ),
+    (
+        "next_work",
+        Action::NextWork,
+        "The task's next run or execution",
+    ),
+    (
+        "prev_work",
+        Action::PrevWork,
+        "The task's previous run or execution",
+    ),
     (
         "delete",
         Action::Delete,

@@ -543,3 +543,103 @@ fn a_dagster_that_hangs_does_not_hold_up_the_worker() {
     }
     let _ = worker.send(Msg::Stop);
 }
+
+#[test]
+fn a_task_is_handed_to_a_job_from_the_picker_and_its_work_opens_a_run() {
+    use crate::domain::RunStatus;
+    use crate::engine::runs::Me;
+    use crate::store::runs::Finish;
+    let mut h = with_tasks(&["보고서 쓰기"]);
+    h.worker
+        .engine()
+        .add_job(&crate::engine::jobs::JobDef {
+            name: "reporter".into(),
+            kind: "shell".into(),
+            command: "true".into(),
+            enabled: true,
+            ..Default::default()
+        })
+        .unwrap();
+    h.key("2");
+    h.key("w");
+    let s = h.screen();
+    assert!(s.contains("hand #1 보고서 쓰기 to"), "{s}");
+    assert!(s.contains("job:reporter"), "{s}");
+    h.type_text("nobody");
+    h.key("<Enter>");
+    assert!(
+        h.screen().contains("nothing matches"),
+        "a bad pick stays open"
+    );
+    for _ in 0..6 {
+        h.key("<Backspace>");
+    }
+    h.type_text("rep");
+    h.key("<Enter>");
+    let e = h.worker.engine();
+    let t = e.get_task(1).unwrap();
+    assert_eq!(t.claimed_by.as_deref(), Some("job:reporter"));
+    assert_eq!(t.status, crate::domain::TaskStatus::InProgress);
+    // The scheduler's part, done here: the run starts and succeeds with a link.
+    let (run, _) = e.claim_run(1, &Me::this_process()).unwrap().unwrap();
+    assert_eq!(run.task_id, Some(1));
+    let link = "https://reports.example/r/1";
+    e.finish_run(
+        run.id,
+        &Finish {
+            status: RunStatus::Success,
+            exit_code: Some(0),
+            error: None,
+            result: Some(&format!("보고서 {link} 완료")),
+        },
+    )
+    .unwrap();
+    h.send(Action::Refresh);
+    h.key("<Enter>");
+    let s = h.screen();
+    assert!(s.contains("review"), "{s}");
+    assert!(s.contains("run       #1     reporter"), "the work: {s}");
+    h.key("y");
+    assert!(
+        matches!(h.effects.last(), Some(Effect::Copy(u)) if u == link),
+        "{:?}",
+        h.effects
+    );
+    h.key("<Enter>");
+    assert_eq!(h.app.pane_id(), PaneId::Runs);
+    assert!(
+        h.screen().contains("#1 reporter · success"),
+        "{}",
+        h.screen()
+    );
+}
+
+#[test]
+fn an_agent_hand_off_that_cannot_start_gives_the_task_back() {
+    let mut h = with_tasks(&["검토"]);
+    h.worker
+        .engine()
+        .add_agent(&crate::domain::agent::AgentDef {
+            name: "reviewer".into(),
+            model: "ollama/qwen2.5-coder:7b".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    h.key("2");
+    h.key("w");
+    assert!(h.screen().contains("agent:reviewer"), "{}", h.screen());
+    h.key("<Enter>");
+    // In memory there is no second connection for the agent's thread.
+    let t = h.worker.engine().get_task(1).unwrap();
+    assert_eq!(t.claimed_by, None);
+    assert_eq!(t.status, crate::domain::TaskStatus::Pending);
+    let d = h.worker.engine().task_detail(1).unwrap();
+    let last = d.events.iter().rev().find(|e| e.field == "note").unwrap();
+    assert!(
+        last.new
+            .as_deref()
+            .unwrap()
+            .contains("the hand-off to agent reviewer failed"),
+        "{last:?}"
+    );
+}

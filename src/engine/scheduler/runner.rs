@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::external::External;
 use crate::domain::{Job, Run, RunStatus};
+use crate::engine::handoff::TaskBrief;
 use crate::engine::shared::Shared;
 use crate::exec::output::CappedLog;
 use crate::exec::{self, Event, RunCtx, Stream};
@@ -79,7 +80,7 @@ pub async fn resume(
 
 async fn drive(
     db: Shared,
-    run: Run,
+    mut run: Run,
     job: Job,
     output_cap: u64,
     stopper: Stopper,
@@ -110,7 +111,15 @@ async fn drive(
                 })
         }
     };
+    // A hand-off's run carries its task; a worker's run takes one now.
+    let task = match task_of(&db, &run, &job, resume.is_some()).await {
+        Ok(t) => t,
+        Err(status) => return status,
+    };
+    // A retry of this run carries the same task.
+    run.task_id = task.as_ref().map(|t| t.id).or(run.task_id);
     let ctx = RunCtx {
+        task,
         run_id: run.id,
         job: job.clone(),
         scheduled_for: run.scheduled_for,
@@ -197,9 +206,13 @@ async fn drive(
 
     let error = (!error.is_empty()).then_some(error);
     let result = outcome.result.clone();
+    // The same test as the retry below, on the same job: the task it works
+    // on moves on with the run's end unless another attempt follows.
+    let will_retry =
+        matches!(status, RunStatus::Failed | RunStatus::Timeout) && run.attempt <= job.retries;
     let finished = db
         .call(move |e| {
-            e.finish_run(
+            e.finish_run_settling(
                 run.id,
                 &Finish {
                     status,
@@ -207,6 +220,7 @@ async fn drive(
                     error: error.as_deref(),
                     result: result.as_deref(),
                 },
+                Some(will_retry),
             )
         })
         .await;
@@ -237,6 +251,73 @@ async fn drive(
         }
     }
     status
+}
+
+/// The task a run works on. A worker's first attempt claims the top ready
+/// task with its tag; with none ready the run ends `skipped` (the `Err`).
+async fn task_of(
+    db: &Shared,
+    run: &Run,
+    job: &Job,
+    resuming: bool,
+) -> Result<Option<TaskBrief>, RunStatus> {
+    let id = run.id;
+    let task_id = match (run.task_id, job.takes_tasks.clone()) {
+        (Some(t), _) => Some(t),
+        (None, Some(tag)) if !resuming => {
+            let j = job.clone();
+            match db.call(move |e| e.take_task_for_run(id, &j)).await {
+                Ok(Some(t)) => Some(t.id),
+                Ok(None) => {
+                    let why = format!("no ready task tagged {tag}");
+                    let done = db
+                        .call(move |e| {
+                            e.finish_run(
+                                id,
+                                &Finish {
+                                    status: RunStatus::Skipped,
+                                    exit_code: None,
+                                    error: Some(&why),
+                                    result: None,
+                                },
+                            )
+                        })
+                        .await;
+                    if let Err(e) = done {
+                        tracing::error!(run = id, "could not record the skip: {e}");
+                    }
+                    return Err(RunStatus::Skipped);
+                }
+                Err(e) => {
+                    let why = format!("could not take a task tagged {tag}: {e}");
+                    let _ = db
+                        .call(move |e| {
+                            e.finish_run(
+                                id,
+                                &Finish {
+                                    status: RunStatus::Failed,
+                                    exit_code: None,
+                                    error: Some(&why),
+                                    result: None,
+                                },
+                            )
+                        })
+                        .await;
+                    return Err(RunStatus::Failed);
+                }
+            }
+        }
+        _ => None,
+    };
+    let Some(t) = task_id else { return Ok(None) };
+    match db.call(move |e| e.task_brief(t)).await {
+        Ok(b) => Ok(Some(b)),
+        Err(e) => {
+            // Removed since: the work goes on without it.
+            tracing::warn!(run = id, task = t, "reading the task: {e}");
+            Ok(None)
+        }
+    }
 }
 
 async fn write_output(

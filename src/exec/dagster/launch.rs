@@ -77,6 +77,9 @@ pub(super) async fn launch(
     tags.insert(TAG_RUN.to_string(), ctx.run_id.to_string());
     tags.insert(TAG_JOB.to_string(), ctx.job.name.clone());
     tags.insert("jr/attempt".to_string(), ctx.attempt.to_string());
+    if let Some(t) = &ctx.task {
+        tags.insert("jr/task".to_string(), t.id.to_string());
+    }
     let mut job: Option<JobRef> = None;
     let mut tried = false;
     let mut told = false;

@@ -19,7 +19,12 @@ fn field<'a>(k: &str, v: String, style: ratatui::style::Style, view: &View<'_>) 
     ])
 }
 
-fn lines(d: &TaskDetail, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
+fn lines(
+    d: &TaskDetail,
+    work_sel: Option<usize>,
+    width: usize,
+    v: &View<'_>,
+) -> Vec<Line<'static>> {
     let t = &d.task;
     let th = v.theme;
     let when = |x: chrono::DateTime<chrono::Utc>| {
@@ -101,6 +106,54 @@ fn lines(d: &TaskDetail, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
             ]));
         }
     }
+    if !d.work.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            " work  ([ ] select · Enter opens the run)",
+            th.title,
+        ));
+        for (i, w) in d.work.iter().enumerate() {
+            let sel = work_sel == Some(i);
+            let who = w.job.as_deref().or(w.agent.as_deref()).unwrap_or("");
+            let started = w.started_at.map(when).unwrap_or_default();
+            let line = Line::from(vec![
+                Span::styled(if sel { " ▌" } else { "  " }, th.accent),
+                Span::styled(format!("{:<9} #{:<5} ", w.kind, w.id), th.dim),
+                Span::styled(text::pad(&text::clean(who), 20) + " ", th.text),
+                Span::styled(text::pad(&w.status, 10), work_style(th, &w.status)),
+                Span::styled(started, th.dim),
+            ]);
+            out.push(if sel { line.style(th.selected) } else { line });
+        }
+    }
+    let notes: Vec<&crate::domain::TaskEvent> =
+        d.events.iter().filter(|e| e.field == "note").collect();
+    if !notes.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(" notes  (y copies the newest link)", th.title));
+        for e in notes {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {} ", when(e.at)), th.dim),
+                Span::styled(text::clean(&e.source), th.dim),
+            ]));
+            for l in text::clean_lines(e.new.as_deref().unwrap_or("")) {
+                // A link stays one piece on its own line, never wrapped.
+                let links = crate::engine::handoff_text::urls(&l);
+                let mut rest = l.clone();
+                for u in &links {
+                    rest = rest.replace(u, " ");
+                }
+                if !rest.trim().is_empty() {
+                    for w in text::wrap(rest.trim(), width.saturating_sub(4)) {
+                        out.push(Line::styled(format!("    {w}"), th.text));
+                    }
+                }
+                for u in links {
+                    out.push(Line::styled(format!("    {u}"), th.accent));
+                }
+            }
+        }
+    }
     if !d.events.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled(" history", th.title));
@@ -126,6 +179,18 @@ fn lines(d: &TaskDetail, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
     out
 }
 
+fn work_style(th: &crate::tui::theme::Theme, status: &str) -> ratatui::style::Style {
+    use crate::domain::RunStatus;
+    // Runs' statuses, and an execution's: success, failed, stopped, running.
+    match status.parse::<RunStatus>() {
+        Ok(RunStatus::Success) => th.ok,
+        Ok(RunStatus::Running | RunStatus::Queued) => th.accent,
+        Ok(s) if s.is_failure() => th.error,
+        Ok(_) => th.dim,
+        Err(_) => th.dim,
+    }
+}
+
 pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
     let Some(det) = &p.detail else { return };
     let Some(d) = &det.data else {
@@ -144,7 +209,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
             v.theme.title,
         ));
     let inner = block.inner(area);
-    let all = lines(d, inner.width as usize, v);
+    let all = lines(d, det.work_selected(), inner.width as usize, v);
     let max = all.len().saturating_sub(inner.height as usize);
     let scroll = det.scroll.min(max);
     let shown: Vec<Line> = all.into_iter().skip(scroll).collect();

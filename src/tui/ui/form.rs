@@ -93,6 +93,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
         );
         f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
     }
+    if let Some(a) = &p.assign {
+        assign_picker(f, area, a, v);
+    }
     if let Some((id, title)) = &p.confirm {
         let q = format!(
             "Delete #{id} {}? It cannot be undone.",
@@ -100,6 +103,49 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
         );
         confirm(f, area, "Delete", &q, "delete", "keep", v);
     }
+}
+
+/// The hand-off picker over the bottom of the pane: the field, then the
+/// names that match, the selected one marked.
+fn assign_picker(
+    f: &mut Frame<'_>,
+    area: Rect,
+    a: &crate::tui::panes::tasks::assign::AssignPicker,
+    v: &View<'_>,
+) {
+    let t = v.theme;
+    let matches = a.matches();
+    let rows = matches.len().clamp(1, 8) as u16;
+    let h = (rows + 3).min(area.height);
+    let r = Rect::new(area.x, area.bottom().saturating_sub(h), area.width, h);
+    let title = format!("hand #{} {} to", a.task, a.title);
+    let block = boxed(text::fit(&title, area.width as usize - 6), v);
+    let inner = block.inner(r);
+    f.render_widget(Clear, r);
+    f.render_widget(block, r);
+    let (shown, cur) = field_view(&a.field, inner.width.saturating_sub(2) as usize);
+    let mut lines = vec![Line::styled(format!(" {shown}"), t.text)];
+    let sel = a.selected.min(matches.len().saturating_sub(1));
+    let skip = sel.saturating_sub(rows as usize - 1);
+    match &a.targets {
+        None => lines.push(Line::styled("  loading agents and jobs…", t.dim)),
+        Some(_) if matches.is_empty() => lines.push(Line::styled(
+            "  nothing matches; agent:NAME or job:NAME",
+            t.dim,
+        )),
+        Some(_) => {
+            for (i, m) in matches.iter().enumerate().skip(skip).take(rows as usize) {
+                let name = text::fit(&text::clean(m), inner.width.saturating_sub(4) as usize);
+                lines.push(if i == sel {
+                    Line::styled(format!(" ▌{name}"), t.selected)
+                } else {
+                    Line::styled(format!("  {name}"), t.text)
+                });
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
 }
 
 /// A yes/no question centred in `area`.

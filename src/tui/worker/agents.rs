@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 /// What an agent run needs off the worker: a runtime for the HTTP calls and
 /// the engine on a second connection to the same database file.
 pub struct AgentDriver {
-    rt: tokio::runtime::Runtime,
-    db: Shared,
+    pub(super) rt: tokio::runtime::Runtime,
+    pub(super) db: Shared,
 }
 
 impl WorkerState {
@@ -67,7 +67,7 @@ impl WorkerState {
         })
     }
 
-    fn agent_driver(&self) -> Result<AgentDriver> {
+    pub(super) fn agent_driver(&self) -> Result<AgentDriver> {
         let engine = self
             .engine
             .reopen()?

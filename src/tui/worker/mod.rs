@@ -10,6 +10,7 @@ mod agents;
 mod chat;
 mod context;
 pub mod dagster;
+mod handoff;
 mod jobs;
 mod runs;
 mod state;
@@ -65,6 +66,8 @@ pub enum Slot {
     Dagster,
     /// A Dagster launch or start/stop.
     DagsterAct,
+    /// The Tasks pane's hand-off picker.
+    AssignTargets,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,8 @@ pub enum Mutation {
     },
     /// Remove an agent.
     RemoveAgent(String),
+    /// Hand a task to an agent or a job (see worker/handoff.rs).
+    Assign(i64, crate::engine::handoff::Assignee),
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +164,8 @@ pub enum Request {
     Agents,
     /// A Dagster call (async HTTP, off the database lock).
     Dagster(dagster::DagsterAsk),
+    /// The agents and jobs a task can be handed to.
+    AssignTargets,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -274,6 +281,8 @@ pub enum Payload {
         run: Box<crate::domain::agent::AgentRun>,
         error: Option<Error>,
     },
+    /// `agent:NAME` and `job:NAME` a task can be handed to.
+    AssignTargets(Vec<String>),
 }
 
 /// Sending an answer from outside the worker loop.

@@ -82,6 +82,7 @@ impl WorkerState {
             } => self.context_session(&channel, &session, after),
             Request::Cards => self.cards(),
             Request::Agents => self.agents(),
+            Request::AssignTargets => self.assign_targets(),
         };
         out.unwrap_or_else(Payload::Failed)
     }
@@ -210,6 +211,7 @@ impl WorkerState {
             Mutation::Grade(id, g) => return self.grade(id, g),
             Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),
             Mutation::RemoveAgent(name) => return self.remove_agent(&name),
+            Mutation::Assign(id, to) => return self.assign(id, to),
         };
         Ok(Payload::Changed { message, task })
     }

@@ -213,6 +213,7 @@ pub fn test_run(id: i64) -> Run {
         attempt: 1,
         first_run: None,
         upstream_run: None,
+        task_id: None,
         not_before: None,
         owner: None,
         owner_pid: None,

@@ -2,6 +2,7 @@
 //! the `/` filter, the detail view, the add/edit form, the split prompt and
 //! the delete question. State and update only; drawing is in `ui::tasks`.
 
+pub mod assign;
 pub mod form;
 pub mod list;
 mod modal;
@@ -28,6 +29,16 @@ pub struct Detail {
     pub id: i64,
     pub data: Option<TaskDetail>,
     pub scroll: usize,
+    /// The selected piece of its work (`[` `]`); None: the newest.
+    pub work: Option<usize>,
+}
+
+impl Detail {
+    /// The index of the selected work item, if the task has any work.
+    pub fn work_selected(&self) -> Option<usize> {
+        let n = self.data.as_ref()?.work.len();
+        (n > 0).then(|| self.work.unwrap_or(n - 1).min(n - 1))
+    }
 }
 
 pub struct TasksPane {
@@ -44,6 +55,8 @@ pub struct TasksPane {
     pub prompt: Option<Prompt>,
     /// Delete this task? (id, title)
     pub confirm: Option<(i64, String)>,
+    /// Hand this task on: the picker.
+    pub assign: Option<self::assign::AssignPicker>,
     pub area: Rect,
 }
 
@@ -61,6 +74,7 @@ impl TasksPane {
             form: None,
             prompt: None,
             confirm: None,
+            assign: None,
             area: Rect::default(),
         }
     }
@@ -103,6 +117,7 @@ impl TasksPane {
             id,
             data: None,
             scroll: 0,
+            work: None,
         });
         vec![cx.requests.make(Slot::Detail, Request::Detail(id))]
     }
@@ -138,6 +153,28 @@ impl TasksPane {
         }
     }
 
+    /// Enter in the detail: the selected run opens in the Runs pane.
+    fn open_work(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let item = d
+            .work_selected()
+            .and_then(|i| d.data.as_ref().map(|x| x.work[i].clone()));
+        match item {
+            Some(w) if w.kind == "run" => {
+                *cx.goto = Some((PaneId::Runs, Some(Action::OpenRun(w.id))));
+            }
+            Some(w) => cx.info(format!(
+                "execution #{} of agent {}: its answer is in the task's notes (`jr agents runs`)",
+                w.id,
+                w.agent.as_deref().unwrap_or("?")
+            )),
+            None => cx.info("no run has worked on this task yet; `w` hands it on"),
+        }
+        Vec::new()
+    }
+
     fn scroll(&mut self, delta: isize, cx: &mut Cx<'_>) -> Vec<Effect> {
         if let Some(d) = &mut self.detail {
             d.scroll = (d.scroll as isize + delta).max(0) as usize;
@@ -156,13 +193,17 @@ impl Pane for TasksPane {
     }
 
     fn slots(&self) -> &'static [Slot] {
-        &[Slot::TaskPage, Slot::Detail]
+        &[Slot::TaskPage, Slot::Detail, Slot::AssignTargets]
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
         if self.confirm.is_some() {
             (vec![Section::Confirm], false)
-        } else if self.form.is_some() || self.prompt.is_some() || self.filter_input.is_some() {
+        } else if self.form.is_some()
+            || self.prompt.is_some()
+            || self.filter_input.is_some()
+            || self.assign.is_some()
+        {
             (vec![Section::Form], true)
         } else {
             (vec![Section::Pane(PaneId::Tasks), Section::Global], false)
@@ -201,6 +242,57 @@ impl Pane for TasksPane {
                     .bottom_of_all()
                     .map(|o| vec![self.fetch(o, cx)])
                     .unwrap_or_default(),
+            },
+            Action::Open if self.detail.is_some() => self.open_work(cx),
+            Action::CopyLink => {
+                let link = self
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.data.as_ref())
+                    .and_then(|d| {
+                        d.events
+                            .iter()
+                            .rev()
+                            .filter(|e| e.field == "note")
+                            .find_map(|e| {
+                                crate::engine::handoff_text::urls(e.new.as_deref()?)
+                                    .last()
+                                    .map(|u| u.to_string())
+                            })
+                    });
+                match link {
+                    Some(u) => {
+                        cx.info(format!("copied {}", crate::tui::text::clean(&u)));
+                        vec![Effect::Copy(u)]
+                    }
+                    None => {
+                        cx.info("no link in this task's notes");
+                        Vec::new()
+                    }
+                }
+            }
+            Action::NextWork | Action::PrevWork => {
+                if let Some(d) = &mut self.detail
+                    && let Some(i) = d.work_selected()
+                {
+                    let n = d.data.as_ref().map_or(0, |x| x.work.len());
+                    d.work = Some(match action {
+                        Action::NextWork => (i + 1).min(n - 1),
+                        _ => i.saturating_sub(1),
+                    });
+                }
+                Vec::new()
+            }
+            Action::Assign => match self.target() {
+                Some(t) => {
+                    let (id, title) = (t.id, crate::tui::text::clean(&t.title));
+                    self.assign = Some(self::assign::AssignPicker::new(id, title));
+                    vec![
+                        cx.requests
+                            .make(Slot::AssignTargets, Request::AssignTargets),
+                    ]
+                }
+                None => Vec::new(),
             },
             Action::Open if self.detail.is_none() => match self.list.selected_row() {
                 Some(r) => {
@@ -305,6 +397,15 @@ impl Pane for TasksPane {
     fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
         match (resp.slot, resp.payload) {
             (_, Payload::TaskPage(page)) => self.list.apply(page),
+            (_, Payload::AssignTargets(names)) => {
+                if let Some(p) = &mut self.assign {
+                    p.targets = Some(names);
+                }
+            }
+            (Slot::AssignTargets, Payload::Failed(e)) => {
+                self.assign = None;
+                cx.error(e.message);
+            }
             (_, Payload::Detail(d)) => {
                 if let Some(det) = self.detail.as_mut().filter(|x| x.id == d.task.id) {
                     det.data = Some(*d);
@@ -362,6 +463,9 @@ impl Pane for TasksPane {
             return vec![Action::Yes, Action::No];
         }
         if self.form.is_some() {
+            return vec![Action::Submit, Action::NextField, Action::Back];
+        }
+        if self.assign.is_some() {
             return vec![Action::Submit, Action::NextField, Action::Back];
         }
         if self.prompt.is_some() || self.filter_input.is_some() {

@@ -1,5 +1,6 @@
 //! The Tasks pane while something modal is open — the delete question, the
-//! filter line, the split prompt, the add/edit form — which takes every action.
+//! hand-off picker, the filter line, the split prompt, the add/edit form —
+//! which takes every action.
 
 use super::TasksPane;
 use super::form::FormKind;
@@ -19,6 +20,24 @@ impl TasksPane {
                     return Some(self.mutate(Mutation::Delete(id), cx));
                 }
                 Action::No | Action::Back => self.confirm = None,
+                _ => {}
+            }
+            return Some(Vec::new());
+        }
+        if let Some(p) = &mut self.assign {
+            match action {
+                Action::Text(e) => p.edit(e),
+                Action::NextField | Action::Down => p.move_by(1),
+                Action::PrevField | Action::Up => p.move_by(-1),
+                Action::Submit => match p.chosen() {
+                    Ok(to) => {
+                        let id = p.task;
+                        self.assign = None;
+                        return Some(self.mutate(Mutation::Assign(id, to), cx));
+                    }
+                    Err(e) => cx.error(e),
+                },
+                Action::Back => self.assign = None,
                 _ => {}
             }
             return Some(Vec::new());
