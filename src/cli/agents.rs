@@ -67,6 +67,10 @@ pub struct AgentFlags {
     /// A registered MCP server (repeatable; replaces the list on edit).
     #[arg(long = "mcp", value_name = "NAME")]
     pub mcps: Vec<String>,
+    /// A destructive MCP tool it may call, by name (repeatable; replaces the
+    /// list on edit). Read-only and non-destructive tools need no entry.
+    #[arg(long = "allow-tool", value_name = "TOOL")]
+    pub allow_tools: Vec<String>,
     #[arg(long)]
     pub temperature: Option<f32>,
     #[arg(long)]
@@ -98,6 +102,9 @@ pub struct EditArgs {
     /// Take every MCP server out.
     #[arg(long, conflicts_with = "mcps")]
     pub no_mcps: bool,
+    /// Allow no destructive tool.
+    #[arg(long, conflicts_with = "allow_tools")]
+    pub no_allow_tools: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -170,6 +177,9 @@ fn apply(d: &mut AgentDef, f: AgentFlags) {
     }
     if !f.mcps.is_empty() {
         d.mcps = f.mcps;
+    }
+    if !f.allow_tools.is_empty() {
+        d.allow_tools = f.allow_tools;
     }
     if let Some(t) = f.temperature {
         d.config.temperature = Some(t);
@@ -277,6 +287,9 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
             }
             if a.no_mcps {
                 d.mcps.clear();
+            }
+            if a.no_allow_tools {
+                d.allow_tools.clear();
             }
             if let Some(n) = a.rename {
                 d.name = n;
@@ -436,6 +449,18 @@ fn run_agent(_ctx: &Ctx, e: crate::engine::Engine, a: RunArgs) -> Result<i32> {
                     ended_with_newline = d.ends_with('\n');
                     let mut o = anstream::stdout().lock();
                     let _ = o.write_all(d.as_bytes()).and_then(|_| o.flush());
+                }
+                // Tool calls go to stderr, as they happen: stdout stays the answer.
+                Chunk::ToolCall {
+                    server,
+                    tool,
+                    arguments,
+                } => {
+                    let line = crate::domain::agent::tool_start_line(&server, &tool, &arguments);
+                    let _ = writeln!(anstream::stderr(), "{}", paint(output::DIM, &line));
+                }
+                Chunk::ToolDone(r) => {
+                    let _ = writeln!(anstream::stderr(), "{}", paint(output::DIM, &r.end_line()));
                 }
                 Chunk::Done(_) => {}
             }
