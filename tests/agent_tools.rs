@@ -246,7 +246,7 @@ fn limits_end_the_run_with_a_message_naming_the_setting() {
     let server = FakeLlm::start();
     let env = setup(
         &server,
-        "call_timeout = \"1s\"\nmax_result_bytes = 1000\nmax_calls = 2\ntotal_timeout = \"4s\"",
+        "call_timeout = \"1s\"\nmax_result_bytes = 1000\nmax_calls = 2\ntotal_timeout = \"60s\"",
     );
     let cmd = fixture_command();
     env.ok(&["mcps", "add", "fixture", "--command", &cmd]);
@@ -288,11 +288,11 @@ fn limits_end_the_run_with_a_message_naming_the_setting() {
         );
         assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
     }
-    // The whole run's bound: five calls of 0.9 s pass each call's 1 s, not
-    // the run's 4 s (max_calls is raised for this one).
+    // The whole run's bound: five calls of 0.9 s each pass the bound on one
+    // call, not the run's 2 s.
     let env2 = setup(
         &server,
-        "call_timeout = \"1s\"\nmax_calls = 10\ntotal_timeout = \"2s\"",
+        "call_timeout = \"5s\"\nmax_calls = 10\ntotal_timeout = \"2s\"",
     );
     env2.ok(&["mcps", "add", "fixture", "--command", &cmd]);
     agent(&env2, "lim", "ollama/tools:1b", &["fixture"], &[]);
@@ -374,6 +374,31 @@ fn a_server_that_dies_or_never_starts_fails_the_run_with_its_stderr() {
         "{run}"
     );
     assert!(err.contains("jr mcps add nothing --command"), "{err}");
+    // An HTTP server that is not there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    env.ok(&[
+        "mcps",
+        "add",
+        "gone",
+        "--url",
+        &format!("http://127.0.0.1:{port}/mcp"),
+    ]);
+    agent(&env, "g", "ollama/tools:1b", &["gone"], &[]);
+    let t = Instant::now();
+    let (code, run, _) = run_json(&env, "g", "CALL echo {}");
+    assert_eq!(code, 4, "{run}");
+    assert!(
+        run["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot reach MCP server gone at http://127.0.0.1:"),
+        "{run}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -474,4 +499,76 @@ fn a_streamable_http_server_and_an_agent_jobs_log() {
     assert!(log.contains("[jr] → web.echo {\"text\":\"잡\"}"), "{log}");
     assert!(log.contains("[jr] ← web.echo ok ("), "{log}");
     assert!(log.contains("도구 결과: [echo] echo: 잡"), "{log}");
+}
+
+/// The Agents pane's driver (the TUI worker): each call shows among the
+/// answer as it happens (`AgentPartial`), before the execution is recorded.
+#[test]
+fn the_agents_pane_shows_each_call_as_it_happens() {
+    use chrono::{TimeZone, Utc};
+    use jr::domain::agent::{AgentDef, AgentRunStatus, McpServer};
+    use jr::tui::worker::{self, Msg, Mutation, Payload, Request, Slot, WorkerState};
+    let server = FakeLlm::start();
+    let dir = tempfile::tempdir().unwrap();
+    let e = jr::engine::Engine::new(
+        jr::store::Store::open(&dir.path().join("jr.db")).unwrap(),
+        jr::clock::Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap()),
+        "Asia/Seoul".parse().unwrap(),
+    )
+    .with_llm(jr::clients::llm::LlmConfig {
+        ollama_url: server.url.clone(),
+        ..Default::default()
+    });
+    e.put_mcp(&McpServer {
+        id: 0,
+        name: "jr".into(),
+        command: Some(format!(
+            "'{}' mcp",
+            assert_cmd::cargo::cargo_bin("jr").display()
+        )),
+        url: None,
+        env: Default::default(),
+        description: String::new(),
+    })
+    .unwrap();
+    e.add_agent(&AgentDef {
+        name: "pane".into(),
+        model: "ollama/tools:1b".into(),
+        mcps: vec!["jr".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let to_worker = worker::spawn(WorkerState::new(e), move |r| tx.send(r).is_ok());
+    let m = Mutation::RunAgent {
+        agent: "pane".into(),
+        prompt: "CALL status {}".into(),
+    };
+    to_worker
+        .send(Msg::Request(1, Slot::Mutation, Request::Mutate(m)))
+        .unwrap();
+    let mut partials = Vec::new();
+    let (run, error) = loop {
+        let r = rx.recv_timeout(Duration::from_secs(30)).expect("an answer");
+        match r.payload {
+            Payload::AgentPartial { text, .. } if !text.is_empty() => partials.push(text),
+            Payload::AgentRan { run, error } => break (run, error),
+            Payload::Failed(e) => panic!("{}", e.message),
+            _ => {}
+        }
+    };
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(run.status, AgentRunStatus::Success);
+    assert_eq!(run.tool_calls.len(), 1);
+    // The call line came first, alone; then its end; then the answer.
+    assert_eq!(partials[0], "→ jr.status {}\n", "{partials:?}");
+    assert!(
+        partials[1].starts_with("→ jr.status {}\n← jr.status ok ("),
+        "{partials:?}"
+    );
+    assert!(
+        partials.last().unwrap().contains("도구 결과: [status]"),
+        "{partials:?}"
+    );
+    to_worker.send(Msg::Stop).unwrap();
 }

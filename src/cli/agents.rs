@@ -241,6 +241,12 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
                 }
                 s.push_str(&format!("  skills       {}\n", agent.skills.join(", ")));
                 s.push_str(&format!("  mcps         {}\n", agent.mcps.join(", ")));
+                if !agent.allow_tools.is_empty() {
+                    s.push_str(&format!(
+                        "  allow_tools  {}\n",
+                        agent.allow_tools.join(", ")
+                    ));
+                }
                 let opt = |v: Option<String>| v.unwrap_or_else(|| "model default".into());
                 s.push_str(&format!(
                     "  temperature  {}\n",
@@ -376,7 +382,7 @@ fn done(agent: &crate::domain::agent::Agent, json: bool, verb: &str) -> Result<(
 }
 
 fn runs_table(runs: &[AgentRun]) -> String {
-    let mut t = Table::new(&["ID", "AGENT", "STATUS", "TOKENS", "TIME", "PROMPT"]);
+    let mut t = Table::new(&["ID", "AGENT", "STATUS", "TOKENS", "TOOLS", "TIME", "PROMPT"]);
     for r in runs {
         let tokens = match (r.tokens_in, r.tokens_out) {
             (None, None) => "-".to_string(),
@@ -396,6 +402,7 @@ fn runs_table(runs: &[AgentRun]) -> String {
             r.agent.clone().into(),
             styled(r.status.to_string(), style),
             tokens.into(),
+            r.tool_calls.len().to_string().into(),
             r.duration_ms
                 .map(|d| format!("{:.1}s", d as f64 / 1000.0))
                 .unwrap_or_default()

@@ -541,6 +541,53 @@ mod tests {
     }
 
     #[test]
+    fn tools_and_the_tool_loops_history_are_in_ollamas_shape() {
+        let llm = Llm::new(LlmConfig::default()).unwrap();
+        let call = crate::clients::llm::ToolCall {
+            id: None,
+            name: "tasks_list".into(),
+            arguments: serde_json::json!({"limit": 3}),
+        };
+        let req = Request {
+            model: ModelRef::parse("ollama/qwen2.5:7b").unwrap(),
+            messages: vec![
+                Message::user("할 일?"),
+                Message::assistant("", vec![call.clone()]),
+                Message::tool(&call, "1. 물 주기"),
+            ],
+            options: Options::default(),
+            schema: None,
+            tools: vec![crate::clients::llm::ToolSpec {
+                name: "tasks_list".into(),
+                description: "List tasks".into(),
+                parameters: serde_json::json!({"type": "object"}),
+            }],
+        };
+        let b = chat_body(&llm, &req).unwrap();
+        assert_eq!(b["tools"][0]["type"], "function");
+        assert_eq!(b["tools"][0]["function"]["name"], "tasks_list");
+        let m = &b["messages"];
+        assert_eq!(m[1]["tool_calls"][0]["function"]["arguments"]["limit"], 3);
+        assert_eq!(m[2]["role"], "tool");
+        assert_eq!(m[2]["tool_name"], "tasks_list");
+        assert_eq!(m[2]["content"], "1. 물 주기");
+    }
+
+    #[test]
+    fn tool_calls_are_read_from_a_line() {
+        let mut out = Completion::default();
+        let mut on = |_c: Chunk| {};
+        let line = r#"{"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"a","arguments":{"x":1}}},{"function":{"name":"b","arguments":"{\"y\":2}"}}]},"done":true}"#;
+        assert!(handle(line, &mut out, &mut on).unwrap());
+        assert_eq!(out.tool_calls.len(), 2);
+        assert_eq!(out.tool_calls[0].arguments["x"], 1);
+        assert_eq!(
+            out.tool_calls[1].arguments["y"], 2,
+            "a string of JSON is read as JSON"
+        );
+    }
+
+    #[test]
     fn keep_alive_forms() {
         for (s, ok) in [
             ("10m", true),

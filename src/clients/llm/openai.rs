@@ -342,3 +342,65 @@ fn handle_event(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::llm::{Message, ModelRef, Options, ToolCall};
+
+    #[test]
+    fn the_tool_loops_history_is_in_the_chat_completions_shape() {
+        let call = ToolCall {
+            id: Some("call_9".into()),
+            name: "echo".into(),
+            arguments: serde_json::json!({"text": "안녕"}),
+        };
+        let req = Request {
+            model: ModelRef::parse("openai/gpt-4o-mini").unwrap(),
+            messages: vec![
+                Message::user("hi"),
+                Message::assistant("", vec![call.clone()]),
+                Message::tool(&call, "echo: 안녕"),
+            ],
+            options: Options::default(),
+            schema: None,
+            tools: Vec::new(),
+        };
+        let b = chat_body(&req);
+        assert!(b.get("tools").is_none(), "no tools, no key");
+        let m = &b["messages"];
+        assert_eq!(m[0], serde_json::json!({"role": "user", "content": "hi"}));
+        assert_eq!(m[1]["tool_calls"][0]["id"], "call_9");
+        assert_eq!(
+            m[1]["tool_calls"][0]["function"]["arguments"],
+            "{\"text\":\"안녕\"}"
+        );
+        assert_eq!(m[2]["tool_call_id"], "call_9");
+    }
+
+    #[test]
+    fn streamed_pieces_of_calls_are_put_together_by_index() {
+        let mut calls = Calls::default();
+        let piece = |v: serde_json::Value| serde_json::from_value::<CallPiece>(v).unwrap();
+        calls.add(0, piece(serde_json::json!({"index": 1, "id": "b", "function": {"name": "two", "arguments": ""}})));
+        calls.add(0, piece(serde_json::json!({"index": 0, "id": "a", "function": {"name": "one", "arguments": "{\"k\""}})));
+        calls.add(
+            0,
+            piece(serde_json::json!({"index": 0, "function": {"arguments": ": \"한\"}"}})),
+        );
+        let got = calls.finish("p").unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].name.as_str(), got[0].id.as_deref()),
+            ("one", Some("a"))
+        );
+        assert_eq!(got[0].arguments["k"], "한");
+        assert_eq!(got[1].arguments, serde_json::json!({}));
+        let mut bad = Calls::default();
+        bad.add(
+            0,
+            piece(serde_json::json!({"function": {"name": "x", "arguments": "{oops"}})),
+        );
+        assert!(bad.finish("p").unwrap_err().message.contains("not JSON"));
+    }
+}
