@@ -44,6 +44,7 @@ fn req(model: &str) -> Request {
             ..Default::default()
         },
         schema: None,
+        tools: Vec::new(),
     }
 }
 

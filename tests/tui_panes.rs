@@ -134,6 +134,7 @@ fn agents(e: &Engine) {
         name: "jr".into(),
         command: Some("jr mcp".into()),
         url: None,
+        env: Default::default(),
         description: "jr itself".into(),
     })
     .unwrap();
@@ -148,6 +149,7 @@ fn agents(e: &Engine) {
         system_prompt: "You brief me about today's tasks.".into(),
         skills: vec!["korean".into()],
         mcps: vec!["jr".into()],
+        allow_tools: Vec::new(),
         config: AgentConfig {
             temperature: Some(0.3),
             max_tokens: Some(1024),

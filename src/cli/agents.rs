@@ -67,6 +67,10 @@ pub struct AgentFlags {
     /// A registered MCP server (repeatable; replaces the list on edit).
     #[arg(long = "mcp", value_name = "NAME")]
     pub mcps: Vec<String>,
+    /// A destructive MCP tool it may call, by name (repeatable; replaces the
+    /// list on edit). Read-only and non-destructive tools need no entry.
+    #[arg(long = "allow-tool", value_name = "TOOL")]
+    pub allow_tools: Vec<String>,
     #[arg(long)]
     pub temperature: Option<f32>,
     #[arg(long)]
@@ -98,6 +102,9 @@ pub struct EditArgs {
     /// Take every MCP server out.
     #[arg(long, conflicts_with = "mcps")]
     pub no_mcps: bool,
+    /// Allow no destructive tool.
+    #[arg(long, conflicts_with = "allow_tools")]
+    pub no_allow_tools: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -171,6 +178,9 @@ fn apply(d: &mut AgentDef, f: AgentFlags) {
     if !f.mcps.is_empty() {
         d.mcps = f.mcps;
     }
+    if !f.allow_tools.is_empty() {
+        d.allow_tools = f.allow_tools;
+    }
     if let Some(t) = f.temperature {
         d.config.temperature = Some(t);
     }
@@ -231,6 +241,12 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
                 }
                 s.push_str(&format!("  skills       {}\n", agent.skills.join(", ")));
                 s.push_str(&format!("  mcps         {}\n", agent.mcps.join(", ")));
+                if !agent.allow_tools.is_empty() {
+                    s.push_str(&format!(
+                        "  allow_tools  {}\n",
+                        agent.allow_tools.join(", ")
+                    ));
+                }
                 let opt = |v: Option<String>| v.unwrap_or_else(|| "model default".into());
                 s.push_str(&format!(
                     "  temperature  {}\n",
@@ -277,6 +293,9 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
             }
             if a.no_mcps {
                 d.mcps.clear();
+            }
+            if a.no_allow_tools {
+                d.allow_tools.clear();
             }
             if let Some(n) = a.rename {
                 d.name = n;
@@ -363,7 +382,7 @@ fn done(agent: &crate::domain::agent::Agent, json: bool, verb: &str) -> Result<(
 }
 
 fn runs_table(runs: &[AgentRun]) -> String {
-    let mut t = Table::new(&["ID", "AGENT", "STATUS", "TOKENS", "TIME", "PROMPT"]);
+    let mut t = Table::new(&["ID", "AGENT", "STATUS", "TOKENS", "TOOLS", "TIME", "PROMPT"]);
     for r in runs {
         let tokens = match (r.tokens_in, r.tokens_out) {
             (None, None) => "-".to_string(),
@@ -383,6 +402,7 @@ fn runs_table(runs: &[AgentRun]) -> String {
             r.agent.clone().into(),
             styled(r.status.to_string(), style),
             tokens.into(),
+            r.tool_calls.len().to_string().into(),
             r.duration_ms
                 .map(|d| format!("{:.1}s", d as f64 / 1000.0))
                 .unwrap_or_default()
@@ -421,24 +441,7 @@ fn run_agent(_ctx: &Ctx, e: crate::engine::Engine, a: RunArgs) -> Result<i32> {
             if !stream {
                 return;
             }
-            match c {
-                Chunk::Loading { model } => {
-                    let _ = writeln!(
-                        anstream::stderr(),
-                        "{}",
-                        paint(
-                            output::DIM,
-                            &format!("loading model {model}… (a cold load can take minutes)")
-                        )
-                    );
-                }
-                Chunk::Delta(d) => {
-                    ended_with_newline = d.ends_with('\n');
-                    let mut o = anstream::stdout().lock();
-                    let _ = o.write_all(d.as_bytes()).and_then(|_| o.flush());
-                }
-                Chunk::Done(_) => {}
-            }
+            print_chunk(c, &mut ended_with_newline);
         };
         crate::engine::agent_run::run_agent(&db, inv, None, stop, &mut on).await
     })?;
@@ -457,5 +460,40 @@ fn run_agent(_ctx: &Ctx, e: crate::engine::Engine, a: RunArgs) -> Result<i32> {
             "agent run {} was stopped; what arrived is recorded",
             finished.run.id
         ))),
+    }
+}
+
+/// Print one piece of a streamed agent answer: the answer on stdout, the
+/// model's loading and the tool calls on stderr (dim), as they happen.
+pub(crate) fn print_chunk(c: Chunk, ended_with_newline: &mut bool) {
+    match c {
+        Chunk::Loading { model } => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "{}",
+                paint(
+                    output::DIM,
+                    &format!("loading model {model}… (a cold load can take minutes)")
+                )
+            );
+        }
+        Chunk::Delta(d) => {
+            *ended_with_newline = d.ends_with('\n');
+            let mut o = anstream::stdout().lock();
+            let _ = o.write_all(d.as_bytes()).and_then(|_| o.flush());
+        }
+        // Tool calls go to stderr, as they happen: stdout stays the answer.
+        Chunk::ToolCall {
+            server,
+            tool,
+            arguments,
+        } => {
+            let line = crate::domain::agent::tool_start_line(&server, &tool, &arguments);
+            let _ = writeln!(anstream::stderr(), "{}", paint(output::DIM, &line));
+        }
+        Chunk::ToolDone(r) => {
+            let _ = writeln!(anstream::stderr(), "{}", paint(output::DIM, &r.end_line()));
+        }
+        Chunk::Done(_) => {}
     }
 }

@@ -4,13 +4,11 @@
 //! the task in its prompt, its answer streamed. The task moves on when the
 //! work ends (see engine/handoff.rs).
 
-use std::io::Write;
-
 use clap::Args;
 use serde::Serialize;
 
 use super::Ctx;
-use super::output::{self, one_line, paint};
+use super::output::{self, one_line};
 use crate::clients::llm::Chunk;
 use crate::domain::agent::{AgentRun, AgentRunStatus};
 use crate::domain::{Run, RunStatus, Source};
@@ -183,24 +181,7 @@ fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
                 announced = true;
                 eprintln!("task #{id} handed to agent {agent}; its answer:");
             }
-            match c {
-                Chunk::Loading { model } => {
-                    let _ = writeln!(
-                        anstream::stderr(),
-                        "{}",
-                        paint(
-                            output::DIM,
-                            &format!("loading model {model}… (a cold load can take minutes)")
-                        )
-                    );
-                }
-                Chunk::Delta(d) => {
-                    ended_with_newline = d.ends_with('\n');
-                    let mut o = anstream::stdout().lock();
-                    let _ = o.write_all(d.as_bytes()).and_then(|_| o.flush());
-                }
-                Chunk::Done(_) => {}
-            }
+            super::agents::print_chunk(c, &mut ended_with_newline);
         };
         crate::engine::handoff_run::hand_to_agent(&db, id, agent, Source::Cli, stop, &mut on).await
     })?;

@@ -94,10 +94,16 @@ pub enum McpsCmd {
 #[derive(Debug, Args)]
 pub struct McpAddArgs {
     pub name: String,
+    /// stdio: the command line, split as a shell would ("jr mcp", "python3 'my server.py'").
     #[arg(long, conflicts_with = "url")]
     pub command: Option<String>,
+    /// Streamable HTTP: the endpoint (http://127.0.0.1:8000/mcp).
     #[arg(long)]
     pub url: Option<String>,
+    /// KEY=VALUE added to a stdio server's environment (repeatable). It also
+    /// inherits jr's own environment, so keep secrets there, not here.
+    #[arg(long = "env", value_name = "KEY=VALUE", conflicts_with = "url")]
+    pub env: Vec<String>,
     #[arg(long, short = 'd', default_value = "")]
     pub description: String,
 }
@@ -317,11 +323,24 @@ pub fn mcps(ctx: &Ctx, cmd: McpsCmd) -> Result<i32> {
             }
         }
         McpsCmd::Add(a) => {
+            let mut env = std::collections::BTreeMap::new();
+            for kv in &a.env {
+                match kv.split_once('=') {
+                    Some((k, v)) if !k.is_empty() => {
+                        env.insert(k.to_string(), v.to_string());
+                    }
+                    _ => {
+                        return Err(Error::user(format!("--env {kv:?} is not KEY=VALUE"))
+                            .hint("write e.g. --env LOG_LEVEL=debug"));
+                    }
+                }
+            }
             e.put_mcp(&McpServer {
                 id: 0,
                 name: a.name.clone(),
                 command: a.command,
                 url: a.url,
+                env,
                 description: a.description,
             })?;
             output::out(&format!("saved MCP server {}\n", a.name))?;

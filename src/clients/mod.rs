@@ -4,3 +4,4 @@
 
 pub mod dagster;
 pub mod llm;
+pub mod mcp;

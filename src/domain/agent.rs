@@ -22,6 +22,8 @@ pub struct Agent {
     pub system_prompt: String,
     pub skills: Vec<String>,
     pub mcps: Vec<String>,
+    /// Tools its MCP servers mark destructive that it may still call, by name.
+    pub allow_tools: Vec<String>,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
     #[serde(with = "super::rfc3339")]
@@ -46,6 +48,9 @@ pub struct AgentDef {
     pub skills: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mcps: Vec<String>,
+    /// Destructive MCP tools this agent may call (read-only ones need no entry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_tools: Vec<String>,
     #[serde(default)]
     pub config: AgentConfig,
 }
@@ -68,6 +73,7 @@ impl Agent {
             system_prompt: self.system_prompt.clone(),
             skills: self.skills.clone(),
             mcps: self.mcps.clone(),
+            allow_tools: self.allow_tools.clone(),
             config: AgentConfig {
                 temperature: self.temperature,
                 max_tokens: self.max_tokens,
@@ -93,6 +99,8 @@ pub struct McpServer {
     pub name: String,
     pub command: Option<String>,
     pub url: Option<String>,
+    /// Extra environment of a stdio server (`--env KEY=VALUE`).
+    pub env: std::collections::BTreeMap<String, String>,
     pub description: String,
 }
 
@@ -147,6 +155,59 @@ pub struct AgentRun {
     pub config_hash: String,
     /// The task it worked on (a hand-off).
     pub task_id: Option<i64>,
+    /// The MCP tools it called, in order.
+    pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// One MCP tool call of an agent execution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolCallRecord {
+    /// The MCP server's registered name.
+    pub server: String,
+    /// The tool's name on that server.
+    pub tool: String,
+    pub arguments: serde_json::Value,
+    pub ok: bool,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+}
+
+/// One line for a log or a screen: `→ jr.tasks_list {"limit":3}` when a
+/// call starts. Control characters (the model's or a server's text) are
+/// shown escaped, never sent raw; long arguments are cut.
+pub fn tool_start_line(server: &str, tool: &str, arguments: &serde_json::Value) -> String {
+    let args = arguments.to_string();
+    let args: String = if args.chars().count() > 200 {
+        args.chars().take(200).chain(std::iter::once('…')).collect()
+    } else {
+        args
+    };
+    clean(&format!("→ {server}.{tool} {args}"))
+}
+
+impl ToolCallRecord {
+    /// `← jr.tasks_list ok (3 ms)` / `← x.y failed (12 ms): why`.
+    pub fn end_line(&self) -> String {
+        let head = format!("← {}.{}", self.server, self.tool);
+        clean(&match (&self.error, self.ok) {
+            (_, true) => format!("{head} ok ({} ms)", self.duration_ms),
+            (Some(e), false) => format!("{head} failed ({} ms): {e}", self.duration_ms),
+            (None, false) => format!("{head} failed ({} ms)", self.duration_ms),
+        })
+    }
+}
+
+fn clean(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let esc: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            esc
+        })
+        .collect()
 }
 
 /// Skill and agent names: `a-z`, digits, `-` and `_`, starting with a letter
@@ -249,6 +310,24 @@ pub fn parse_skill_md(text: &str) -> Result<SkillFile, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tool_lines_never_carry_control_characters() {
+        let l = tool_start_line("jr", "echo", &serde_json::json!({"text": "안녕\u{1b}[2J"}));
+        assert!(!l.contains('\u{1b}'), "{l}");
+        assert!(l.starts_with("→ jr.echo {"), "{l}");
+        let r = ToolCallRecord {
+            server: "s".into(),
+            tool: "t".into(),
+            arguments: serde_json::json!({}),
+            ok: false,
+            duration_ms: 5,
+            error: Some("boom\u{1b}]52;c;x\u{7}\nnext".into()),
+        };
+        let l = r.end_line();
+        assert!(!l.chars().any(char::is_control), "{l}");
+        assert!(l.starts_with("← s.t failed (5 ms): boom"), "{l}");
+    }
 
     #[test]
     fn slugs() {

@@ -2,14 +2,16 @@
 //! plus its skills' bodies, options, the config hash), record the execution,
 //! stream the answer through the LLM clients, record the end. Used by
 //! `jr agents run`, the `agent` job executor and (later) the TUI and chat.
-//! Pieces of the answer go to a callback; nothing here prints.
+//! Pieces of the answer go to a callback; nothing here prints. An agent
+//! with MCP servers runs through the tool loop (`tool_loop.rs`).
 
 use tokio_util::sync::CancellationToken;
 
 use super::Engine;
 use super::shared::Shared;
-use crate::clients::llm::{Chunk, LlmConfig, LlmError, Message, ModelRef, Options, Request};
-use crate::domain::agent::{AgentRun, AgentRunStatus, config_hash, system_prompt};
+use crate::clients::llm::{Chunk, LlmConfig, Message, ModelRef, Options, Request};
+use crate::clients::mcp::Spec as McpSpec;
+use crate::domain::agent::{AgentRun, AgentRunStatus, ToolCallRecord, config_hash, system_prompt};
 use crate::error::{Error, Result};
 use crate::store::agent_runs::{self as repo, AgentFinish, NewAgentRun};
 use crate::store::hub;
@@ -27,6 +29,10 @@ pub struct Invocation {
     pub llm: LlmConfig,
     /// The task this execution works on (a hand-off); recorded with it.
     pub task_id: Option<i64>,
+    /// The agent's MCP servers, in its order; their tools go to the model.
+    pub mcps: Vec<McpSpec>,
+    /// Destructive tools the agent may call.
+    pub allow_tools: Vec<String>,
 }
 
 impl Invocation {
@@ -41,6 +47,7 @@ impl Invocation {
             messages,
             options: self.options.clone(),
             schema: None,
+            tools: Vec::new(),
         }
     }
 }
@@ -65,6 +72,25 @@ impl Engine {
             );
         }
         let system = system_prompt(&a.system_prompt, &skills);
+        let mut mcps = Vec::new();
+        for m in &a.mcps {
+            let s = hub::mcp(self.store.conn(), m)?
+                .ok_or_else(|| Error::user(format!("agent {}: MCP server {m} is gone", a.name)))?;
+            let mut env = s.env.clone();
+            // `jr mcp` as a server works on the same database as this jr.
+            if let Some(p) = self.store.path()
+                && s.command.is_some()
+            {
+                env.entry("JR_DB".into())
+                    .or_insert_with(|| p.display().to_string());
+            }
+            mcps.push(McpSpec {
+                name: s.name,
+                command: s.command,
+                url: s.url,
+                env,
+            });
+        }
         Ok(Invocation {
             agent_id: Some(a.id),
             config_hash: config_hash(&a.model, &system, prompt, a.temperature, a.max_tokens),
@@ -79,7 +105,20 @@ impl Engine {
             },
             llm: self.llm.clone(),
             task_id: None,
+            mcps,
+            allow_tools: a.allow_tools.clone(),
         })
+    }
+
+    /// Record one tool call of agent execution `id` as it ends.
+    pub fn add_tool_call(
+        &self,
+        id: i64,
+        c: &ToolCallRecord,
+        started_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.store
+            .write(|tx| repo::add_tool_call(tx, id, c, started_at))
     }
 
     pub fn start_agent_run(&self, inv: &Invocation, run_id: Option<i64>) -> Result<i64> {
@@ -149,17 +188,32 @@ pub async fn run_agent(
         };
         let llm = crate::clients::llm::Llm::new(inv.llm.clone());
         match llm {
-            Err(e) => Some(Err(e)),
+            Err(e) => Some(Err(Error::from(e))),
+            Ok(llm) if !inv.mcps.is_empty() => {
+                super::tool_loop::run_with_tools(
+                    db,
+                    id,
+                    &inv.agent,
+                    &llm,
+                    inv.request(),
+                    &inv.mcps,
+                    &inv.allow_tools,
+                    &inv.llm.tools,
+                    &stop,
+                    &mut on,
+                )
+                .await
+            }
             Ok(llm) => {
                 let req = inv.request();
                 tokio::select! {
-                    r = llm.complete(&req, &mut on) => Some(r),
+                    r = llm.complete(&req, &mut on) => Some(r.map_err(Error::from)),
                     _ = stop.cancelled() => None,
                 }
             }
         }
     };
-    let (status, tokens, error): (AgentRunStatus, (Option<u64>, Option<u64>), Option<LlmError>) =
+    let (status, tokens, error): (AgentRunStatus, (Option<u64>, Option<u64>), Option<Error>) =
         match outcome {
             None => (AgentRunStatus::Stopped, (None, None), None),
             Some(Ok(c)) => {
@@ -169,7 +223,7 @@ pub async fn run_agent(
             Some(Err(e)) => (AgentRunStatus::Failed, (None, None), Some(e)),
         };
     let err_text = match (&error, status) {
-        (Some(e), _) => Some(e.full()),
+        (Some(e), _) => Some(full(e)),
         (None, AgentRunStatus::Stopped) => {
             Some("stopped before the answer was complete".to_string())
         }
@@ -190,8 +244,13 @@ pub async fn run_agent(
             )
         })
         .await?;
-    Ok(Finished {
-        run,
-        error: error.map(Error::from),
-    })
+    Ok(Finished { run, error })
+}
+
+/// Message and hints in one line, for the execution's `error` column.
+fn full(e: &Error) -> String {
+    std::iter::once(e.message.as_str())
+        .chain(e.hints.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -147,6 +147,7 @@ impl Engine {
             system_prompt: d.system_prompt.clone(),
             skills: d.skills.clone(),
             mcps: d.mcps.clone(),
+            allow_tools: d.allow_tools.clone(),
             temperature: d.config.temperature,
             max_tokens: d.config.max_tokens,
             created_at: now,

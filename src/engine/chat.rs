@@ -209,6 +209,7 @@ async fn classify(
             ..Default::default()
         },
         schema: Some(schema()),
+        tools: Vec::new(),
     };
     let mut ignore = |_| {};
     let call = llm.complete(&req, &mut ignore);
@@ -272,6 +273,7 @@ async fn escalate(
         ],
         options: Options::default(),
         schema: None,
+        tools: Vec::new(),
     };
     let c = llm
         .complete(&req, &mut |c| {

@@ -24,6 +24,7 @@ pub mod shared;
 pub mod status;
 pub mod tasks;
 pub mod taskwarrior;
+pub mod tool_loop;
 pub mod views;
 pub mod watch;
 

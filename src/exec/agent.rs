@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream, note};
 use crate::clients::llm::Chunk;
+use crate::domain::agent::tool_start_line;
 use crate::domain::{AgentSpec, Collect, JobSpec};
 use crate::engine::agent_run::run_agent;
 use crate::engine::shared::Shared;
@@ -126,6 +127,28 @@ impl AgentExecutor {
                                     .await;
                             }
                         }
+                        Chunk::ToolCall {
+                            server,
+                            tool,
+                            arguments,
+                        } => {
+                            // A tool call starts its own line.
+                            if !line.is_empty() {
+                                let text = std::mem::take(&mut line);
+                                let _ = events
+                                    .send(Event::Line {
+                                        stream: Stream::Out,
+                                        text,
+                                    })
+                                    .await;
+                            }
+                            note(
+                                &events,
+                                format!("[jr] {}", tool_start_line(&server, &tool, &arguments)),
+                            )
+                            .await
+                        }
+                        Chunk::ToolDone(r) => note(&events, format!("[jr] {}", r.end_line())).await,
                         Chunk::Done(_) => {}
                     }
                 }

@@ -148,6 +148,7 @@ impl AmbientExecutor {
                 ..Default::default()
             },
             schema: Some(cards_schema()),
+            tools: Vec::new(),
         };
         let done = match llm.complete(&req, &mut |_| {}).await {
             Ok(d) => d,

@@ -3,12 +3,41 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::domain::agent::{AgentRun, AgentRunStatus};
+use crate::domain::agent::{AgentRun, AgentRunStatus, ToolCallRecord};
 use crate::domain::{from_millis, to_millis};
 use crate::error::Result;
 
 const SELECT: &str = "SELECT id, agent, model, prompt, output, tokens_in, tokens_out, started_at, \
-     finished_at, duration_ms, status, error, run_id, config_hash, task_id FROM agent_runs";
+     finished_at, duration_ms, status, error, run_id, config_hash, task_id, \
+     (SELECT json_group_array(json_object('server', server, 'tool', tool, 'arguments', json(arguments), \
+        'ok', json(CASE ok WHEN 0 THEN 'false' ELSE 'true' END), 'duration_ms', duration_ms, 'error', error)) \
+        FROM (SELECT * FROM agent_tool_calls t WHERE t.agent_run_id = agent_runs.id ORDER BY t.id)) \
+     FROM agent_runs";
+
+/// The recorded tool calls, from the JSON the query put together.
+fn tool_calls(json: String) -> Vec<ToolCallRecord> {
+    #[derive(serde::Deserialize)]
+    struct C {
+        server: String,
+        tool: String,
+        arguments: serde_json::Value,
+        ok: bool,
+        duration_ms: i64,
+        error: Option<String>,
+    }
+    serde_json::from_str::<Vec<C>>(&json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| ToolCallRecord {
+            server: c.server,
+            tool: c.tool,
+            arguments: c.arguments,
+            ok: c.ok,
+            duration_ms: c.duration_ms.max(0) as u64,
+            error: c.error,
+        })
+        .collect()
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRun> {
     let status: String = r.get(10)?;
@@ -28,6 +57,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRun> {
         run_id: r.get(12)?,
         config_hash: r.get(13)?,
         task_id: r.get(14)?,
+        tool_calls: tool_calls(r.get(15)?),
     })
 }
 
@@ -111,4 +141,28 @@ pub fn running_for_task(conn: &Connection, task_id: i64) -> Result<Option<AgentR
         "{SELECT} WHERE task_id = ?1 AND status = 'running' LIMIT 1"
     ))?;
     Ok(st.query_row([task_id], row).optional()?)
+}
+
+/// Record one tool call of execution `agent_run_id` as it ends.
+pub fn add_tool_call(
+    conn: &Connection,
+    agent_run_id: i64,
+    c: &ToolCallRecord,
+    started_at: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO agent_tool_calls (agent_run_id, server, tool, arguments, ok, duration_ms, error, started_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        agent_run_id,
+        c.server,
+        c.tool,
+        c.arguments.to_string(),
+        c.ok,
+        c.duration_ms as i64,
+        c.error,
+        to_millis(started_at)
+    ])?;
+    Ok(())
 }

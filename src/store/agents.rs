@@ -12,7 +12,8 @@ const SELECT: &str = "SELECT id, name, description, model, system_prompt, temper
      (SELECT json_group_array(name) FROM (SELECT s.name FROM agent_skills l JOIN skills s ON s.id = l.skill_id \
         WHERE l.agent_id = agents.id ORDER BY l.pos)), \
      (SELECT json_group_array(name) FROM (SELECT m.name FROM agent_mcps l JOIN mcp_servers m ON m.id = l.mcp_id \
-        WHERE l.agent_id = agents.id ORDER BY l.pos)) \
+        WHERE l.agent_id = agents.id ORDER BY l.pos)), \
+     allow_tools \
      FROM agents";
 
 fn names(json: String) -> Vec<String> {
@@ -32,6 +33,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
         updated_at: from_millis(r.get(8)?),
         skills: names(r.get(9)?),
         mcps: names(r.get(10)?),
+        allow_tools: names(r.get(11)?),
     })
 }
 
@@ -61,23 +63,24 @@ pub fn save(
     mcp_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<i64> {
+    let allow = serde_json::to_string(&a.allow_tools).unwrap_or_else(|_| "[]".into());
     let id = if a.id == 0 {
         conn.prepare_cached(
-            "INSERT INTO agents (name, description, model, system_prompt, temperature, max_tokens, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+            "INSERT INTO agents (name, description, model, system_prompt, temperature, max_tokens, created_at, updated_at, allow_tools) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
         )?
         .query_row(
             params![a.name, a.description, a.model, a.system_prompt, a.temperature.map(f64::from),
-                a.max_tokens, to_millis(now)],
+                a.max_tokens, to_millis(now), allow],
             |r| r.get(0),
         )?
     } else {
         conn.prepare_cached(
             "UPDATE agents SET name = ?2, description = ?3, model = ?4, system_prompt = ?5, temperature = ?6, \
-             max_tokens = ?7, updated_at = ?8 WHERE id = ?1",
+             max_tokens = ?7, updated_at = ?8, allow_tools = ?9 WHERE id = ?1",
         )?
         .execute(params![a.id, a.name, a.description, a.model, a.system_prompt,
-            a.temperature.map(f64::from), a.max_tokens, to_millis(now)])?;
+            a.temperature.map(f64::from), a.max_tokens, to_millis(now), allow])?;
         a.id
     };
     conn.prepare_cached("DELETE FROM agent_skills WHERE agent_id = ?1")?

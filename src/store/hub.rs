@@ -96,7 +96,7 @@ pub fn delete_skill(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-const MCP: &str = "SELECT id, name, command, url, description FROM mcp_servers";
+const MCP: &str = "SELECT id, name, command, url, description, env FROM mcp_servers";
 
 fn row_mcp(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServer> {
     Ok(McpServer {
@@ -105,6 +105,7 @@ fn row_mcp(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServer> {
         command: r.get(2)?,
         url: r.get(3)?,
         description: r.get(4)?,
+        env: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
     })
 }
 
@@ -120,12 +121,13 @@ pub fn mcp(conn: &Connection, name: &str) -> Result<Option<McpServer>> {
 }
 
 pub fn put_mcp(conn: &Connection, m: &McpServer, now: DateTime<Utc>) -> Result<()> {
+    let env = serde_json::to_string(&m.env).unwrap_or_else(|_| "{}".into());
     conn.prepare_cached(
-        "INSERT INTO mcp_servers (name, command, url, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+        "INSERT INTO mcp_servers (name, command, url, description, created_at, env) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
          ON CONFLICT (name) DO UPDATE SET command = excluded.command, url = excluded.url, \
-         description = excluded.description",
+         description = excluded.description, env = excluded.env",
     )?
-    .execute(params![m.name, m.command, m.url, m.description, to_millis(now)])?;
+    .execute(params![m.name, m.command, m.url, m.description, to_millis(now), env])?;
     Ok(())
 }
 

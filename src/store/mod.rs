@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0006_cards.sql"),
     include_str!("../../data/migrations/0007_dagster.sql"),
     include_str!("../../data/migrations/0008_handoff.sql"),
+    include_str!("../../data/migrations/0009_agent_tools.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.

@@ -16,7 +16,20 @@
 //! | `cold:1b` | not in `/api/ps` (not loaded); answers after 200 ms |
 //! | `cards:1b` | knowledge cards (structured output): one per user message of the prompt's `[#ID] role (...): text` lines |
 //! | `router:1b` | a chat-router classification (structured output) of the last message, as a competent model would give it for the labelled sets in tests/fixtures (see `oracle`) |
+//! | `tools:1b` | follows the `CALL` script of the last user message (below): asks for tools, streamed |
+//! | `tools-flat:1b` | the same, each reply sent whole (`application/json`, `stream` ignored) |
 //! | anything else | 404 `{"error":"model 'x' not found"}` |
+//!
+//! On `/v1/chat/completions`, `gpt-tools` and `gpt-tools-flat` do the same
+//! in OpenAI's shapes (tool-call arguments streamed as string fragments).
+//!
+//! The `CALL` script: each line `CALL name {json args}` of the last user
+//! message is one turn, `&&` joins calls made in one turn. After N turns of
+//! calls (counted from the assistant messages that carry `tool_calls`), the
+//! model answers `도구 결과: ` followed by every tool message's content
+//! (`[tool_name] content`, joined by ` | `). It fails the test's request
+//! with a 400 if a tool result does not name its call (`tool_name` for
+//! Ollama, a matching `tool_call_id` for OpenAI) or the tools were not sent.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,6 +51,8 @@ pub const INSTALLED: &[&str] = &[
     "cold:1b",
     "router:1b",
     "cards:1b",
+    "tools:1b",
+    "tools-flat:1b",
 ];
 pub const API_KEY: &str = "test-key-not-secret";
 
@@ -251,6 +266,9 @@ fn ollama_chat(w: &mut TcpStream, body: &Value) -> std::io::Result<()> {
             &json!({"error": format!("model '{model}' not found")}),
         );
     }
+    if model.starts_with("tools") {
+        return ollama_tools(w, &model, body);
+    }
     match model.as_str() {
         "slow:1b" => std::thread::sleep(Duration::from_millis(2500)),
         "cold:1b" => std::thread::sleep(Duration::from_millis(200)),
@@ -326,6 +344,9 @@ fn openai_chat(
             404,
             &json!({"error": {"message": format!("The model `{model}` does not exist"), "code": "model_not_found"}}),
         );
+    }
+    if model.starts_with("gpt-tools") {
+        return openai_tools(w, &model, body);
     }
     start_chunked(w, "text/event-stream")?;
     let answer = answer_for(body);
@@ -404,4 +425,208 @@ pub fn oracle(msg: &str) -> Value {
     };
     json!({"route": route, "intent": intent, "urgent": route == "escalate", "complex": route == "defer" || route == "escalate",
         "title": msg.chars().take(40).collect::<String>(), "job": job, "task_id": task_id, "status": status})
+}
+
+/// What a tool-using model does next: the calls of its next turn, or the
+/// final answer. `Err` when the request breaks the protocol.
+pub enum Turn {
+    Calls(Vec<(String, Value)>),
+    Answer(String),
+}
+
+pub fn next_turn(body: &Value, openai: bool) -> Result<Turn, String> {
+    let msgs = body["messages"].as_array().cloned().unwrap_or_default();
+    if body["tools"].as_array().is_none_or(|t| t.is_empty()) {
+        return Err("no tools were offered".into());
+    }
+    let last_user = msgs
+        .iter()
+        .rposition(|m| m["role"] == "user")
+        .ok_or("no user message")?;
+    let script: Vec<Vec<(String, Value)>> = msgs[last_user]["content"]
+        .as_str()
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("CALL "))
+        .map(|l| {
+            l.split(" && ")
+                .map(|c| {
+                    let c = c.trim().trim_start_matches("CALL ").trim();
+                    let (name, args) = c.split_once(' ').unwrap_or((c, "{}"));
+                    (
+                        name.to_string(),
+                        serde_json::from_str(args).unwrap_or(json!({})),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let after = &msgs[last_user + 1..];
+    let mut ids = Vec::new();
+    for m in after {
+        if m["role"] == "assistant" {
+            for c in m["tool_calls"].as_array().into_iter().flatten() {
+                if openai {
+                    ids.push(c["id"].as_str().unwrap_or("").to_string());
+                    if !c["function"]["arguments"].is_string() {
+                        return Err("OpenAI tool-call arguments must be a JSON string".into());
+                    }
+                } else if !c["function"]["arguments"].is_object() {
+                    return Err("Ollama tool-call arguments must be an object".into());
+                }
+            }
+        }
+        if m["role"] == "tool" {
+            if openai {
+                let id = m["tool_call_id"].as_str().unwrap_or("");
+                if !ids.iter().any(|i| i == id) {
+                    return Err(format!("tool message answers an unknown call id {id:?}"));
+                }
+            } else if m["tool_name"].as_str().is_none_or(str::is_empty) {
+                return Err("tool message without tool_name".into());
+            }
+        }
+    }
+    let turns = after
+        .iter()
+        .filter(|m| {
+            m["role"] == "assistant" && m["tool_calls"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .count();
+    if turns < script.len() {
+        return Ok(Turn::Calls(script[turns].clone()));
+    }
+    let results: Vec<String> = after
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| {
+            let name = m["tool_name"]
+                .as_str()
+                .or(m["name"].as_str())
+                .unwrap_or("?");
+            let c: String = m["content"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect();
+            format!("[{name}] {c}")
+        })
+        .collect();
+    Ok(Turn::Answer(format!("도구 결과: {}", results.join(" | "))))
+}
+
+fn ollama_tools(w: &mut TcpStream, model: &str, body: &Value) -> std::io::Result<()> {
+    let turn = match next_turn(body, false) {
+        Ok(t) => t,
+        Err(e) => return plain(w, 400, &json!({"error": e})),
+    };
+    let flat = model.contains("flat");
+    let done = |msg: Value| {
+        json!({"model": model, "created_at": "2026-11-22T00:00:01Z", "message": msg,
+            "done": true, "done_reason": "stop", "prompt_eval_count": 10, "eval_count": 5})
+    };
+    match turn {
+        Turn::Calls(calls) => {
+            let tc: Vec<Value> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, (n, a))| json!({"function": {"index": i, "name": n, "arguments": a}}))
+                .collect();
+            let msg = json!({"role": "assistant", "content": "", "tool_calls": tc});
+            if flat {
+                return plain(w, 200, &done(msg));
+            }
+            // As Ollama streams it: the calls in one piece, then the end.
+            start_chunked(w, "application/x-ndjson")?;
+            let piece = json!({"model": model, "created_at": "2026-11-22T00:00:00Z", "message": msg, "done": false});
+            trickle(w, format!("{piece}\n").as_bytes(), 16)?;
+            let fin = done(json!({"role": "assistant", "content": ""}));
+            trickle(w, format!("{fin}\n").as_bytes(), 16)?;
+            end_chunked(w)
+        }
+        Turn::Answer(text) => {
+            if flat {
+                return plain(w, 200, &done(json!({"role": "assistant", "content": text})));
+            }
+            start_chunked(w, "application/x-ndjson")?;
+            for p in pieces(&text) {
+                let l = json!({"model": model, "created_at": "2026-11-22T00:00:00Z",
+                    "message": {"role": "assistant", "content": p}, "done": false});
+                trickle(w, format!("{l}\n").as_bytes(), 64)?;
+            }
+            let fin = done(json!({"role": "assistant", "content": ""}));
+            trickle(w, format!("{fin}\n").as_bytes(), 64)?;
+            end_chunked(w)
+        }
+    }
+}
+
+fn openai_tools(w: &mut TcpStream, model: &str, body: &Value) -> std::io::Result<()> {
+    let turn = match next_turn(body, true) {
+        Ok(t) => t,
+        Err(e) => return plain(w, 400, &json!({"error": {"message": e}})),
+    };
+    let flat = model.contains("flat");
+    let usage = json!({"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15});
+    match turn {
+        Turn::Calls(calls) => {
+            let n = body["messages"].as_array().map_or(0, |m| m.len());
+            let id = |i: usize| format!("call_{n}_{i}");
+            if flat {
+                let tc: Vec<Value> = calls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, a))| {
+                        json!({"id": id(i), "type": "function",
+                        "function": {"name": name, "arguments": a.to_string()}})
+                    })
+                    .collect();
+                return plain(
+                    w,
+                    200,
+                    &json!({"id": "c1", "object": "chat.completion", "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": tc},
+                    "finish_reason": "tool_calls"}], "usage": usage}),
+                );
+            }
+            start_chunked(w, "text/event-stream")?;
+            for (i, (name, a)) in calls.iter().enumerate() {
+                let head = json!({"id": "c1", "choices": [{"index": 0, "delta": {"tool_calls": [
+                    {"index": i, "id": id(i), "type": "function", "function": {"name": name, "arguments": ""}}]}}]});
+                trickle(w, format!("data: {head}\n\n").as_bytes(), 11)?;
+                // The arguments arrive as fragments of a JSON string.
+                let args = a.to_string();
+                let chars: Vec<char> = args.chars().collect();
+                for frag in chars.chunks(4) {
+                    let frag: String = frag.iter().collect();
+                    let ev = json!({"id": "c1", "choices": [{"index": 0, "delta": {"tool_calls": [
+                        {"index": i, "function": {"arguments": frag}}]}}]});
+                    trickle(w, format!("data: {ev}\n\n").as_bytes(), 11)?;
+                }
+            }
+            let fin = json!({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}], "usage": usage});
+            trickle(w, format!("data: {fin}\n\ndata: [DONE]\n\n").as_bytes(), 11)?;
+            end_chunked(w)
+        }
+        Turn::Answer(text) => {
+            if flat {
+                return plain(
+                    w,
+                    200,
+                    &json!({"id": "c1", "object": "chat.completion", "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop"}], "usage": usage}),
+                );
+            }
+            start_chunked(w, "text/event-stream")?;
+            for p in pieces(&text) {
+                let ev = json!({"id": "c1", "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
+                trickle(w, format!("data: {ev}\n\n").as_bytes(), 64)?;
+            }
+            let fin = json!({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage});
+            trickle(w, format!("data: {fin}\n\ndata: [DONE]\n\n").as_bytes(), 64)?;
+            end_chunked(w)
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub struct LlmConfig {
     pub keep_alive: Option<String>,
     #[serde(rename = "providers")]
     pub providers: Vec<ProviderConfig>,
+    /// Bounds on an agent run's MCP tools (`[llm.tools]`).
+    pub tools: ToolLimits,
     /// Key values by environment variable name, filled by the front end.
     #[serde(skip)]
     pub keys: Keys,
@@ -43,7 +45,40 @@ impl Default for LlmConfig {
             load_timeout: Duration::from_secs(600),
             keep_alive: None,
             providers: Vec::new(),
+            tools: ToolLimits::default(),
             keys: Keys::default(),
+        }
+    }
+}
+
+/// Bounds on an agent run that uses MCP tools; hitting one ends the run
+/// with a message naming the setting.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToolLimits {
+    /// Tool calls in one run.
+    pub max_calls: u32,
+    /// The longest one tool call may take.
+    #[serde(with = "dur")]
+    pub call_timeout: Duration,
+    /// The whole run, model turns and tool calls together.
+    #[serde(with = "dur")]
+    pub total_timeout: Duration,
+    /// The largest tool result given back to the model, in bytes.
+    pub max_result_bytes: usize,
+    /// Starting a server and listing its tools.
+    #[serde(with = "dur")]
+    pub start_timeout: Duration,
+}
+
+impl Default for ToolLimits {
+    fn default() -> Self {
+        ToolLimits {
+            max_calls: 25,
+            call_timeout: Duration::from_secs(60),
+            total_timeout: Duration::from_secs(15 * 60),
+            max_result_bytes: 64 * 1024,
+            start_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -100,6 +135,15 @@ impl LlmConfig {
                     p.name, p.base_url
                 ));
             }
+        }
+        let t = &self.tools;
+        if t.max_calls == 0 || t.max_result_bytes == 0 {
+            return Err(
+                "`llm.tools` max_calls and max_result_bytes must be at least 1".to_string(),
+            );
+        }
+        if t.call_timeout.is_zero() || t.total_timeout.is_zero() || t.start_timeout.is_zero() {
+            return Err("`llm.tools` timeouts must be longer than 0s".to_string());
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-pub use config::{LlmConfig, ProviderConfig};
+pub use config::{LlmConfig, ProviderConfig, ToolLimits};
 
 /// `provider/model`: `ollama/qwen2.5-coder:7b`, `openai/gpt-4o-mini`, `groq/llama3`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,24 +51,77 @@ impl fmt::Display for ModelRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// system | user | assistant
+    /// system | user | assistant | tool
     pub role: String,
     pub content: String,
+    /// An assistant's requests for tools (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// A `tool` message: the call it answers (OpenAI's `tool_call_id`) and
+    /// the tool's name (Ollama's `tool_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_name: Option<String>,
 }
 
 impl Message {
-    pub fn system(c: impl Into<String>) -> Message {
+    fn plain(role: &str, c: impl Into<String>) -> Message {
         Message {
-            role: "system".into(),
+            role: role.into(),
             content: c.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            tool_name: None,
         }
+    }
+    pub fn system(c: impl Into<String>) -> Message {
+        Message::plain("system", c)
     }
     pub fn user(c: impl Into<String>) -> Message {
+        Message::plain("user", c)
+    }
+    /// The model's turn that asked for tools, as it goes back in the history.
+    pub fn assistant(c: impl Into<String>, tool_calls: Vec<ToolCall>) -> Message {
         Message {
-            role: "user".into(),
-            content: c.into(),
+            tool_calls,
+            ..Message::plain("assistant", c)
         }
     }
+    /// A tool's result for `call`.
+    pub fn tool(call: &ToolCall, content: impl Into<String>) -> Message {
+        Message {
+            tool_call_id: call.id.clone(),
+            tool_name: Some(call.name.clone()),
+            ..Message::plain("tool", content)
+        }
+    }
+}
+
+/// A tool offered to the model: a name, what it does, a JSON Schema of its
+/// arguments. Both wire formats wrap it as `{"type":"function","function":{...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    pub parameters: serde_json::Value,
+}
+
+impl ToolSpec {
+    pub fn wire(&self) -> serde_json::Value {
+        serde_json::json!({"type": "function", "function": {
+            "name": self.name, "description": self.description, "parameters": self.parameters}})
+    }
+}
+
+/// The model asks for a tool. `id` is OpenAI's call id (Ollama has none);
+/// `arguments` is a JSON object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub arguments: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -87,6 +140,8 @@ pub struct Request {
     pub options: Options,
     /// A JSON Schema: the answer is then JSON following it (structured output).
     pub schema: Option<serde_json::Value>,
+    /// Tools the model may ask for (none: a plain chat).
+    pub tools: Vec<ToolSpec>,
 }
 
 /// A piece of an answer as it arrives.
@@ -97,6 +152,14 @@ pub enum Chunk {
         model: String,
     },
     Delta(String),
+    /// An agent run calls a tool (sent by the tool loop, not by a client).
+    ToolCall {
+        server: String,
+        tool: String,
+        arguments: serde_json::Value,
+    },
+    /// The call ended.
+    ToolDone(crate::domain::agent::ToolCallRecord),
     Done(Completion),
 }
 
@@ -105,9 +168,11 @@ pub struct Completion {
     pub content: String,
     pub tokens_in: Option<u64>,
     pub tokens_out: Option<u64>,
-    /// stop | length | ... as the provider says.
+    /// stop | length | tool_calls | ... as the provider says.
     pub done_reason: Option<String>,
     pub duration_ms: u64,
+    /// Tools the model asked for; the answer is not over until they are run.
+    pub tool_calls: Vec<ToolCall>,
 }
 
 impl Completion {

@@ -87,7 +87,39 @@ pub fn chat_body(llm: &Llm, req: &Request) -> Result<serde_json::Value, LlmError
         )
     })?;
     body["stream"] = serde_json::Value::Bool(true);
+    // ollama-rs 0.3.6's messages have no `tool_name`; the tool loop's
+    // history is written here in Ollama's shape.
+    if req
+        .messages
+        .iter()
+        .any(|m| m.role == "tool" || !m.tool_calls.is_empty())
+    {
+        body["messages"] = req.messages.iter().map(wire_message).collect();
+    }
+    if !req.tools.is_empty() {
+        body["tools"] = req.tools.iter().map(super::ToolSpec::wire).collect();
+    }
     Ok(body)
+}
+
+/// One message in `/api/chat`'s shape: tool calls carry their arguments as
+/// an object; a tool's result names the tool.
+fn wire_message(m: &super::Message) -> serde_json::Value {
+    let mut v = serde_json::json!({"role": m.role, "content": m.content});
+    if !m.tool_calls.is_empty() {
+        v["tool_calls"] = m
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                serde_json::json!({"function": {"index": i, "name": c.name, "arguments": c.arguments}})
+            })
+            .collect();
+    }
+    if let Some(n) = &m.tool_name {
+        v["tool_name"] = serde_json::json!(n);
+    }
+    v
 }
 
 /// One NDJSON line of a chat reply. Every metric is optional (a cached
@@ -108,6 +140,20 @@ struct Line {
 struct LineMessage {
     #[serde(default)]
     content: String,
+    #[serde(default)]
+    tool_calls: Vec<WireCall>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireCall {
+    function: WireFunction,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireFunction {
+    name: String,
+    #[serde(default)]
+    arguments: serde_json::Value,
 }
 
 fn base(llm: &Llm) -> String {
@@ -184,9 +230,24 @@ pub async fn chat(
             )
         });
     }
+    let mut out = Completion::default();
+    if is_plain_json(&res) {
+        // A reply sent whole (`stream` ignored, as some versions do with
+        // tools): one object, read with the same bound as the first piece.
+        let text = match tokio::time::timeout(first_wait, res.text()).await {
+            Err(_) => return Err(first_timeout(&model, first_wait, loading)),
+            Ok(r) => r.map_err(|e| send_error(&e, WHAT, &url, START_HINT))?,
+        };
+        if handle(text.trim(), &mut out, on_chunk)? {
+            return Ok(out);
+        }
+        return Err(LlmError::new(
+            LlmErrorKind::Protocol,
+            "Ollama sent a whole reply that is not done",
+        ));
+    }
     let mut stream = res.bytes_stream();
     let mut lines = LineBuffer::default();
-    let mut out = Completion::default();
     let mut wait = first_wait;
     loop {
         let Some(bytes) = next_bytes(&mut stream, wait, WHAT).await? else {
@@ -268,11 +329,25 @@ fn handle(
         )
         .hint("see Ollama's log (`journalctl -u ollama`); the run can be retried"));
     }
-    if let Some(m) = l.message
-        && !m.content.is_empty()
-    {
-        out.content.push_str(&m.content);
-        on_chunk(Chunk::Delta(m.content));
+    if let Some(m) = l.message {
+        if !m.content.is_empty() {
+            out.content.push_str(&m.content);
+            on_chunk(Chunk::Delta(m.content));
+        }
+        for c in m.tool_calls {
+            out.tool_calls.push(super::ToolCall {
+                id: None,
+                name: c.function.name,
+                arguments: match c.function.arguments {
+                    serde_json::Value::Null => serde_json::json!({}),
+                    // Some models send the arguments as a JSON string.
+                    serde_json::Value::String(s) => {
+                        serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+                    }
+                    v => v,
+                },
+            });
+        }
     }
     if l.done {
         out.tokens_in = l.prompt_eval_count;
@@ -280,6 +355,14 @@ fn handle(
         out.done_reason = l.done_reason;
     }
     Ok(l.done)
+}
+
+/// `application/json` rather than NDJSON or SSE: the reply comes whole.
+pub(crate) fn is_plain_json(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().starts_with("application/json"))
 }
 
 fn short(s: &str) -> String {
@@ -444,6 +527,7 @@ mod tests {
             schema: Some(
                 serde_json::json!({"type": "object", "properties": {"route": {"type": "string"}}}),
             ),
+            tools: Vec::new(),
         };
         let b = chat_body(&llm, &req).unwrap();
         assert_eq!(b["model"], "qwen2.5-coder:7b");
@@ -454,6 +538,53 @@ mod tests {
         assert_eq!(b["messages"][1]["content"], "안녕");
         assert_eq!(b["messages"][0]["role"], "system");
         assert_eq!(b["format"]["properties"]["route"]["type"], "string");
+    }
+
+    #[test]
+    fn tools_and_the_tool_loops_history_are_in_ollamas_shape() {
+        let llm = Llm::new(LlmConfig::default()).unwrap();
+        let call = crate::clients::llm::ToolCall {
+            id: None,
+            name: "tasks_list".into(),
+            arguments: serde_json::json!({"limit": 3}),
+        };
+        let req = Request {
+            model: ModelRef::parse("ollama/qwen2.5:7b").unwrap(),
+            messages: vec![
+                Message::user("할 일?"),
+                Message::assistant("", vec![call.clone()]),
+                Message::tool(&call, "1. 물 주기"),
+            ],
+            options: Options::default(),
+            schema: None,
+            tools: vec![crate::clients::llm::ToolSpec {
+                name: "tasks_list".into(),
+                description: "List tasks".into(),
+                parameters: serde_json::json!({"type": "object"}),
+            }],
+        };
+        let b = chat_body(&llm, &req).unwrap();
+        assert_eq!(b["tools"][0]["type"], "function");
+        assert_eq!(b["tools"][0]["function"]["name"], "tasks_list");
+        let m = &b["messages"];
+        assert_eq!(m[1]["tool_calls"][0]["function"]["arguments"]["limit"], 3);
+        assert_eq!(m[2]["role"], "tool");
+        assert_eq!(m[2]["tool_name"], "tasks_list");
+        assert_eq!(m[2]["content"], "1. 물 주기");
+    }
+
+    #[test]
+    fn tool_calls_are_read_from_a_line() {
+        let mut out = Completion::default();
+        let mut on = |_c: Chunk| {};
+        let line = r#"{"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"a","arguments":{"x":1}}},{"function":{"name":"b","arguments":"{\"y\":2}"}}]},"done":true}"#;
+        assert!(handle(line, &mut out, &mut on).unwrap());
+        assert_eq!(out.tool_calls.len(), 2);
+        assert_eq!(out.tool_calls[0].arguments["x"], 1);
+        assert_eq!(
+            out.tool_calls[1].arguments["y"], 2,
+            "a string of JSON is read as JSON"
+        );
     }
 
     #[test]

@@ -221,6 +221,15 @@ fn detail(p: &AgentsPane, d: &AgentsData, v: &View<'_>) -> Option<(String, Vec<S
             if let Some(e) = &r.error {
                 l.push(format!("error: {e}"));
             }
+            if !r.tool_calls.is_empty() {
+                l.push(format!("tools: {} calls", r.tool_calls.len()));
+                l.extend(
+                    r.tool_calls
+                        .iter()
+                        .take(3)
+                        .map(|c| format!("  {}", c.end_line())),
+                );
+            }
             l.extend(body(&r.output, 4));
             (format!("#{} {} — {}", r.id, r.agent, r.status), l)
         }

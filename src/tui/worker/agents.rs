@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Payload, WorkerState};
 use crate::clients::llm::Chunk;
+use crate::domain::agent::tool_start_line;
 use crate::engine::agent_run::{Invocation, run_agent};
 use crate::engine::shared::Shared;
 use crate::error::{Error, Result};
@@ -95,14 +96,29 @@ fn run_later(driver: &Mutex<AgentDriver>, reply: &super::Reply, inv: Invocation)
     };
     let agent = inv.agent.clone();
     let mut so_far = String::new();
+    // Tool calls show as lines of their own among the answer, as they happen.
     let mut on_chunk = |c: Chunk| {
-        if let Chunk::Delta(piece) = c {
-            so_far.push_str(&piece);
-            send(Payload::AgentPartial {
-                agent: agent.clone(),
-                text: so_far.clone(),
-            });
+        let line = |so_far: &mut String, l: String| {
+            if !so_far.is_empty() && !so_far.ends_with('\n') {
+                so_far.push('\n');
+            }
+            so_far.push_str(&l);
+            so_far.push('\n');
+        };
+        match c {
+            Chunk::Delta(piece) => so_far.push_str(&piece),
+            Chunk::ToolCall {
+                server,
+                tool,
+                arguments,
+            } => line(&mut so_far, tool_start_line(&server, &tool, &arguments)),
+            Chunk::ToolDone(r) => line(&mut so_far, r.end_line()),
+            _ => return,
         }
+        send(Payload::AgentPartial {
+            agent: agent.clone(),
+            text: so_far.clone(),
+        });
     };
     let done = d.rt.block_on(run_agent(
         &d.db,
