@@ -11,4 +11,4 @@ tests/dagster/setup.sh >/dev/null
 tests/mcp_fixture/setup.sh >/dev/null
 # Two test threads: several tests start a real `dagster dev` (Python, heavy)
 # or a daemon, and the machines this runs on have two cores.
-cargo test --all-targets -- --test-threads="${JR_TEST_THREADS:-2}"
+cargo test --all-targets --no-fail-fast -- --test-threads="${JR_TEST_THREADS:-2}"
