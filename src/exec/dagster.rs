@@ -276,6 +276,37 @@ impl Follow<'_> {
         }
     }
 
+    /// Ask Dagster to terminate the run (safely); true once it took the ask.
+    /// A refusal is noted the first time only (`first`), then retried quietly.
+    async fn ask_terminate(&mut self, first: bool) -> bool {
+        match self.client.terminate(&self.ext.id, false).await {
+            Ok(prev) => {
+                note(
+                    &self.events,
+                    format!(
+                        "[jr] asked Dagster to terminate run {} (it was {prev})",
+                        self.ext.id
+                    ),
+                )
+                .await;
+                true
+            }
+            Err(e) => {
+                if first {
+                    note(
+                        &self.events,
+                        format!(
+                            "[jr] could not ask Dagster to terminate run {} yet: {e}; asking again until it ends",
+                            self.ext.id
+                        ),
+                    )
+                    .await;
+                }
+                false
+            }
+        }
+    }
+
     /// jr stopped the run: on shutdown, leave the Dagster run for the next
     /// jr; on cancel or timeout, terminate it and wait for it to end.
     async fn stopped(&mut self, grace: Duration) -> Outcome {
@@ -289,34 +320,19 @@ impl Follow<'_> {
             .await;
             return failed("jr stopped while following the Dagster run", Some(&url));
         }
-        match self.client.terminate(&self.ext.id, false).await {
-            Ok(prev) => {
-                note(
-                    &self.events,
-                    format!(
-                        "[jr] asked Dagster to terminate run {} (it was {prev})",
-                        self.ext.id
-                    ),
-                )
-                .await
-            }
-            Err(e) => {
-                note(
-                    &self.events,
-                    format!(
-                        "[jr] could not ask Dagster to terminate run {}: {e}",
-                        self.ext.id
-                    ),
-                )
-                .await
-            }
-        }
+        // A run still STARTING cannot be terminated safely yet: the ask is
+        // repeated while the run has not ended, until Dagster takes it (or
+        // the grace runs out and the run is marked canceled).
+        let mut asked = self.ask_terminate(true).await;
         let deadline = tokio::time::Instant::now() + grace;
         let mut forced = false;
         loop {
             if let Ok(true) = self.poll_once(false).await {
                 let _ = self.poll_once(true).await;
                 break;
+            }
+            if !asked {
+                asked = self.ask_terminate(false).await;
             }
             if tokio::time::Instant::now() >= deadline {
                 if forced {
