@@ -194,3 +194,90 @@ fn huge_numbers_over_mcp_are_tool_errors_not_panics() {
         }
     }
 }
+
+/// What a hostile job prints: clear screen, window title, OSC 52 clipboard,
+/// cursor moves, DCS, a cursor-position query, `\r`, C1 CSI/OSC, a bidi
+/// override, and a colour.
+const HOSTILE: &str = r"printf '\033[2J\033[H\033]0;pwned\007\033]52;c;ZWNobyBwd25lZA==\033\\\033[10;10H\033P+q544e\033\\\033[6n\rover\302\2332J\302\2350;t\007\342\200\256dlrow\033[31mred\033[0m\n'";
+
+/// Bytes a terminal would obey: ESC, C1 controls, CR, BEL, bidi overrides.
+fn obeyed(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+#[test]
+fn job_output_never_reaches_the_terminal_raw() {
+    let env = Env::new();
+    env.ok(&["jobs", "add", "evil", "--command", HOSTILE]);
+    // No scheduler runs: `jr run --wait` runs it here and prints its output.
+    let out = env.run(&["run", "evil", "--wait"]);
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(obeyed(&printed).is_empty(), "jr run printed {printed:?}");
+    assert!(printed.contains("␛[2J"), "{printed}");
+    let id = env.runs("evil")[0]["id"].as_i64().unwrap().to_string();
+    for args in [
+        vec!["runs", "logs", &id],
+        vec!["runs", "logs", &id, "--timestamps"],
+        vec!["runs", "logs", &id, "--follow"],
+        vec!["runs", "logs", &id, "--tail", "5"],
+        vec!["runs", "show", &id],
+    ] {
+        let text = env.ok(&args);
+        assert!(obeyed(&text).is_empty(), "jr {args:?} printed {text:?}");
+        assert!(text.contains("␛]52;c;"), "jr {args:?}: {text}");
+        assert!(text.contains("<U+009B>2J"), "jr {args:?}: {text}");
+    }
+    // --color keeps the job's colour and nothing else.
+    let out = env
+        .cmd()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["runs", "logs", &id, "--color"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("\u{1b}[31mred\u{1b}[0m"), "{text:?}");
+    assert!(text.contains("␛[2J"), "{text:?}");
+    // --raw: the bytes as recorded, for pipes.
+    let raw = env.ok(&["runs", "logs", &id, "--raw"]);
+    assert!(
+        raw.contains("\u{1b}]52;c;ZWNobyBwd25lZA==\u{1b}\\"),
+        "{raw:?}"
+    );
+    assert!(raw.contains("\u{9b}2J"), "{raw:?}");
+    // JSON carries the same data, escaped.
+    let v = env.json(&["runs", "show", &id, "--json"]);
+    let tail = v["log_tail"].to_string();
+    assert!(tail.contains("\\u001b]52"), "{tail}");
+    let raw_json = env.ok(&["runs", "show", &id, "--json"]);
+    assert!(obeyed(&raw_json).is_empty(), "{raw_json:?}");
+}
+
+#[test]
+fn titles_and_errors_never_reach_the_terminal_raw() {
+    let env = Env::new();
+    let title = "\u{1b}]0;pwned\u{7}\u{1b}[2J작업\u{9b}6n\u{202e}txt";
+    env.ok(&["tasks", "add", title, "--body", title]);
+    for args in [
+        vec!["tasks", "list"],
+        vec!["tasks", "show", "1"],
+        vec!["tasks", "ready"],
+        vec!["status"],
+        vec!["plan"],
+    ] {
+        let text = env.ok(&args);
+        assert!(obeyed(&text).is_empty(), "jr {args:?} printed {text:?}");
+    }
+    let text = env.ok(&["tasks", "show", "1"]);
+    assert!(text.contains("작업"), "{text}");
+    let v = env.json(&["tasks", "show", "1", "--json"]);
+    assert_eq!(v["title"], title, "JSON keeps the title as stored");
+    // An error naming hostile text shows it, not obeys it.
+    let err = env.fails(&["run", "\u{1b}]52;c;eA==\u{7}"], 1);
+    assert!(obeyed(&err).is_empty(), "{err:?}");
+}
