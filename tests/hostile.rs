@@ -281,3 +281,153 @@ fn titles_and_errors_never_reach_the_terminal_raw() {
     let err = env.fails(&["run", "\u{1b}]52;c;eA==\u{7}"], 1);
     assert!(obeyed(&err).is_empty(), "{err:?}");
 }
+
+fn file_bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_foreign_database_is_refused_untouched() {
+    let env = Env::new();
+    let other = env.home().join("other.db");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE tasks (id INTEGER PRIMARY KEY, what TEXT); INSERT INTO tasks (what) VALUES ('mine');")
+            .unwrap();
+    }
+    let before = file_bytes(&other);
+    let out = env
+        .cmd()
+        .args(["--db", other.to_str().unwrap(), "tasks", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not jr's") && err.contains("1 table (tasks)"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(err.len() < 600, "a short error, not migration SQL: {err}");
+    assert_eq!(file_bytes(&other), before, "the file was changed");
+    assert!(!env.home().join("other.db-wal").exists());
+
+    // Not SQLite at all: says what it looks like.
+    let notes = env.home().join("notes.txt");
+    std::fs::write(&notes, "hello, these are my notes\n".repeat(10)).unwrap();
+    let out = env
+        .cmd()
+        .args(["--db", notes.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not an SQLite database: 260 bytes of text starting \"hello"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "hello, these are my notes\n".repeat(10)
+    );
+}
+
+#[test]
+fn jr_databases_are_marked_and_old_ones_still_open() {
+    let env = Env::new();
+    env.ok(&["tasks", "add", "before the mark"]);
+    let app_id = |p: &std::path::Path| -> i32 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(app_id(&env.db()), 0x6a72_6462, "a new database is marked");
+    // A database from before the mark: jr's schema, application_id 0.
+    {
+        let c = rusqlite::Connection::open(env.db()).unwrap();
+        c.pragma_update(None, "application_id", 0).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    assert_eq!(app_id(&env.db()), 0);
+    let text = env.ok(&["tasks", "list"]);
+    assert!(text.contains("before the mark"), "{text}");
+    assert_eq!(
+        app_id(&env.db()),
+        0x6a72_6462,
+        "an old jr database gets the mark"
+    );
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { nix::libc::geteuid() == 0 }
+}
+
+/// `jr` as a user who may not write what the test made read-only: as root
+/// (who may write anything) the command runs as `nobody`.
+fn restricted(env: &Env) -> assert_cmd::Command {
+    use std::os::unix::fs::PermissionsExt;
+    let mut c = env.cmd();
+    if is_root() {
+        std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
+        use std::os::unix::process::CommandExt;
+        std_cmd
+            .uid(65534)
+            .gid(65534)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.home())
+            .env("JR_DB", env.db())
+            .env("JR_CONFIG", env.config_path())
+            .env("TZ", "Asia/Seoul")
+            .env("NO_COLOR", "1");
+        c = assert_cmd::Command::from_std(std_cmd);
+    }
+    c
+}
+
+#[test]
+fn a_read_only_database_stops_the_daemon_with_the_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["tasks", "add", "x"]);
+    std::fs::set_permissions(env.db(), std::fs::Permissions::from_mode(0o444)).unwrap();
+    if !is_root() {
+        std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let start = std::time::Instant::now();
+    let out = restricted(&env)
+        .arg("daemon")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(err.contains("read-only"), "{err}");
+    assert!(err.contains("not writable"), "{err}");
+    assert!(!err.contains("is it a jr database"), "{err}");
+}
+
+#[test]
+fn a_read_only_folder_gets_the_right_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["tasks", "add", "x"]);
+    std::fs::set_permissions(env.db(), std::fs::Permissions::from_mode(0o666)).unwrap();
+    if !is_root() {
+        std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let out = restricted(&env).args(["tasks", "list"]).output().unwrap();
+    std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("is read-only: jr writes the database's -wal"),
+        "{err}"
+    );
+    assert!(!err.contains("is it a jr database"), "{err}");
+}

@@ -11,6 +11,7 @@ pub mod chat;
 pub mod context;
 pub mod external;
 pub mod hub;
+pub mod identity;
 pub mod jobs;
 pub mod lease;
 pub mod runs;
@@ -54,17 +55,27 @@ pub fn schema_version() -> usize {
 }
 
 impl Store {
-    /// Open (creating if needed, mode 0600) the database file at `path` and migrate it.
+    /// Open (creating if needed, mode 0600, in folders made 0700) the
+    /// database file at `path` and migrate it. A file that is not jr's is
+    /// refused before a byte is written (`identity::look`); a read-only
+    /// database is refused with the reason.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::config(format!(
-                    "cannot create the directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    Error::config(format!(
+                        "cannot create the directory {}: {e}",
+                        dir.display()
+                    ))
+                    .hint(access_hint(path))
+                })?;
         }
-        if !path.exists() {
+        let found = identity::look(path, MIGRATIONS)?;
+        if found == identity::Found::New {
             create_private(path)?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -72,7 +83,17 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {
             Error::config(format!("cannot open the database {}: {e}", path.display()))
+                .hint(access_hint(path))
         })?;
+        // SQLite falls back to read-only when it may not write; jr would then
+        // fail on its first write (a daemon retrying forever): say so now.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::config(format!(
+                "the database {} is read-only: jr cannot write to it",
+                path.display()
+            ))
+            .hint(access_hint(path)));
+        }
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -92,16 +113,29 @@ impl Store {
     fn prepare(&mut self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         let where_ = self.describe();
+        let path = self.path.clone();
+        let hint = move || match &path {
+            Some(p) => access_hint(p),
+            None => "pass another path with --db or JR_DB".into(),
+        };
         self.conn
             .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| {
-                Error::config(format!("{where_} cannot be used: {e}"))
-                    .hint("is it a jr database? pass another path with --db or JR_DB")
-            })?;
+            .map_err(|e| Error::config(format!("{where_} cannot be used: {e}")).hint(hint()))?;
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
-        self.migrate()
+        self.migrate()?;
+        let app_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app_id != identity::APP_ID {
+            self.conn
+                .pragma_update(None, "application_id", identity::APP_ID)
+                .map_err(|e| {
+                    Error::config(format!("cannot mark {where_} as jr's: {e}")).hint(hint())
+                })?;
+        }
+        Ok(())
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -172,6 +206,29 @@ impl Store {
             .map(|m| m.len())
             .sum()
     }
+}
+
+/// Why jr may not write `path`, for a hint: the file or its folder read-only.
+fn access_hint(path: &Path) -> String {
+    use nix::unistd::{AccessFlags, access};
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if path.exists() && access(path, AccessFlags::W_OK).is_err() {
+        return format!(
+            "the file {} is not writable by this user: fix its permissions (chmod u+w), or pass another path with --db or JR_DB",
+            path.display()
+        );
+    }
+    if dir.exists() && access(dir, AccessFlags::W_OK).is_err() {
+        return format!(
+            "the folder {} is read-only: jr writes the database's -wal and -shm files beside it; make the folder writable, or pass another path with --db or JR_DB",
+            dir.display()
+        );
+    }
+    "check that the disk is not full or mounted read-only, or pass another path with --db or JR_DB"
+        .into()
 }
 
 fn create_private(path: &Path) -> Result<()> {

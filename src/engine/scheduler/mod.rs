@@ -146,7 +146,13 @@ impl Scheduler {
         loop {
             if Instant::now() >= self.next_heartbeat {
                 let was = self.holding;
-                self.heartbeat().await;
+                if let Err(e) = self.heartbeat().await {
+                    // Retrying a read-only database forever looks healthy
+                    // from outside: stop, and say why.
+                    tracing::error!("scheduler stopping: {e}");
+                    self.shutdown().await;
+                    return Err(e);
+                }
                 if was != self.holding
                     && let Some(h) = &holding
                 {
@@ -177,7 +183,9 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn heartbeat(&mut self) {
+    /// Renew or take the lease; an error only when the database cannot be
+    /// written at all (anything passing is logged and retried).
+    async fn heartbeat(&mut self) -> Result<()> {
         self.next_heartbeat = Instant::now() + self.s.lease_ttl / 3;
         let (me, role, ttl) = (
             self.me.clone(),
@@ -230,6 +238,7 @@ impl Scheduler {
                 }
                 self.holding = false;
             }
+            Err(e) if e.kind == crate::error::ErrorKind::Unwritable => return Err(e),
             Err(e) => tracing::error!("scheduler lease: {e}"),
         }
         if self.holding && Instant::now() >= self.next_prune {
@@ -241,6 +250,7 @@ impl Scheduler {
                 Err(e) => tracing::warn!("pruning runs: {e}"),
             }
         }
+        Ok(())
     }
 
     async fn tick(&mut self) -> Result<()> {
