@@ -431,3 +431,157 @@ fn a_read_only_folder_gets_the_right_hint() {
     );
     assert!(!err.contains("is it a jr database"), "{err}");
 }
+
+/// Every text column of the tables people and models write, as stored.
+fn stored_text(env: &Env) -> String {
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let mut all = String::new();
+    for q in [
+        "SELECT title || ' ' || body FROM tasks",
+        "SELECT coalesce(old, '') || ' ' || coalesce(new, '') FROM task_events",
+        "SELECT prompt || ' ' || coalesce(output, '') || ' ' || coalesce(error, '') FROM agent_runs",
+        "SELECT coalesce(error, '') || ' ' || coalesce(result, '') FROM runs",
+    ] {
+        let mut st = c.prepare(q).unwrap();
+        for r in st.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+            all.push_str(&r.unwrap());
+            all.push('\n');
+        }
+    }
+    all
+}
+
+const KEY: &str = "sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1";
+
+#[test]
+fn secrets_are_not_stored_in_tasks_history_or_agent_runs() {
+    let env = Env::new();
+    env.ok(&[
+        "tasks",
+        "add",
+        &format!("rotate {KEY}"),
+        "--body",
+        "db password=hunter2, token github_pat_11ABCDEF",
+    ]);
+    env.ok(&[
+        "tasks",
+        "edit",
+        "1",
+        "--title",
+        &format!("rotate {KEY} today"),
+    ]);
+    env.ok(&["agents", "add", "helper", "--model", "ollama/nothing:1b"]);
+    // Ollama is not there: the run fails, and is recorded.
+    let _ = env
+        .cmd()
+        .env("JR_OLLAMA_URL", "http://127.0.0.1:9")
+        .args([
+            "agents",
+            "run",
+            "helper",
+            &format!("use {KEY} and password: pw1"),
+        ])
+        .output()
+        .unwrap();
+    let stored = stored_text(&env);
+    for secret in [KEY, "Zx9Yw8", "hunter2", "github_pat_11", "pw1"] {
+        assert!(!stored.contains(secret), "{secret} stored in:\n{stored}");
+    }
+    assert!(stored.contains("[REDACTED:api-key]"), "{stored}");
+    assert!(
+        stored.contains("use [REDACTED:api-key]"),
+        "agent prompt: {stored}"
+    );
+}
+
+#[test]
+fn a_key_where_a_variable_name_belongs_is_refused_unechoed() {
+    let env = Env::new();
+    env.config(&format!(
+        "[[llm.providers]]\nname = \"groq\"\nbase_url = \"https://api.groq.com/openai/v1\"\napi_key_env = \"{KEY}\"\n"
+    ));
+    let err = env.fails(&["status"], 3);
+    assert!(!err.contains("Zx9Yw8"), "{err}");
+    assert!(err.contains("api_key_env") && err.contains("NAME"), "{err}");
+    env.config(&format!(
+        "[dagster.instances.cloud]\nurl = \"https://x.dagster.cloud/prod\"\nheaders = {{ \"Dagster-Cloud-Api-Token\" = \"user:{KEY}\" }}\n"
+    ));
+    let err = env.fails(&["status"], 3);
+    assert!(!err.contains("Zx9Yw8"), "{err}");
+    assert!(err.contains("Dagster-Cloud-Api-Token"), "{err}");
+}
+
+#[test]
+fn log_files_and_folders_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let log = env.home().join("logs/jr/daemon.log");
+    env.config(&format!("[daemon]\nlog_file = \"{}\"\n", log.display()));
+    let mut d = env.daemon();
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    d.wait_exit(20);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&log), 0o600);
+    assert_eq!(mode(&env.home().join("logs/jr")), 0o700);
+    // The default data folder too.
+    let out = env
+        .cmd()
+        .env_remove("JR_DB")
+        .args(["tasks", "add", "x"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(mode(&env.home().join(".local/share/jr")), 0o700);
+    assert_eq!(mode(&env.home().join(".local/share/jr/jr.db")), 0o600);
+}
+
+#[test]
+fn settings_and_sizes_have_bounds() {
+    let env = Env::new();
+    for (text, key) in [
+        ("[scheduler]\nlease_ttl = \"0s\"\n", "scheduler.lease_ttl"),
+        (
+            "[scheduler]\nlease_ttl = \"100000h\"\n",
+            "scheduler.lease_ttl",
+        ),
+        ("[runs]\noutput_cap = 0\n", "runs.output_cap"),
+        ("[runs]\noutput_cap = 99999999999\n", "runs.output_cap"),
+        ("[runs]\nkeep_per_job = 0\n", "runs.keep_per_job"),
+        (
+            "[scheduler]\nconcurrency = 100000\n",
+            "scheduler.concurrency",
+        ),
+    ] {
+        env.config(text);
+        let err = env.fails(&["status"], 3);
+        assert!(
+            err.contains(key) && err.contains("out of bounds"),
+            "{text}: {err}"
+        );
+    }
+    env.config("");
+    // Titles: a clear error from the CLI and over MCP, nothing stored.
+    let long = "가".repeat(501);
+    let err = env.fails(&["tasks", "add", &long], 1);
+    assert!(err.contains("at most 500 characters"), "{err}");
+    env.ok(&["tasks", "add", &"가".repeat(500)]);
+    let mut m = Mcp::start(&env);
+    let r = m.call(1, "task_add", json!({"title": "x".repeat(3 << 20)}));
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(r.to_string().contains("at most 500 characters"));
+    let r = m.call(2, "task_update", json!({"id": 1, "title": "y".repeat(600)}));
+    assert_eq!(r["isError"], true, "{r}");
+    drop(m);
+    assert_eq!(
+        env.json(&["tasks", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // jr cron -n: bounded, refused with the bound.
+    let out = env.run(&["cron", "* * * * *", "-n", "100000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1..=1000"));
+    assert!(out.stdout.len() < 1000);
+}

@@ -71,16 +71,9 @@ pub fn init_logging(log_file: Option<&std::path::Path>) -> Result<()> {
         .with_ansi(false);
     let file = match log_file {
         Some(p) => {
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).ok();
-            }
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| {
-                    Error::config(format!("cannot open the log file {}: {e}", p.display()))
-                })?;
+            let f = crate::files::private_append(p).map_err(|e| {
+                Error::config(format!("cannot open the log file {}: {e}", p.display()))
+            })?;
             Some(
                 fmt::layer()
                     .with_writer(std::sync::Mutex::new(f))

@@ -46,7 +46,15 @@ pub fn start(conn: &Connection, n: &NewAgentRun<'_>, now: DateTime<Utc>) -> Resu
              VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7) RETURNING id",
         )?
         .query_row(
-            params![n.agent_id, n.agent, n.model, n.prompt, to_millis(now), n.run_id, n.config_hash],
+            params![
+                n.agent_id,
+                n.agent,
+                n.model,
+                super::redacted(n.prompt),
+                to_millis(now),
+                n.run_id,
+                n.config_hash
+            ],
             |r| r.get(0),
         )?)
 }
@@ -67,10 +75,10 @@ pub fn finish(conn: &Connection, id: i64, f: &AgentFinish<'_>, now: DateTime<Utc
     .execute(params![
         id,
         f.status.as_str(),
-        f.output,
+        super::redacted(f.output),
         f.tokens_in.map(|n| n as i64),
         f.tokens_out.map(|n| n as i64),
-        f.error,
+        super::redacted_opt(f.error),
         to_millis(now)
     ])?;
     Ok(())

@@ -2,7 +2,9 @@
 //! and looks before it writes a byte: an empty or missing file is new; a file
 //! with jr's mark is jr's; an unmarked SQLite file whose schema is what jr's
 //! migrations made (a database from before the mark) is jr's and gets the
-//! mark; anything else is refused untouched, with what the file looks like.
+//! mark; an SQLite file with no tables and no mark holds nothing and is
+//! taken as new; anything else is refused untouched, with what the file
+//! looks like.
 
 use std::io::Read;
 use std::path::Path;
@@ -71,6 +73,11 @@ pub fn look(path: &Path, migrations: &[&str]) -> Result<Found> {
         .unwrap_or_default();
     if app_id == 0 && !expected.is_empty() && expected.iter().all(|t| tables.contains(t)) {
         return Ok(Found::Ours);
+    }
+    // An SQLite file with nothing in it holds nothing to lose: another jr
+    // that is creating it right now, or `sqlite3 x.db 'VACUUM'`.
+    if app_id == 0 && version == 0 && tables.is_empty() {
+        return Ok(Found::New);
     }
     let mut what = format!(
         "an SQLite database that is not jr's: application_id {app_id:#x}, user_version {version}, "

@@ -37,6 +37,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0007_dagster.sql"),
 ];
 
+/// Text as it may be stored: every secret the one redactor knows replaced
+/// (`domain::context::redact`). Applied by the repositories to free text
+/// people and models write (tasks, their history, agent runs, run errors).
+pub fn redacted(text: &str) -> String {
+    crate::domain::context::redact::redact(text).0
+}
+
+/// The same for an optional text.
+pub fn redacted_opt(text: Option<&str>) -> Option<String> {
+    text.map(redacted)
+}
+
 /// How long a writer waits for another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(8);
 
@@ -154,10 +166,25 @@ impl Store {
         if on_disk == ours {
             return Ok(());
         }
-        migrations().to_latest(&mut self.conn).map_err(|e| {
-            Error::config(format!("cannot migrate {}: {e}", self.describe()))
-                .hint("the database was left as it was; nothing was changed")
-        })
+        if let Err(e) = migrations().to_latest(&mut self.conn) {
+            // Two jr processes creating one database: the other one won.
+            let now: i64 = self
+                .conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if usize::try_from(now).ok() == Some(ours) {
+                return Ok(());
+            }
+            // The error quotes the whole migration; its SQLite message is enough.
+            let e = e.to_string();
+            let why = e.rsplit(": ").next().unwrap_or(&e);
+            return Err(Error::config(format!(
+                "cannot migrate {}: {}",
+                self.describe(),
+                crate::text::fit(why.trim(), 300)
+            ))
+            .hint("the database was left as it was; nothing was changed"));
+        }
+        Ok(())
     }
 
     fn describe(&self) -> String {

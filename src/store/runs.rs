@@ -207,7 +207,14 @@ pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>, now: DateTime<Utc>) ->
              finished_at = ?6, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ?6 - started_at END, \
              pgid = NULL WHERE id = ?1 AND status IN ('queued', 'running')",
         )?
-        .execute(params![id, f.status.as_str(), f.exit_code, f.error, f.result, to_millis(now)])?;
+        .execute(params![
+            id,
+            f.status.as_str(),
+            f.exit_code,
+            super::redacted_opt(f.error),
+            super::redacted_opt(f.result),
+            to_millis(now)
+        ])?;
     Ok(n == 1)
 }
 
