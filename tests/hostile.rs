@@ -585,3 +585,113 @@ fn settings_and_sizes_have_bounds() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("1..=1000"));
     assert!(out.stdout.len() < 1000);
 }
+
+/// Live (not zombie) processes whose command line is exactly `args`.
+fn alive_with_cmdline(args: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = args
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if cmd == want && !stat.contains(") Z") {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn gone_within(env: &Env, secs: u64, args: &[&str]) {
+    env.wait_until(&format!("{args:?} to be gone"), secs, || {
+        alive_with_cmdline(args).is_empty().then_some(())
+    });
+}
+
+#[test]
+fn processes_that_leave_the_group_end_with_the_run() {
+    let env = Env::new();
+    // Ends at once, leaving a detached child: the run is over, and so is it.
+    env.ok(&[
+        "jobs",
+        "add",
+        "detach",
+        "--command",
+        "setsid sleep 37.1 & echo started",
+    ]);
+    let start = std::time::Instant::now();
+    let out = env.run(&["run", "detach", "--wait"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    gone_within(&env, 3, &["sleep", "37.1"]);
+
+    // A timeout kills the detached child too, and the run ends `timeout`.
+    env.ok(&[
+        "jobs",
+        "add",
+        "stuck",
+        "--timeout",
+        "2s",
+        "--command",
+        "setsid sleep 37.2 & sleep 30",
+    ]);
+    let out = env.run(&["run", "stuck", "--wait"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env.runs("stuck")[0]["status"], "timeout");
+    gone_within(&env, 5, &["sleep", "37.2"]);
+}
+
+#[test]
+fn sigterm_and_lost_cleanup_reach_detached_processes() {
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\nshutdown_grace = \"1s\"\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "long",
+        "--command",
+        "setsid sleep 37.3 & sleep 30",
+    ]);
+    let mut d = env.daemon();
+    env.ok(&["run", "long"]);
+    env.wait_until("the detached sleep", 10, || {
+        (!alive_with_cmdline(&["sleep", "37.3"]).is_empty()).then_some(())
+    });
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    d.wait_exit(20);
+    gone_within(&env, 5, &["sleep", "37.3"]);
+    assert_eq!(env.runs("long")[0]["status"], "interrupted");
+
+    // kill -9 of the daemon: the next one marks the run lost and ends its tree.
+    env.ok(&[
+        "jobs",
+        "add",
+        "long2",
+        "--command",
+        "setsid sleep 37.4 & sleep 30",
+    ]);
+    let d = env.daemon();
+    env.ok(&["run", "long2"]);
+    env.wait_until("the detached sleep", 10, || {
+        (!alive_with_cmdline(&["sleep", "37.4"]).is_empty()).then_some(())
+    });
+    d.signal(nix::sys::signal::Signal::SIGKILL);
+    drop(d);
+    let _d2 = env.daemon();
+    env.wait_until("the run to be lost", 20, || {
+        (env.runs("long2")[0]["status"] == "lost").then_some(())
+    });
+    gone_within(&env, 8, &["sleep", "37.4"]);
+}

@@ -8,6 +8,7 @@ pub mod ambient;
 pub mod dagster;
 pub mod output;
 pub mod shell;
+pub mod tree;
 
 use std::future::Future;
 use std::pin::Pin;

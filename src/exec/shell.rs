@@ -1,13 +1,14 @@
 //! The `shell` kind: `sh -c COMMAND` in its own process group, stdin from
 //! /dev/null, stdout and stderr read line by line (bounded, so a job that
-//! prints without newlines cannot grow memory). Stopping it signals the whole
-//! group, so grandchildren (`sleep 100 & wait`) die too.
+//! prints without newlines cannot grow memory). Stopping it signals the
+//! run's whole tree (`tree.rs`: the group, and processes that left it, such
+//! as `setsid sleep 37 &`); when the shell ends, whatever is left of the
+//! tree is killed before its pipes are drained.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +49,7 @@ impl ShellExecutor {
         let JobSpec::Shell(spec) = &ctx.job.spec else {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
+        super::tree::become_subreaper();
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(&spec.command)
@@ -87,38 +89,41 @@ impl ShellExecutor {
         if let Some(pgid) = pgid {
             let _ = events.send(Event::Spawned { pgid }).await;
         }
+        let tree = super::tree::RunTree {
+            run_id: ctx.run_id,
+            job: ctx.job.name.clone(),
+            pgid,
+        };
         let out = tokio::spawn(pump(child.stdout.take(), Stream::Out, events.clone()));
         let err = tokio::spawn(pump(child.stderr.take(), Stream::Err, events.clone()));
 
         let status = tokio::select! {
             s = child.wait() => s,
             _ = stop.cancelled() => {
-                if let Some(pgid) = pgid {
-                    let group = Pid::from_raw(pgid as i32);
-                    let _ = killpg(group, Signal::SIGTERM);
-                    match tokio::time::timeout(self.kill_grace, child.wait()).await {
-                        Ok(s) => s,
-                        Err(_) => {
-                            let _ = killpg(group, Signal::SIGKILL);
-                            child.wait().await
-                        }
-                    }
-                } else {
+                let t = tree.clone();
+                let _ = tokio::task::spawn_blocking(move || t.signal(Signal::SIGTERM)).await;
+                if pgid.is_none() {
                     let _ = child.start_kill();
-                    child.wait().await
+                }
+                match tokio::time::timeout(self.kill_grace, child.wait()).await {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let t = tree.clone();
+                        let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
+                        child.wait().await
+                    }
                 }
             }
         };
-        // Children that escaped the group may hold the pipes open: don't wait forever.
+        // Whatever is left of the run's tree goes with it — first, so that
+        // processes that escaped the group no longer hold the pipes open.
+        let t = tree.clone();
+        let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
         let drain = async {
             let _ = out.await;
             let _ = err.await;
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
-        // Whatever is left of the group goes with the run.
-        if let Some(pgid) = pgid {
-            let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
-        }
         match status {
             Ok(s) => {
                 use std::os::unix::process::ExitStatusExt;

@@ -434,21 +434,24 @@ impl Scheduler {
 /// Process groups of lost runs that still exist on this host are stopped:
 /// a run the history calls lost must not keep running unseen.
 fn stop_orphans(lost: &[Run], me: &Me) {
-    use nix::sys::signal::{Signal, killpg};
-    use nix::unistd::Pid;
+    use nix::sys::signal::Signal;
     for r in lost {
         tracing::warn!(job = %r.job, run = r.id, "marked lost: its jr process is gone");
-        if let (Some(pgid), Some(host)) = (r.pgid, &r.owner_host)
+        if let Some(host) = &r.owner_host
             && *host == me.host
-            && pgid > 1
         {
-            let group = Pid::from_raw(pgid as i32);
-            if killpg(group, Signal::SIGTERM).is_ok() {
-                std::thread::spawn(move || {
+            // The group and every process that left it (exec::tree).
+            let tree = crate::exec::tree::RunTree {
+                run_id: r.id,
+                job: r.job.clone(),
+                pgid: r.pgid.filter(|g| *g > 1),
+            };
+            std::thread::spawn(move || {
+                if tree.signal(Signal::SIGTERM) {
                     std::thread::sleep(Duration::from_secs(2));
-                    let _ = killpg(group, Signal::SIGKILL);
-                });
-            }
+                    tree.kill_all();
+                }
+            });
         }
     }
 }
