@@ -695,3 +695,49 @@ fn sigterm_and_lost_cleanup_reach_detached_processes() {
     });
     gone_within(&env, 8, &["sleep", "37.4"]);
 }
+
+#[test]
+fn a_noisy_job_is_captured_fast_within_the_cap_in_stored_bytes() {
+    let env = Env::new();
+    // 40 MB of one-byte lines (20 million lines).
+    let cmd = "yes a | head -c 40000000";
+    env.ok(&["jobs", "add", "noisy", "--command", cmd]);
+    let t = std::time::Instant::now();
+    let st = std::process::Command::new("sh")
+        .args(["-c", &format!("{cmd} > /dev/null")])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let alone = t.elapsed();
+    let t = std::time::Instant::now();
+    let out = env.run(&["run", "noisy", "--wait", "--json"]);
+    let inside = t.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Generous for a debug build on a shared machine; bench/torture.py
+    // measures the release build against the 2x target.
+    assert!(
+        inside < alone * 4 + Duration::from_secs(8),
+        "{inside:?} in jr, {alone:?} alone"
+    );
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let (rows, text): (i64, i64) = c
+        .query_row(
+            "SELECT count(*), coalesce(sum(length(CAST(line AS BLOB))), 0) FROM run_output",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let stored = text + rows * 32;
+    assert!(
+        stored <= 1024 * 1024 + 4096,
+        "stored {stored} bytes in {rows} lines under a 1 MiB cap"
+    );
+    assert!(rows > 20_000, "{rows}");
+    let run = &env.runs("noisy")[0];
+    assert_eq!(run["output_bytes"], 40_000_000, "{run}");
+    assert!(run["output_cut"].as_i64().unwrap() > 38_000_000, "{run}");
+}

@@ -120,7 +120,9 @@ async fn drive(
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
     };
-    let (tx, rx) = mpsc::channel::<Event>(1024);
+    // Few events in flight: a chunk is up to 128 KiB, so at most ~8 MiB
+    // waits here however fast a job prints.
+    let (tx, rx) = mpsc::channel::<Event>(64);
     let writer = tokio::spawn(write_output(
         db.clone(),
         run.id,
@@ -256,6 +258,8 @@ async fn write_output(
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(Event::Line { stream, text }) => log.push(stream.as_str(), text, Utc::now()),
+                Some(Event::Chunk { stream, bytes }) => log.push_bytes(stream.as_str(), bytes, Utc::now()),
+                Some(Event::Closed(stream)) => log.end_stream(stream.as_str(), Utc::now()),
                 Some(Event::Spawned { pgid }) => {
                     let _ = db.call(move |e| e.set_run_pgid(run_id, Some(pgid))).await;
                 }
