@@ -45,6 +45,8 @@ pub struct CappedLog {
     cut_bytes: u64,
     cut_lines: u64,
     total_bytes: u64,
+    /// The cut the last full flush reported (head-only flushes repeat it).
+    reported_cut: u64,
 }
 
 /// Whole lines (each ending in '\n') that arrived together.
@@ -105,6 +107,7 @@ impl CappedLog {
             cut_bytes: 0,
             cut_lines: 0,
             total_bytes: 0,
+            reported_cut: 0,
         }
     }
 
@@ -252,6 +255,16 @@ impl CappedLog {
         }
     }
 
+    /// Only the head lines waiting (cheap appends); the tail waits for `flush`.
+    pub fn flush_head(&mut self) -> Flush {
+        Flush {
+            append: std::mem::take(&mut self.pending),
+            tail: None,
+            total_bytes: self.total_bytes,
+            cut_bytes: self.reported_cut,
+        }
+    }
+
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty() || self.tail_dirty
     }
@@ -261,7 +274,7 @@ impl CappedLog {
             append: std::mem::take(&mut self.pending),
             tail: None,
             total_bytes: self.total_bytes,
-            cut_bytes: self.cut_bytes,
+            cut_bytes: self.reported_cut,
         };
         if self.tail_dirty {
             self.tail_dirty = false;
@@ -342,6 +355,7 @@ impl CappedLog {
             }
             lines.extend(kept);
             f.cut_bytes = cut_bytes;
+            self.reported_cut = cut_bytes;
             f.tail = Some((from, lines));
         }
         f
