@@ -122,9 +122,9 @@ async fn drive(
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
     };
-    // Few events in flight: a chunk is up to 128 KiB, so at most ~8 MiB
+    // Few events in flight: a chunk is up to 128 KiB, so at most ~2 MiB
     // waits here however fast a job prints.
-    let (tx, rx) = mpsc::channel::<Event>(64);
+    let (tx, rx) = mpsc::channel::<Event>(16);
     let writer = tokio::spawn(write_output(
         db.clone(),
         run.id,
