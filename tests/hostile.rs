@@ -741,3 +741,46 @@ fn a_noisy_job_is_captured_fast_within_the_cap_in_stored_bytes() {
     assert_eq!(run["output_bytes"], 40_000_000, "{run}");
     assert!(run["output_cut"].as_i64().unwrap() > 38_000_000, "{run}");
 }
+
+#[test]
+fn detached_processes_that_end_early_are_not_left_as_zombies() {
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "early",
+        "--command",
+        "setsid sh -c 'exit 0' & sleep 0.5",
+    ]);
+    let d = env.daemon();
+    for _ in 0..3 {
+        let id = env.json(&["run", "early", "--json"])["id"]
+            .as_i64()
+            .unwrap();
+        env.wait_until("the run to end", 20, || {
+            (env.run_obj(id)["status"] == "success").then_some(())
+        });
+    }
+    // One more run ends the sweep of what the last one left.
+    let id = env.json(&["run", "early", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    let zombies = env.wait_until("no more than one zombie", 5, || {
+        let z: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter(|st| {
+                let rest = &st[st.rfind(')').unwrap() + 2..];
+                let f: Vec<&str> = rest.split(' ').collect();
+                f[0] == "Z" && f[1] == d.pid().to_string()
+            })
+            .collect();
+        (z.len() <= 1).then_some(z)
+    });
+    assert!(zombies.len() <= 1, "{zombies:?}");
+}

@@ -34,6 +34,8 @@ pub struct RunTree {
 struct Proc {
     ppid: i32,
     pgid: i32,
+    sid: i32,
+    zombie: bool,
 }
 
 impl RunTree {
@@ -101,6 +103,7 @@ impl RunTree {
             let _ = kill(*pid, Signal::SIGKILL);
         }
         reap(&left);
+        reap_orphans();
     }
 }
 
@@ -125,16 +128,51 @@ pub fn reap(pids: &[Pid]) {
     }
 }
 
-/// ppid and pgid from /proc/PID/stat (the command name may hold spaces
-/// and parentheses: fields are read after the last ')').
+/// Reap zombies re-parented to this subreaper that jr did not start: they
+/// are in another session (jr never starts a child in a new session, so a
+/// child of its own — whose status tokio waits for — is never taken). A
+/// detached process of a run that ended on its own would otherwise stay a
+/// zombie for the life of the daemon.
+pub fn reap_orphans() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let me = std::process::id() as i32;
+    let Some(my_sid) = stat(me).map(|p| p.sid) else {
+        return;
+    };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if let Some(p) = stat(pid)
+            && p.zombie
+            && p.ppid == me
+            && p.sid != my_sid
+        {
+            let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+        }
+    }
+}
+
+/// ppid, pgid, session and whether it is a zombie, from /proc/PID/stat
+/// (the command name may hold spaces and parentheses: fields are read after
+/// the last ')').
 fn stat(pid: i32) -> Option<Proc> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &text[text.rfind(')')? + 2..];
     let mut f = rest.split(' ');
-    let _state = f.next()?;
+    let state = f.next()?;
     let ppid = f.next()?.parse().ok()?;
     let pgid = f.next()?.parse().ok()?;
-    Some(Proc { ppid, pgid })
+    let sid = f.next()?.parse().ok()?;
+    Some(Proc {
+        ppid,
+        pgid,
+        sid,
+        zombie: state == "Z",
+    })
 }
 
 fn has_env(pid: i32, a: &str, b: &str) -> bool {
