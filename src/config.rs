@@ -175,16 +175,109 @@ impl Config {
                 "config file {name}, key `timezone`: unknown time zone {tz:?} (use an IANA name such as Asia/Seoul)"
             )));
         }
-        if cfg.scheduler.concurrency == 0 {
-            return Err(Error::config(format!(
-                "config file {name}, key `scheduler.concurrency`: must be at least 1"
-            )));
+        if let Err(m) = cfg.check_bounds().and_then(|_| cfg.check_env_names()) {
+            return Err(Error::config(format!("config file {name}, {m}"))
+                .hint("assets/config.toml documents every key and its bounds"));
         }
         if let Err(m) = cfg.llm.check() {
             return Err(Error::config(format!("config file {name}: {m}")));
         }
         Ok(cfg)
     }
+
+    /// Every number and duration within its documented bounds (see BOUNDS
+    /// in assets/config.toml): a zero lease would spin and let `jr run`
+    /// race a live daemon, a zero output cap would keep nothing.
+    fn check_bounds(&self) -> std::result::Result<(), String> {
+        let s = &self.scheduler;
+        let r = &self.runs;
+        within("scheduler.concurrency", s.concurrency as u64, 1, 64, "")?;
+        within_d("scheduler.lease_ttl", s.lease_ttl, 3, 600)?;
+        within_d("scheduler.shutdown_grace", s.shutdown_grace, 0, 3600)?;
+        within_d("scheduler.misfire_grace", s.misfire_grace, 0, 366 * 86_400)?;
+        within(
+            "runs.output_cap",
+            r.output_cap,
+            MIN_OUTPUT_CAP,
+            MAX_OUTPUT_CAP,
+            " bytes",
+        )?;
+        within("runs.keep_per_job", r.keep_per_job as u64, 1, 1_000_000, "")?;
+        within("runs.keep_days", u64::from(r.keep_days), 1, 36_500, "")?;
+        within_d(
+            "gateway.classify_timeout",
+            self.gateway.classify_timeout,
+            1,
+            600,
+        )?;
+        Ok(())
+    }
+
+    /// Where an environment variable's NAME belongs (a provider's
+    /// `api_key_env`, a Dagster header), a key pasted by mistake is refused
+    /// without being repeated.
+    fn check_env_names(&self) -> std::result::Result<(), String> {
+        for p in &self.llm.providers {
+            if let Some(v) = &p.api_key_env
+                && !is_env_name(v)
+            {
+                return Err(format!(
+                    "provider {:?}, key `api_key_env`: must be the NAME of the environment variable that holds the key (e.g. GROQ_API_KEY), not the key itself; the value given is not a variable name and is not shown here in case it is a secret",
+                    p.name
+                ));
+            }
+        }
+        for (inst, i) in &self.dagster.instances {
+            for (header, var) in &i.headers {
+                if !is_env_name(var) {
+                    return Err(format!(
+                        "dagster instance {inst:?}, header {header:?}: must be the NAME of the environment variable that holds the value (e.g. DAGSTER_CLOUD_TOKEN), not the value itself; the value given is not a variable name and is not shown here in case it is a secret"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The smallest and largest `runs.output_cap`: 16 KiB and 64 MiB (the
+/// tail half is held in memory while a job runs).
+pub const MIN_OUTPUT_CAP: u64 = 16 * 1024;
+pub const MAX_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
+
+fn within(key: &str, v: u64, lo: u64, hi: u64, unit: &str) -> std::result::Result<(), String> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "key `{key}`: {v}{unit} is out of bounds; use {lo} to {hi}{unit}"
+        ))
+    }
+}
+
+fn within_d(key: &str, d: Duration, lo: u64, hi: u64) -> std::result::Result<(), String> {
+    let show = |s: u64| humantime::format_duration(Duration::from_secs(s)).to_string();
+    if d >= Duration::from_secs(lo) && d <= Duration::from_secs(hi) {
+        Ok(())
+    } else {
+        Err(format!(
+            "key `{key}`: {} is out of bounds; use {} to {}",
+            humantime::format_duration(Duration::from_secs(d.as_secs())),
+            show(lo),
+            show(hi)
+        ))
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, as POSIX shells name variables, and nothing
+/// the redactor takes for a secret (an AWS key id is a valid name).
+pub fn is_env_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+        && s.len() <= 128
+        && crate::domain::context::redact::redact(s).1 == 0
 }
 
 /// Line number and key name at a byte span of a TOML text.

@@ -12,6 +12,10 @@ pub enum ErrorKind {
     Config,
     /// SQLite failed underneath us.
     Database,
+    /// The database cannot be written and waiting will not change that
+    /// (read-only file, folder or mount; not a database any more): a daemon
+    /// stops instead of retrying.
+    Unwritable,
     /// A service jr talks to (Dagster, Ollama) is unreachable or misbehaved.
     Service,
 }
@@ -59,7 +63,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::User => 1,
-            ErrorKind::Config | ErrorKind::Database => 3,
+            ErrorKind::Config | ErrorKind::Database | ErrorKind::Unwritable => 3,
             ErrorKind::Service => 4,
         }
     }
@@ -79,6 +83,21 @@ impl From<rusqlite::Error> for Error {
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         );
+        use rusqlite::ErrorCode as C;
+        let unwritable = matches!(
+            e.sqlite_error_code(),
+            Some(C::ReadOnly | C::CannotOpen | C::NotADatabase | C::DatabaseCorrupt)
+        );
+        if unwritable {
+            return Error {
+                kind: ErrorKind::Unwritable,
+                message: format!("the database cannot be written: {e}"),
+                hints: vec![
+                    "check that the database file and its folder are writable and the disk is not mounted read-only"
+                        .into(),
+                ],
+            };
+        }
         let err = Error {
             kind: ErrorKind::Database,
             message: format!("database: {e}"),

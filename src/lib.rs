@@ -9,6 +9,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod files;
 pub mod router;
 pub mod schedule;
 pub mod store;

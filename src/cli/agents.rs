@@ -479,6 +479,8 @@ pub(crate) fn print_chunk(c: Chunk, ended_with_newline: &mut bool) {
         }
         Chunk::Delta(d) => {
             *ended_with_newline = d.ends_with('\n');
+            // A model's answer is shown, never obeyed by the terminal.
+            let d = crate::text::visible(&d, false);
             let mut o = anstream::stdout().lock();
             let _ = o.write_all(d.as_bytes()).and_then(|_| o.flush());
         }

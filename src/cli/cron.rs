@@ -9,6 +9,9 @@ use crate::engine::jobs::{check_cron, check_tz};
 use crate::error::{Error, Result};
 use crate::schedule::words;
 
+/// The most fires `jr cron -n` lists.
+pub const MAX_COUNT: i64 = 1000;
+
 #[derive(Debug, Args)]
 pub struct CronArgs {
     /// 5 fields (min hour dom month dow), 6 with leading seconds, or @daily etc.
@@ -19,8 +22,10 @@ pub struct CronArgs {
     /// Start from this instant (RFC 3339) instead of now.
     #[arg(long)]
     pub from: Option<String>,
-    #[arg(short = 'n', long = "count", default_value_t = 5)]
-    pub n: usize,
+    /// How many fires to list, 1 to 1000.
+    #[arg(short = 'n', long = "count", default_value_t = 5,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_COUNT))]
+    pub n: u16,
     #[arg(long)]
     pub json: bool,
 }
@@ -41,7 +46,7 @@ pub fn run(ctx: &Ctx, a: CronArgs) -> Result<i32> {
             .with_timezone(&chrono::Utc),
         None => ctx.clock.now(),
     };
-    let fires = cron.upcoming(from, tz, a.n);
+    let fires = cron.upcoming(from, tz, usize::from(a.n));
     if a.json {
         let v: Vec<String> = fires.iter().map(|t| t.to_rfc3339()).collect();
         output::json(&v)?;

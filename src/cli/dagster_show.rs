@@ -173,9 +173,11 @@ pub fn instigators(all: &[&Instigator], sensors: bool) -> String {
 pub fn lines(lines: &[Line]) -> String {
     let mut s = String::new();
     for l in lines {
+        // Dagster's captured output is a job's: shown, never obeyed.
+        let text = crate::text::visible(&l.text, false);
         match l.kind {
-            LineKind::Err => s.push_str(&paint(output::RED, &l.text)),
-            LineKind::Out => s.push_str(&l.text),
+            LineKind::Err => s.push_str(&paint(output::RED, &text)),
+            LineKind::Out => s.push_str(&text),
         }
         s.push('\n');
     }

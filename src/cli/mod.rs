@@ -299,9 +299,14 @@ pub fn confirm(question: &str) -> Result<()> {
 /// Print an error the way every jr command does: `error: ...` then hints, on stderr.
 pub fn report(err: &Error) {
     let red = output::RED.bold();
-    let mut s = format!("{}: {}\n", output::paint(red, "error"), err.message);
+    let shown = |t: &str| crate::text::visible(t, false).into_owned();
+    let mut s = format!("{}: {}\n", output::paint(red, "error"), shown(&err.message));
     for h in &err.hints {
-        s.push_str(&format!("  {}: {h}\n", output::paint(output::CYAN, "hint")));
+        s.push_str(&format!(
+            "  {}: {}\n",
+            output::paint(output::CYAN, "hint"),
+            shown(h)
+        ));
     }
     use std::io::Write;
     let _ = anstream::stderr().write_all(s.as_bytes());

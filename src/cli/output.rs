@@ -1,6 +1,11 @@
 //! Human output: tables aligned by display width (Korean and other wide text
 //! take two columns), colour only on a terminal and never with NO_COLOR
 //! (anstream strips styles otherwise), and JSON for scripts.
+//!
+//! Every byte of human output passes `text::visible`: no control sequence
+//! from job output, a title or a message reaches the terminal to be obeyed;
+//! only jr's colours (plain SGR) survive, and anstream drops those off a
+//! terminal. `raw` is the one way around it (`jr runs logs --raw`).
 
 use std::io::Write;
 
@@ -18,19 +23,43 @@ pub const YELLOW: Style = AnsiColor::Yellow.on_default();
 pub const CYAN: Style = AnsiColor::Cyan.on_default();
 pub const MAGENTA: Style = AnsiColor::Magenta.on_default();
 
-/// Write to stdout; a closed pipe (`jr tasks list | head`) is not an error.
+/// Write to stdout with every control sequence but jr's colours made
+/// visible; a closed pipe (`jr tasks list | head`) is not an error.
 pub fn out(text: &str) -> Result<()> {
+    let text = crate::text::visible(text, true);
     let mut o = anstream::stdout().lock();
-    match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+    done(o.write_all(text.as_bytes()).and_then(|_| o.flush()))
+}
+
+/// Write the bytes as they are, past anstream (`--raw`, for pipes).
+pub fn raw(bytes: &[u8]) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    done(o.write_all(bytes).and_then(|_| o.flush()))
+}
+
+fn done(r: std::io::Result<()>) -> Result<()> {
+    match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::from(e)),
         _ => Ok(()),
     }
 }
 
+/// JSON on one line. serde_json escapes C0 controls; C1 controls and
+/// bidirectional overrides (which it leaves raw) become `\uXXXX` too, so the
+/// line carries the same data and nothing a terminal would obey.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut s = serde_json::to_string(value).map_err(|e| Error::user(e.to_string()))?;
-    s.push('\n');
-    out(&s)
+    let s = serde_json::to_string(value).map_err(|e| Error::user(e.to_string()))?;
+    let mut safe = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if crate::text::is_hostile(c) {
+            safe.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe.push('\n');
+    let mut o = std::io::stdout().lock();
+    done(o.write_all(safe.as_bytes()).and_then(|_| o.flush()))
 }
 
 pub fn paint(style: Style, text: &str) -> String {

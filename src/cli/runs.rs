@@ -71,6 +71,14 @@ pub struct LogsArgs {
     /// Prefix each line with the time it was printed and its stream.
     #[arg(long, short)]
     pub timestamps: bool,
+    /// Print the lines as recorded, escape sequences and all (for pipes;
+    /// without it every control sequence is shown as text, e.g. `␛[2J`).
+    #[arg(long, conflicts_with_all = ["timestamps", "color"])]
+    pub raw: bool,
+    /// Keep the job's own colours (plain SGR sequences only; every other
+    /// control sequence is still shown as text).
+    #[arg(long)]
+    pub color: bool,
 }
 
 pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
@@ -239,11 +247,22 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
         RunsCmd::Logs(a) => {
             let run = e.get_run(a.id)?;
             let tz = a.timestamps.then(|| e.tz());
-            let fmt = |lines: &[OutputLine]| format_lines_at(lines, tz);
+            let show = |lines: &[OutputLine]| -> Result<()> {
+                if a.raw {
+                    let mut bytes = Vec::new();
+                    for l in lines {
+                        bytes.extend_from_slice(l.line.as_bytes());
+                        bytes.push(b'\n');
+                    }
+                    output::raw(&bytes)
+                } else {
+                    output::out(&format_lines_at(lines, tz, a.color))
+                }
+            };
             let mut seq = match a.tail {
                 Some(n) => {
                     let lines = e.run_output_tail(a.id, n)?;
-                    output::out(&fmt(&lines))?;
+                    show(&lines)?;
                     lines.last().map(|l| l.seq).unwrap_or(0)
                 }
                 None => 0,
@@ -253,7 +272,7 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     let lines = e.run_output(a.id, seq, 5000)?;
                     let Some(last) = lines.last() else { break };
                     seq = last.seq;
-                    output::out(&fmt(&lines))?;
+                    show(&lines)?;
                 }
             }
             if a.follow && run.status.is_active() {
@@ -261,11 +280,11 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     let lines = e.run_output(a.id, seq, 5000)?;
                     if let Some(l) = lines.last() {
                         seq = l.seq;
-                        output::out(&fmt(&lines))?;
+                        show(&lines)?;
                         continue;
                     }
                     if !e.get_run(a.id)?.status.is_active() {
-                        output::out(&fmt(&e.run_output(a.id, seq, usize::MAX >> 1)?))?;
+                        show(&e.run_output(a.id, seq, usize::MAX >> 1)?)?;
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(200));
@@ -291,21 +310,24 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
 }
 
 fn format_lines(lines: &[OutputLine]) -> String {
-    format_lines_at(lines, None)
+    format_lines_at(lines, None, false)
 }
 
-/// With a zone, each line starts with its local time and stream.
-fn format_lines_at(lines: &[OutputLine], tz: Option<chrono_tz::Tz>) -> String {
+/// With a zone, each line starts with its local time and stream. Every
+/// control sequence in a line is shown as text; with `colour`, the job's
+/// plain colour sequences are kept.
+fn format_lines_at(lines: &[OutputLine], tz: Option<chrono_tz::Tz>, colour: bool) -> String {
     let mut s = String::new();
     for l in lines {
         if let Some(tz) = tz {
             let at = l.at.with_timezone(&tz).format("%H:%M:%S%.3f").to_string();
             s.push_str(&paint(output::DIM, &format!("{at} {:<3} ", l.stream)));
         }
+        let line = crate::text::visible(&l.line, colour);
         match l.stream.as_str() {
-            "err" => s.push_str(&paint(output::RED, &l.line)),
-            "jr" | "cut" => s.push_str(&paint(output::YELLOW, &l.line)),
-            _ => s.push_str(&l.line),
+            "err" => s.push_str(&paint(output::RED, &line)),
+            "jr" | "cut" => s.push_str(&paint(output::YELLOW, &line)),
+            _ => s.push_str(&line),
         }
         s.push('\n');
     }
@@ -425,10 +447,10 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
         field("exit code", c.to_string());
     }
     if let Some(err) = &r.error {
-        field("error", err.clone());
+        field("error", crate::text::visible(err, false).into_owned());
     }
     if let Some(res) = &r.result {
-        field("result", res.clone());
+        field("result", crate::text::visible(res, false).into_owned());
     }
     if let Ok(Some(x)) = e.run_external(r.id) {
         let mut v = format!(

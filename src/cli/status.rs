@@ -15,8 +15,9 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// How far ahead to look.
-    #[arg(long, default_value_t = 24)]
+    /// How far ahead to look, 1 to 8760 hours (a year).
+    #[arg(long, default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::engine::status::MAX_PLAN_HOURS)))]
     pub hours: u32,
     #[arg(long)]
     pub json: bool,

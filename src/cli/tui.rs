@@ -56,12 +56,7 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
 /// While the TUI owns the terminal, `tracing` (the scheduler's log) goes to
 /// `state_dir/tui.log` and never to stderr. `JR_LOG` sets the level.
 fn init_log(state_dir: &std::path::Path) {
-    let _ = std::fs::create_dir_all(state_dir);
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(state_dir.join("tui.log"))
-    else {
+    let Ok(file) = crate::files::private_append(&state_dir.join("tui.log")) else {
         return;
     };
     let filter =

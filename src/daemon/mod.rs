@@ -26,8 +26,16 @@ pub fn run(engine: Engine, config: &Config) -> Result<()> {
         let settings = Settings::from_config(config, "daemon");
         tracing::info!(pid = me.pid, host = %me.host, concurrency = settings.concurrency, "jr daemon starting");
         let shutdown = CancellationToken::new();
-        let sched = tokio::spawn(Scheduler::new(db, settings, me).run(shutdown.clone(), None));
-        wait_for_signal().await?;
+        let mut sched = tokio::spawn(Scheduler::new(db, settings, me).run(shutdown.clone(), None));
+        // The scheduler ends on its own only when it cannot go on (a
+        // read-only database): then the daemon exits non-zero with the reason.
+        tokio::select! {
+            r = wait_for_signal() => r?,
+            ended = &mut sched => {
+                ended.map_err(|e| Error::config(format!("scheduler task failed: {e}")))??;
+                return Err(Error::config("the scheduler stopped on its own"));
+            }
+        }
         tracing::info!("stopping: no new fires; waiting for running runs");
         shutdown.cancel();
         sched.await.map_err(|e| Error::config(format!("scheduler task failed: {e}")))??;
@@ -63,16 +71,9 @@ pub fn init_logging(log_file: Option<&std::path::Path>) -> Result<()> {
         .with_ansi(false);
     let file = match log_file {
         Some(p) => {
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).ok();
-            }
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| {
-                    Error::config(format!("cannot open the log file {}: {e}", p.display()))
-                })?;
+            let f = crate::files::private_append(p).map_err(|e| {
+                Error::config(format!("cannot open the log file {}: {e}", p.display()))
+            })?;
             Some(
                 fmt::layer()
                     .with_writer(std::sync::Mutex::new(f))

@@ -25,6 +25,9 @@ pub struct Card {
     pub sources: Vec<i64>,
 }
 
+/// The longest a card waits for its next review: 100 years.
+pub const MAX_INTERVAL_DAYS: i64 = 36_525;
+
 /// The schedule part of a card.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sm2 {
@@ -60,7 +63,11 @@ impl Sm2 {
             let interval_days = match repetitions {
                 1 => 1,
                 2 => 6,
-                _ => ((self.interval_days.max(1) as f64) * ease).round() as i64,
+                // At most 100 years: an interval that grows by its ease on
+                // every review must not overflow the date it is added to.
+                _ => ((self.interval_days.max(1) as f64) * ease)
+                    .round()
+                    .min(MAX_INTERVAL_DAYS as f64) as i64,
             };
             Sm2 {
                 ease,
@@ -68,7 +75,10 @@ impl Sm2 {
                 repetitions,
             }
         };
-        (next, now + Duration::days(next.interval_days))
+        let due = Duration::try_days(next.interval_days.clamp(0, MAX_INTERVAL_DAYS))
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now);
+        (next, due)
     }
 }
 

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// How far ahead a relative due date (`+Nd`) may reach: 100 years.
+pub const MAX_AHEAD_DAYS: i64 = 36_525;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {
     /// Due some time on this day (in the user's time zone): late once the day is over.
@@ -20,7 +23,9 @@ impl Due {
         let lower = s.to_lowercase();
         match lower.as_str() {
             "today" | "오늘" => return Ok(Due::Day(today)),
-            "tomorrow" | "내일" => return Ok(Due::Day(today + Duration::days(1))),
+            "tomorrow" | "내일" => {
+                return today.succ_opt().map(Due::Day).ok_or_else(|| bad(s));
+            }
             _ => {}
         }
         if let Some(rest) = lower.strip_prefix('+') {
@@ -29,18 +34,30 @@ impl Due {
                     .unwrap_or(rest.len()),
             );
             let n: i64 = num.parse().map_err(|_| bad(s))?;
+            let step = match unit {
+                "d" => Duration::try_days(n),
+                "w" => Duration::try_weeks(n),
+                "h" => Duration::try_hours(n),
+                "m" => Duration::try_minutes(n),
+                _ => return Err(bad(s)),
+            };
+            let too_far = || {
+                format!(
+                    "the due date {s:?} is too far ahead; at most {MAX_AHEAD_DAYS} days (100 years)"
+                )
+            };
+            let step = step
+                .filter(|d| *d <= Duration::days(MAX_AHEAD_DAYS))
+                .ok_or_else(too_far)?;
             return match unit {
-                "d" => Ok(Due::Day(today + Duration::days(n))),
-                "w" => Ok(Due::Day(today + Duration::weeks(n))),
-                "h" => Ok(Due::At(
-                    (now + Duration::hours(n)).with_timezone(&tz).fixed_offset(),
-                )),
-                "m" => Ok(Due::At(
-                    (now + Duration::minutes(n))
-                        .with_timezone(&tz)
-                        .fixed_offset(),
-                )),
-                _ => Err(bad(s)),
+                "d" | "w" => today
+                    .checked_add_signed(step)
+                    .map(Due::Day)
+                    .ok_or_else(too_far),
+                _ => now
+                    .checked_add_signed(step)
+                    .map(|t| Due::At(t.with_timezone(&tz).fixed_offset()))
+                    .ok_or_else(too_far),
             };
         }
         if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {

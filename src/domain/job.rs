@@ -216,10 +216,19 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Durations as people write them: "30s", "10m", "1h30m".
+/// The longest duration a job setting takes (timeout, retry backoff): a year.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
+
+/// Durations as people write them: "30s", "10m", "1h30m"; at most a year.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("cannot read the duration {s:?} ({e}); write e.g. 30s, 10m, 1h"))
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("cannot read the duration {s:?} ({e}); write e.g. 30s, 10m, 1h"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "the duration {s:?} is too long; at most 366 days (write e.g. 30d)"
+        ));
+    }
+    Ok(d)
 }
 
 pub fn format_duration(d: Duration) -> String {

@@ -268,6 +268,38 @@ pub fn normalize_tag(tag: &str) -> Result<String, String> {
     Ok(t)
 }
 
+/// The longest task title, in characters; longer text belongs in the body.
+pub const MAX_TITLE_CHARS: usize = 500;
+/// The largest task body: 256 KiB (as a context message).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A title trimmed, not empty and at most `MAX_TITLE_CHARS`.
+pub fn check_title(title: &str) -> Result<String, String> {
+    let t = title.trim();
+    if t.is_empty() {
+        return Err("a task needs a title that is not empty".into());
+    }
+    let n = t.chars().count();
+    if n > MAX_TITLE_CHARS {
+        return Err(format!(
+            "a task title is at most {MAX_TITLE_CHARS} characters and this one has {n}; put the rest in the body"
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A body of at most `MAX_BODY_BYTES`.
+pub fn check_body(body: &str) -> Result<(), String> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(format!(
+            "a task body is at most {} KiB and this one is {} bytes; keep a summary and a link",
+            MAX_BODY_BYTES / 1024,
+            body.len()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

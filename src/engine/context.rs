@@ -166,7 +166,8 @@ fn prepare(m: NewMessage, now: DateTime<Utc>, cut_long: bool) -> Result<Prepared
     let session = check_name("session", &m.session).map_err(Error::user)?;
     let client = check_name("client", &m.client).map_err(Error::user)?;
     let role = check_role(&m.role).map_err(Error::user)?;
-    let mut content = m.content;
+    // Redacted first, so a cut can never leave half a secret behind.
+    let (mut content, mut redactions) = redact(&m.content);
     if content.trim().is_empty() {
         return Err(Error::user("the message is empty; give some text to log"));
     }
@@ -181,7 +182,6 @@ fn prepare(m: NewMessage, now: DateTime<Utc>, cut_long: bool) -> Result<Prepared
         }
         cut_to(&mut content, MAX_CONTENT_BYTES);
     }
-    let (content, mut redactions) = redact(&content);
     let metadata = match m.metadata {
         None | Some(serde_json::Value::Null) => None,
         Some(mut v @ serde_json::Value::Object(_)) => {
@@ -436,5 +436,40 @@ impl Engine {
             last_at: span.map(|s| crate::domain::from_millis(s.1)),
             db_bytes: self.db_size(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_redacted_before_it_is_cut() {
+        let key = "sk-proj-AbCdEf0123456789AbCdEf0123456789";
+        // The key straddles the cut: 13 bytes of it before, too few to
+        // look like a key on their own.
+        let content = format!(
+            "{}{key} and more",
+            "가".repeat((MAX_CONTENT_BYTES - 12) / 3)
+        );
+        let m = NewMessage {
+            channel: "gateway".into(),
+            session: "s".into(),
+            client: "jr-chat".into(),
+            role: "user".into(),
+            content,
+            created_at: None,
+            metadata: None,
+            external_id: None,
+        };
+        let p = prepare(m, Utc::now(), true).unwrap();
+        assert!(!p.content.contains("sk-proj-"), "a partial key was kept");
+        assert!(!p.content.contains("AbCdEf0123"), "a partial key was kept");
+        assert!(
+            p.content.contains("[REDACTED:"),
+            "{}",
+            &p.content[p.content.len() - 60..]
+        );
+        assert_eq!(p.redactions, 1);
     }
 }

@@ -16,6 +16,9 @@ use crate::error::{Error, Result};
 use crate::schedule::{CronSchedule, parse_tz};
 use crate::store::{jobs as repo, runs};
 
+/// The most retries a job may ask for.
+pub const MAX_RETRIES: u32 = 100;
+
 /// A job as people write it (CLI flags, the export file); also the JSON shape.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -235,6 +238,12 @@ impl Engine {
             .map_err(Error::user)?
             .unwrap_or(Duration::from_secs(30));
         let takes_tasks = check_takes_tasks(def, &spec)?;
+        if def.retries > MAX_RETRIES {
+            return Err(Error::user(format!(
+                "{} retries is too many; at most {MAX_RETRIES}",
+                def.retries
+            )));
+        }
         let now = self.now();
         let schedule = def
             .schedule

@@ -461,8 +461,17 @@ impl Engine {
     }
 
     pub fn prune_runs(&self, keep_per_job: usize, keep_days: u32) -> Result<usize> {
-        let before = self.now() - Duration::days(keep_days as i64);
-        self.store.write(|tx| repo::prune(tx, keep_per_job, before))
+        let before = self.now() - Duration::days(i64::from(keep_days));
+        let mut total = 0;
+        loop {
+            let n = self
+                .store
+                .write(|tx| repo::prune(tx, keep_per_job, before, 20))?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
     }
 
     pub fn jobs_revision(&self) -> Result<i64> {

@@ -111,6 +111,8 @@ pub struct DayRuns {
     pub failure: i64,
 }
 
+/// The furthest `plan` looks ahead: a year.
+pub const MAX_PLAN_HOURS: u32 = 8_760;
 /// A plan stays well under 2,000 tokens: this many tasks of each kind,
 /// fires and frequent jobs at most (the rest are counted).
 const PLAN_TASKS: usize = 8;
@@ -234,8 +236,15 @@ impl Engine {
     }
 
     pub fn plan(&self, hours: u32) -> Result<Plan> {
+        if !(1..=MAX_PLAN_HOURS).contains(&hours) {
+            return Err(crate::error::Error::user(format!(
+                "cannot plan {hours} hours ahead: --hours (hours over MCP) is 1 to {MAX_PLAN_HOURS} (a year)"
+            )));
+        }
         let now = self.now();
-        let end = now + Duration::hours(hours as i64);
+        let end = Duration::try_hours(i64::from(hours))
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now);
         let overdue = self.overdue_tasks(PLAN_TASKS)?;
         let ready = self.ready_tasks(None, PLAN_TASKS)?;
         let mut fires: Vec<(DateTime<Utc>, Fire)> = Vec::new();

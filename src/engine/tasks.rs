@@ -55,16 +55,13 @@ fn load(conn: &Connection, id: i64) -> Result<Task> {
 }
 
 fn clean_title(title: &str) -> Result<String> {
-    let t = title.trim();
-    if t.is_empty() {
-        return Err(Error::user("a task needs a title that is not empty"));
-    }
-    Ok(t.to_string())
+    crate::domain::task::check_title(title).map_err(Error::user)
 }
 
 impl Engine {
     pub fn add_task(&self, new: NewTask, source: Source) -> Result<Task> {
         let title = clean_title(&new.title)?;
+        crate::domain::task::check_body(&new.body).map_err(Error::user)?;
         let tags = new
             .tags
             .iter()
@@ -213,6 +210,9 @@ impl Engine {
         let tz = self.tz;
         let src = source.as_str();
         let title = edit.title.as_deref().map(clean_title).transpose()?;
+        if let Some(b) = &edit.body {
+            crate::domain::task::check_body(b).map_err(Error::user)?;
+        }
         let add_tags = edit
             .add_tags
             .iter()

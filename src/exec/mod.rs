@@ -8,6 +8,7 @@ pub mod ambient;
 pub mod dagster;
 pub mod output;
 pub mod shell;
+pub mod tree;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +81,14 @@ pub enum Event {
         stream: Stream,
         text: String,
     },
+    /// Bytes as read from a pipe; lines are cut by the output log, which
+    /// keeps only what fits the cap (a noisy job costs no work per line).
+    Chunk {
+        stream: Stream,
+        bytes: Vec<u8>,
+    },
+    /// A pipe reached its end: its unfinished last line is a line.
+    Closed(Stream),
     /// The child's process group, so a crashed jr's orphans can be found.
     Spawned {
         pgid: i64,

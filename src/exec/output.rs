@@ -1,13 +1,29 @@
 //! A run's output under a size cap: the first half of the budget keeps the
 //! head as it arrives, the second half a rolling tail; what falls out of the
-//! middle is counted and marked with one `cut` line. Memory stays bounded by
-//! the cap however much a job prints. Pure: the runner writes each `Flush`.
+//! middle is counted and marked with one `cut` line. Pure: the runner writes
+//! each `Flush`.
+//!
+//! The budget counts what is stored: each line costs its text plus
+//! `LINE_COST` for its record (seq, time, stream, row), so a million
+//! one-byte lines cannot store 30 times the cap. Once the head is full, raw
+//! chunks from a pipe are kept as they came (`Seg`: whole lines, counted
+//! with one vectorised pass, never split per line), and only the lines that
+//! survive into a flush are cut into records: a job printing a gigabyte of
+//! one-byte lines costs a memory copy per byte, and memory stays at about
+//! the cap plus one chunk.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::OutputLine;
+
+/// Longest line kept whole; longer ones are split.
+pub const MAX_LINE: usize = 4096;
+
+/// What one stored line costs beyond its text: the row's seq, time, stream
+/// and SQLite's record and cell headers (about 30 bytes), with its newline.
+pub const LINE_COST: u64 = 32;
 
 #[derive(Debug)]
 pub struct CappedLog {
@@ -17,12 +33,38 @@ pub struct CappedLog {
     /// Seq of the last head line once the head is full.
     head_end: Option<i64>,
     pending: Vec<OutputLine>,
-    tail: VecDeque<OutputLine>,
-    tail_bytes: u64,
+    /// Unfinished line of each pipe (out, err), at most `MAX_LINE`.
+    carry: [Vec<u8>; 2],
+    tail: VecDeque<Seg>,
+    /// Cost of every segment in `tail`.
+    tail_cost: u64,
+    /// Bytes that entered the tail so far: the next segment's offset.
+    tail_offset: u64,
     tail_dirty: bool,
+    /// Lines and bytes of segments dropped whole from the front.
     cut_bytes: u64,
     cut_lines: u64,
     total_bytes: u64,
+    /// The cut the last full flush reported (head-only flushes repeat it).
+    reported_cut: u64,
+}
+
+/// Whole lines (each ending in '\n') that arrived together.
+#[derive(Debug)]
+struct Seg {
+    stream: &'static str,
+    at: DateTime<Utc>,
+    bytes: Vec<u8>,
+    lines: u64,
+    /// Where `bytes` starts in everything the tail received: seqs of tail
+    /// lines are `tail_base + offset of the line`, so they only grow.
+    offset: u64,
+}
+
+impl Seg {
+    fn cost(&self) -> u64 {
+        self.bytes.len() as u64 - self.lines + self.lines * LINE_COST
+    }
 }
 
 /// What to write: lines to append, and possibly a rewritten tail.
@@ -35,8 +77,18 @@ pub struct Flush {
     pub cut_bytes: u64,
 }
 
-fn size(l: &OutputLine) -> u64 {
-    l.line.len() as u64 + 1
+/// What a stored line costs against the cap.
+pub fn cost(l: &OutputLine) -> u64 {
+    l.line.len() as u64 + LINE_COST
+}
+
+fn newlines(b: &[u8]) -> u64 {
+    // A plain count: the compiler turns it into vector compares.
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+fn stream_index(stream: &str) -> usize {
+    usize::from(stream == "err")
 }
 
 impl CappedLog {
@@ -47,12 +99,15 @@ impl CappedLog {
             head_bytes: 0,
             head_end: None,
             pending: Vec::new(),
+            carry: [Vec::new(), Vec::new()],
             tail: VecDeque::new(),
-            tail_bytes: 0,
+            tail_cost: 0,
+            tail_offset: 0,
             tail_dirty: false,
             cut_bytes: 0,
             cut_lines: 0,
             total_bytes: 0,
+            reported_cut: 0,
         }
     }
 
@@ -69,34 +124,144 @@ impl CappedLog {
         log
     }
 
+    /// One whole line (from jr, an agent, Dagster).
     pub fn push(&mut self, stream: &str, text: String, at: DateTime<Utc>) {
-        let line = OutputLine {
-            seq: self.next_seq,
-            at,
-            stream: stream.to_string(),
-            line: text,
-        };
-        self.next_seq += 1;
-        let n = size(&line);
-        self.total_bytes += n;
+        self.total_bytes += text.len() as u64 + 1;
         if self.head_end.is_none() {
+            let line = OutputLine {
+                seq: self.next_seq,
+                at,
+                stream: stream.to_string(),
+                line: text,
+            };
+            let n = cost(&line);
             if self.head_bytes + n <= self.half {
+                self.next_seq += 1;
                 self.head_bytes += n;
                 self.pending.push(line);
                 return;
             }
-            self.head_end = Some(line.seq - 1);
+            self.head_end = Some(self.next_seq - 1);
+            let mut bytes = line.line.into_bytes();
+            bytes.push(b'\n');
+            self.append_seg(static_stream(stream), at, bytes);
+            return;
         }
-        self.tail_bytes += n;
-        self.tail.push_back(line);
+        let mut bytes = text.into_bytes();
+        bytes.push(b'\n');
+        self.append_seg(static_stream(stream), at, bytes);
+    }
+
+    /// Bytes as read from a pipe (`out` or `err`): lines are cut here, a
+    /// line split across reads is joined, one longer than `MAX_LINE` split.
+    pub fn push_bytes(&mut self, stream: &str, bytes: Vec<u8>, at: DateTime<Utc>) {
+        let s = stream_index(stream);
+        let name = static_stream(stream);
+        let mut rest: &[u8] = &bytes;
+        // While the head has room: line by line (the head is small).
+        while self.head_end.is_none() && !rest.is_empty() {
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let mut line = std::mem::take(&mut self.carry[s]);
+                    line.extend_from_slice(&rest[..i]);
+                    rest = &rest[i + 1..];
+                    self.push_piece_lines(name, line, at);
+                }
+                None => {
+                    self.carry[s].extend_from_slice(rest);
+                    rest = &[];
+                    if self.carry[s].len() >= MAX_LINE {
+                        let line = std::mem::take(&mut self.carry[s]);
+                        self.push_piece_lines(name, line, at);
+                    }
+                }
+            }
+        }
+        if rest.is_empty() {
+            return;
+        }
+        self.total_bytes += rest.len() as u64;
+        // The tail: whole lines go in as one segment, the rest waits.
+        match rest.iter().rposition(|&b| b == b'\n') {
+            Some(i) => {
+                let mut seg = std::mem::take(&mut self.carry[s]);
+                seg.extend_from_slice(&rest[..=i]);
+                self.carry[s].extend_from_slice(&rest[i + 1..]);
+                self.append_seg(name, at, seg);
+            }
+            None => self.carry[s].extend_from_slice(rest),
+        }
+        if self.carry[s].len() >= MAX_LINE {
+            let mut seg = std::mem::take(&mut self.carry[s]);
+            seg.push(b'\n');
+            self.append_seg(name, at, seg);
+        }
+    }
+
+    /// A pipe ended: its unfinished line is a line.
+    pub fn end_stream(&mut self, stream: &str, at: DateTime<Utc>) {
+        let s = stream_index(stream);
+        if self.carry[s].is_empty() {
+            return;
+        }
+        let line = std::mem::take(&mut self.carry[s]);
+        if self.head_end.is_none() {
+            self.push_piece_lines(static_stream(stream), line, at);
+        } else {
+            let mut seg = line;
+            seg.push(b'\n');
+            self.append_seg(static_stream(stream), at, seg);
+        }
+    }
+
+    /// A line from a pipe while in the head: '\r' dropped, split at MAX_LINE.
+    fn push_piece_lines(&mut self, stream: &'static str, mut line: Vec<u8>, at: DateTime<Utc>) {
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        // Bytes counted by `push` (text + newline); the raw newline was one.
+        for piece in line
+            .chunks(MAX_LINE)
+            .chain(line.is_empty().then_some(&[][..]))
+        {
+            self.push(stream, String::from_utf8_lossy(piece).into_owned(), at);
+        }
+    }
+
+    /// Whole lines into the tail (their bytes are counted by the caller).
+    fn append_seg(&mut self, stream: &'static str, at: DateTime<Utc>, bytes: Vec<u8>) {
+        let seg = Seg {
+            stream,
+            at,
+            lines: newlines(&bytes),
+            offset: self.tail_offset,
+            bytes,
+        };
+        self.tail_offset += seg.bytes.len() as u64;
+        self.tail_cost += seg.cost();
+        self.tail.push_back(seg);
         self.tail_dirty = true;
-        while self.tail_bytes > self.half {
+        // Drop whole segments from the front while the rest fills the budget.
+        while let Some(front) = self.tail.front() {
+            if self.tail_cost - front.cost() < self.half {
+                break;
+            }
             let Some(old) = self.tail.pop_front() else {
                 break;
             };
-            self.tail_bytes -= size(&old);
-            self.cut_bytes += size(&old);
-            self.cut_lines += 1;
+            self.tail_cost -= old.cost();
+            self.cut_bytes += old.bytes.len() as u64;
+            self.cut_lines += old.lines;
+        }
+    }
+
+    /// Only the head lines waiting (cheap appends); the tail waits for `flush`.
+    pub fn flush_head(&mut self) -> Flush {
+        Flush {
+            append: std::mem::take(&mut self.pending),
+            tail: None,
+            total_bytes: self.total_bytes,
+            cut_bytes: self.reported_cut,
         }
     }
 
@@ -109,28 +274,100 @@ impl CappedLog {
             append: std::mem::take(&mut self.pending),
             tail: None,
             total_bytes: self.total_bytes,
-            cut_bytes: self.cut_bytes,
+            cut_bytes: self.reported_cut,
         };
         if self.tail_dirty {
             self.tail_dirty = false;
             let from = self.head_end.unwrap_or(0) + 1;
-            let mut lines = Vec::with_capacity(self.tail.len() + 1);
-            if self.cut_lines > 0 {
-                let at = self.tail.front().map(|l| l.at).unwrap_or_else(Utc::now);
+            let base = from + 1;
+            // The newest lines that fit the budget, walking back.
+            let mut kept: Vec<OutputLine> = Vec::new();
+            let mut budget = self.half;
+            let (mut cut_lines, mut cut_bytes) = (self.cut_lines, self.cut_bytes);
+            let mut full = false;
+            for seg in self.tail.iter().rev() {
+                if full {
+                    cut_lines += seg.lines;
+                    cut_bytes += seg.bytes.len() as u64;
+                    continue;
+                }
+                let body = &seg.bytes[..seg.bytes.len().saturating_sub(1)];
+                let mut end = body.len();
+                let mut starts: Vec<usize> = Vec::new();
+                loop {
+                    let start = body[..end]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    let c = (end - start) as u64 + LINE_COST;
+                    if c > budget {
+                        full = true;
+                        let dropped = &seg.bytes[..end.min(seg.bytes.len())];
+                        cut_lines += newlines(dropped) + 1;
+                        cut_bytes += end as u64 + 1;
+                        break;
+                    }
+                    budget -= c;
+                    starts.push(start);
+                    if start == 0 {
+                        break;
+                    }
+                    end = start - 1;
+                }
+                // Newest first; `kept` is reversed once at the end.
+                for &start in &starts {
+                    let stop = body[start..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(body.len(), |i| start + i);
+                    let mut line = &body[start..stop];
+                    if line.last() == Some(&b'\r') {
+                        line = &line[..line.len() - 1];
+                    }
+                    let seq0 = base + (seg.offset + start as u64) as i64;
+                    let pieces: Vec<&[u8]> = if line.is_empty() {
+                        vec![&[][..]]
+                    } else {
+                        line.chunks(MAX_LINE).collect()
+                    };
+                    for (k, piece) in pieces.into_iter().enumerate().rev() {
+                        kept.push(OutputLine {
+                            seq: seq0 + k as i64,
+                            at: seg.at,
+                            stream: seg.stream.to_string(),
+                            line: String::from_utf8_lossy(piece).into_owned(),
+                        });
+                    }
+                }
+            }
+            kept.reverse();
+            let mut lines = Vec::with_capacity(kept.len() + 1);
+            if cut_lines > 0 {
+                let at = kept.first().map(|l| l.at).unwrap_or_else(Utc::now);
                 lines.push(OutputLine {
                     seq: from,
                     at,
                     stream: "cut".into(),
                     line: format!(
-                        "[jr: {} lines ({} bytes) cut from the middle; the output cap keeps the head and the tail]",
-                        self.cut_lines, self.cut_bytes
+                        "[jr: {cut_lines} lines ({cut_bytes} bytes) cut from the middle; the output cap keeps the head and the tail]"
                     ),
                 });
             }
-            lines.extend(self.tail.iter().cloned());
+            lines.extend(kept);
+            f.cut_bytes = cut_bytes;
+            self.reported_cut = cut_bytes;
             f.tail = Some((from, lines));
         }
         f
+    }
+}
+
+fn static_stream(s: &str) -> &'static str {
+    match s {
+        "out" => "out",
+        "err" => "err",
+        "cut" => "cut",
+        _ => "jr",
     }
 }
 
@@ -138,14 +375,22 @@ impl CappedLog {
 mod tests {
     use super::*;
 
+    fn stored(lines: &[OutputLine]) -> u64 {
+        lines.iter().map(cost).sum()
+    }
+
     #[test]
     fn small_output_is_kept_whole() {
         let mut log = CappedLog::new(1 << 20);
         for i in 0..10 {
             log.push("out", format!("line {i}"), Utc::now());
         }
+        log.push_bytes("err", b"a\r\nb\nc".to_vec(), Utc::now());
+        log.end_stream("err", Utc::now());
         let f = log.flush();
-        assert_eq!(f.append.len(), 10);
+        assert_eq!(f.append.len(), 13);
+        let last: Vec<&str> = f.append[10..].iter().map(|l| l.line.as_str()).collect();
+        assert_eq!(last, ["a", "b", "c"]);
         assert!(f.tail.is_none());
         assert_eq!(f.cut_bytes, 0);
     }
@@ -154,25 +399,83 @@ mod tests {
     fn big_output_keeps_head_and_tail_within_the_cap() {
         let cap = 64 * 1024;
         let mut log = CappedLog::new(cap);
-        let mut stored = 0u64;
+        let mut head = 0u64;
         for i in 0..100_000 {
             log.push("out", format!("line number {i:06}"), Utc::now());
             if i % 1000 == 0 {
-                let f = log.flush();
-                stored += f.append.iter().map(size).sum::<u64>();
+                head += stored(&log.flush().append);
             }
         }
         let f = log.flush();
-        stored += f.append.iter().map(size).sum::<u64>();
+        head += stored(&f.append);
         let (from, tail) = f.tail.unwrap();
         assert_eq!(tail[0].stream, "cut");
         assert_eq!(tail[0].seq, from);
         assert!(tail.last().unwrap().line.ends_with("099999"));
-        let tail_bytes: u64 = tail[1..].iter().map(size).sum();
-        assert!(stored + tail_bytes <= cap, "{stored} + {tail_bytes}");
+        assert!(head + stored(&tail[1..]) <= cap, "{head} + tail");
         assert!(f.cut_bytes > 0);
-        assert!(log.tail.len() < 10_000, "memory stays bounded");
         // Seqs only grow, so a follower reading "after seq N" never goes back.
         assert!(tail.windows(2).all(|w| w[0].seq < w[1].seq));
+    }
+
+    #[test]
+    fn one_byte_lines_count_their_records() {
+        let cap = 1 << 20;
+        let mut log = CappedLog::new(cap);
+        let chunk = b"a\n".repeat(64 * 1024);
+        let mut appended = Vec::new();
+        let mut last_tail_seq = 0;
+        for i in 0..200 {
+            log.push_bytes("out", chunk.clone(), Utc::now());
+            if i % 10 == 0 {
+                let f = log.flush();
+                appended.extend(f.append);
+                if let Some((_, t)) = f.tail {
+                    let last = t.last().unwrap().seq;
+                    assert!(last > last_tail_seq, "tail seqs only grow");
+                    last_tail_seq = last;
+                }
+            }
+            assert!(log.tail.iter().map(|s| s.bytes.len()).sum::<usize>() < 2 * cap as usize);
+        }
+        let f = log.flush();
+        appended.extend(f.append);
+        let (_, tail) = f.tail.unwrap();
+        let total = stored(&appended) + stored(&tail);
+        assert!(total <= cap + 200, "stored {total} under a cap of {cap}");
+        assert!(total > cap * 9 / 10, "the cap is used: {total}");
+        assert_eq!(f.total_bytes, 200 * chunk.len() as u64);
+        let lines_seen = 200 * 64 * 1024;
+        let kept = appended.len() + tail.len() - 1;
+        assert!(
+            tail[0]
+                .line
+                .contains(&format!("{} lines", lines_seen - kept)),
+            "{}",
+            tail[0].line
+        );
+        assert!(tail.windows(2).all(|w| w[0].seq < w[1].seq));
+    }
+
+    #[test]
+    fn long_lines_and_split_reads_in_the_tail() {
+        let mut log = CappedLog::new(32 * 1024);
+        log.push_bytes("out", vec![b'x'; 20_000], Utc::now());
+        log.push_bytes("out", b"abc".to_vec(), Utc::now());
+        log.push_bytes("err", b"e1\n".to_vec(), Utc::now());
+        log.push_bytes("out", b"def\nlast".to_vec(), Utc::now());
+        log.end_stream("out", Utc::now());
+        let f = log.flush();
+        let mut all: Vec<OutputLine> = f.append;
+        all.extend(f.tail.map(|t| t.1).unwrap_or_default());
+        assert!(all.iter().all(|l| l.line.len() <= MAX_LINE));
+        let tail: Vec<&str> = all.iter().rev().take(3).map(|l| l.line.as_str()).collect();
+        assert_eq!(tail, ["last", "abcdef", "e1"]);
+        let xs: usize = all
+            .iter()
+            .filter(|l| l.line.starts_with('x'))
+            .map(|l| l.line.len())
+            .sum();
+        assert_eq!(xs, 20_000, "the long line is kept in pieces");
     }
 }

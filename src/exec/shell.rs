@@ -1,13 +1,14 @@
 //! The `shell` kind: `sh -c COMMAND` in its own process group, stdin from
 //! /dev/null, stdout and stderr read line by line (bounded, so a job that
-//! prints without newlines cannot grow memory). Stopping it signals the whole
-//! group, so grandchildren (`sleep 100 & wait`) die too.
+//! prints without newlines cannot grow memory). Stopping it signals the
+//! run's whole tree (`tree.rs`: the group, and processes that left it, such
+//! as `setsid sleep 37 &`); when the shell ends, whatever is left of the
+//! tree is killed before its pipes are drained.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
@@ -15,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
 use crate::domain::JobSpec;
 
-/// Longest line kept whole; longer ones are split.
-pub const MAX_LINE: usize = 4096;
+/// Longest line kept whole; longer ones are split (by the output log).
+pub use super::output::MAX_LINE;
 
 #[derive(Debug, Clone)]
 pub struct ShellExecutor {
@@ -48,6 +49,7 @@ impl ShellExecutor {
         let JobSpec::Shell(spec) = &ctx.job.spec else {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
+        super::tree::become_subreaper();
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(&spec.command)
@@ -92,38 +94,41 @@ impl ShellExecutor {
         if let Some(pgid) = pgid {
             let _ = events.send(Event::Spawned { pgid }).await;
         }
+        let tree = super::tree::RunTree {
+            run_id: ctx.run_id,
+            job: ctx.job.name.clone(),
+            pgid,
+        };
         let out = tokio::spawn(pump(child.stdout.take(), Stream::Out, events.clone()));
         let err = tokio::spawn(pump(child.stderr.take(), Stream::Err, events.clone()));
 
         let status = tokio::select! {
             s = child.wait() => s,
             _ = stop.cancelled() => {
-                if let Some(pgid) = pgid {
-                    let group = Pid::from_raw(pgid as i32);
-                    let _ = killpg(group, Signal::SIGTERM);
-                    match tokio::time::timeout(self.kill_grace, child.wait()).await {
-                        Ok(s) => s,
-                        Err(_) => {
-                            let _ = killpg(group, Signal::SIGKILL);
-                            child.wait().await
-                        }
-                    }
-                } else {
+                let t = tree.clone();
+                let _ = tokio::task::spawn_blocking(move || t.signal(Signal::SIGTERM)).await;
+                if pgid.is_none() {
                     let _ = child.start_kill();
-                    child.wait().await
+                }
+                match tokio::time::timeout(self.kill_grace, child.wait()).await {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let t = tree.clone();
+                        let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
+                        child.wait().await
+                    }
                 }
             }
         };
-        // Children that escaped the group may hold the pipes open: don't wait forever.
+        // Whatever is left of the run's tree goes with it — first, so that
+        // processes that escaped the group no longer hold the pipes open.
+        let t = tree.clone();
+        let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
         let drain = async {
             let _ = out.await;
             let _ = err.await;
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
-        // Whatever is left of the group goes with the run.
-        if let Some(pgid) = pgid {
-            let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
-        }
         match status {
             Ok(s) => {
                 use std::os::unix::process::ExitStatusExt;
@@ -147,50 +152,45 @@ impl ShellExecutor {
     }
 }
 
-/// Read a pipe into lines of at most `MAX_LINE` bytes, as lossy UTF-8.
-async fn pump<R: AsyncRead + Unpin>(pipe: Option<R>, stream: Stream, events: Events) {
+/// Read a pipe in large pieces and pass them on whole: the output log cuts
+/// lines and keeps only what fits the cap, so a job is never slowed by per
+/// line work here. The pipe is widened to 1 MiB so a fast writer blocks less.
+async fn pump<R: AsyncRead + Unpin + std::os::fd::AsRawFd>(
+    pipe: Option<R>,
+    stream: Stream,
+    events: Events,
+) {
     let Some(mut pipe) = pipe else { return };
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut line: Vec<u8> = Vec::with_capacity(256);
+    widen(&pipe);
+    let mut buf = vec![0u8; READ_BUF];
     loop {
         let n = match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        let mut rest = &buf[..n];
-        while !rest.is_empty() {
-            let room = MAX_LINE - line.len();
-            let window = &rest[..rest.len().min(room)];
-            match window.iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    line.extend_from_slice(&window[..i]);
-                    rest = &rest[i + 1..];
-                    send_line(&events, stream, &mut line).await;
-                }
-                None => {
-                    line.extend_from_slice(window);
-                    rest = &rest[window.len()..];
-                    if line.len() >= MAX_LINE {
-                        send_line(&events, stream, &mut line).await;
-                    }
-                }
-            }
-        }
+        // A closed receiver means nobody records output any more; keep
+        // draining the pipe so the child is not blocked on a full pipe.
+        let _ = events
+            .send(Event::Chunk {
+                stream,
+                bytes: buf[..n].to_vec(),
+            })
+            .await;
     }
-    if !line.is_empty() {
-        send_line(&events, stream, &mut line).await;
-    }
+    let _ = events.send(Event::Closed(stream)).await;
 }
 
-async fn send_line(events: &Events, stream: Stream, line: &mut Vec<u8>) {
-    if line.last() == Some(&b'\r') {
-        line.pop();
+/// One read: up to 128 KiB.
+const READ_BUF: usize = 128 * 1024;
+
+fn widen<R: std::os::fd::AsRawFd>(pipe: &R) {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::fcntl::{FcntlArg, fcntl};
+        // SAFETY: the fd belongs to `pipe`, which outlives this call.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(pipe.as_raw_fd()) };
+        let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(1 << 20));
     }
-    let text = String::from_utf8_lossy(line).into_owned();
-    line.clear();
-    // A closed receiver means nobody records output any more; keep draining
-    // the pipe so the child is not blocked on a full pipe.
-    let _ = events.send(Event::Line { stream, text }).await;
 }
 
 /// An environment value stays under Linux's 128 KiB per-string limit.

@@ -78,7 +78,16 @@ pub fn start(conn: &Connection, n: &NewAgentRun<'_>, now: DateTime<Utc>) -> Resu
              VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8) RETURNING id",
         )?
         .query_row(
-            params![n.agent_id, n.agent, n.model, n.prompt, to_millis(now), n.run_id, n.config_hash, n.task_id],
+            params![
+                n.agent_id,
+                n.agent,
+                n.model,
+                super::redacted(n.prompt),
+                to_millis(now),
+                n.run_id,
+                n.config_hash,
+                n.task_id
+            ],
             |r| r.get(0),
         )?)
 }
@@ -99,10 +108,10 @@ pub fn finish(conn: &Connection, id: i64, f: &AgentFinish<'_>, now: DateTime<Utc
     .execute(params![
         id,
         f.status.as_str(),
-        f.output,
+        super::redacted(f.output),
         f.tokens_in.map(|n| n as i64),
         f.tokens_out.map(|n| n as i64),
-        f.error,
+        super::redacted_opt(f.error),
         to_millis(now)
     ])?;
     Ok(())
@@ -158,11 +167,27 @@ pub fn add_tool_call(
         agent_run_id,
         c.server,
         c.tool,
-        c.arguments.to_string(),
+        redacted_json(&c.arguments).to_string(),
         c.ok,
         c.duration_ms as i64,
-        c.error,
+        super::redacted_opt(c.error.as_deref()),
         to_millis(started_at)
     ])?;
     Ok(())
+}
+
+/// A tool call's arguments with every string redacted, still valid JSON (the
+/// SELECT reads them back with `json()`).
+fn redacted_json(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(super::redacted(s)),
+        Value::Array(a) => Value::Array(a.iter().map(redacted_json).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), redacted_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

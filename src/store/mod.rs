@@ -11,6 +11,7 @@ pub mod chat;
 pub mod context;
 pub mod external;
 pub mod hub;
+pub mod identity;
 pub mod jobs;
 pub mod lease;
 pub mod runs;
@@ -38,6 +39,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0009_agent_tools.sql"),
 ];
 
+/// Text as it may be stored: every secret the one redactor knows replaced
+/// (`domain::context::redact`). Applied by the repositories to free text
+/// people and models write (tasks, their history, agent runs, run errors).
+pub fn redacted(text: &str) -> String {
+    crate::domain::context::redact::redact(text).0
+}
+
+/// The same for an optional text.
+pub fn redacted_opt(text: Option<&str>) -> Option<String> {
+    text.map(redacted)
+}
+
 /// How long a writer waits for another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(8);
 
@@ -56,17 +69,27 @@ pub fn schema_version() -> usize {
 }
 
 impl Store {
-    /// Open (creating if needed, mode 0600) the database file at `path` and migrate it.
+    /// Open (creating if needed, mode 0600, in folders made 0700) the
+    /// database file at `path` and migrate it. A file that is not jr's is
+    /// refused before a byte is written (`identity::look`); a read-only
+    /// database is refused with the reason.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::config(format!(
-                    "cannot create the directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    Error::config(format!(
+                        "cannot create the directory {}: {e}",
+                        dir.display()
+                    ))
+                    .hint(access_hint(path))
+                })?;
         }
-        if !path.exists() {
+        let found = identity::look(path, MIGRATIONS)?;
+        if found == identity::Found::New {
             create_private(path)?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -74,7 +97,17 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {
             Error::config(format!("cannot open the database {}: {e}", path.display()))
+                .hint(access_hint(path))
         })?;
+        // SQLite falls back to read-only when it may not write; jr would then
+        // fail on its first write (a daemon retrying forever): say so now.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::config(format!(
+                "the database {} is read-only: jr cannot write to it",
+                path.display()
+            ))
+            .hint(access_hint(path)));
+        }
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -94,16 +127,29 @@ impl Store {
     fn prepare(&mut self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         let where_ = self.describe();
+        let path = self.path.clone();
+        let hint = move || match &path {
+            Some(p) => access_hint(p),
+            None => "pass another path with --db or JR_DB".into(),
+        };
         self.conn
             .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| {
-                Error::config(format!("{where_} cannot be used: {e}"))
-                    .hint("is it a jr database? pass another path with --db or JR_DB")
-            })?;
+            .map_err(|e| Error::config(format!("{where_} cannot be used: {e}")).hint(hint()))?;
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
-        self.migrate()
+        self.migrate()?;
+        let app_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app_id != identity::APP_ID {
+            self.conn
+                .pragma_update(None, "application_id", identity::APP_ID)
+                .map_err(|e| {
+                    Error::config(format!("cannot mark {where_} as jr's: {e}")).hint(hint())
+                })?;
+        }
+        Ok(())
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -122,10 +168,25 @@ impl Store {
         if on_disk == ours {
             return Ok(());
         }
-        migrations().to_latest(&mut self.conn).map_err(|e| {
-            Error::config(format!("cannot migrate {}: {e}", self.describe()))
-                .hint("the database was left as it was; nothing was changed")
-        })
+        if let Err(e) = migrations().to_latest(&mut self.conn) {
+            // Two jr processes creating one database: the other one won.
+            let now: i64 = self
+                .conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if usize::try_from(now).ok() == Some(ours) {
+                return Ok(());
+            }
+            // The error quotes the whole migration; its SQLite message is enough.
+            let e = e.to_string();
+            let why = e.rsplit(": ").next().unwrap_or(&e);
+            return Err(Error::config(format!(
+                "cannot migrate {}: {}",
+                self.describe(),
+                crate::text::fit(why.trim(), 300)
+            ))
+            .hint("the database was left as it was; nothing was changed"));
+        }
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -174,6 +235,29 @@ impl Store {
             .map(|m| m.len())
             .sum()
     }
+}
+
+/// Why jr may not write `path`, for a hint: the file or its folder read-only.
+fn access_hint(path: &Path) -> String {
+    use nix::unistd::{AccessFlags, access};
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if path.exists() && access(path, AccessFlags::W_OK).is_err() {
+        return format!(
+            "the file {} is not writable by this user: fix its permissions (chmod u+w), or pass another path with --db or JR_DB",
+            path.display()
+        );
+    }
+    if dir.exists() && access(dir, AccessFlags::W_OK).is_err() {
+        return format!(
+            "the folder {} is read-only: jr writes the database's -wal and -shm files beside it; make the folder writable, or pass another path with --db or JR_DB",
+            dir.display()
+        );
+    }
+    "check that the disk is not full or mounted read-only, or pass another path with --db or JR_DB"
+        .into()
 }
 
 fn create_private(path: &Path) -> Result<()> {

@@ -216,7 +216,14 @@ pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>, now: DateTime<Utc>) ->
              finished_at = ?6, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ?6 - started_at END, \
              pgid = NULL WHERE id = ?1 AND status IN ('queued', 'running')",
         )?
-        .execute(params![id, f.status.as_str(), f.exit_code, f.error, f.result, to_millis(now)])?;
+        .execute(params![
+            id,
+            f.status.as_str(),
+            f.exit_code,
+            super::redacted_opt(f.error),
+            super::redacted_opt(f.result),
+            to_millis(now)
+        ])?;
     Ok(n == 1)
 }
 
@@ -330,19 +337,23 @@ pub fn last_per_job(conn: &Connection) -> Result<Vec<Run>> {
 }
 
 /// Delete runs beyond `keep` per job and those older than `before`; returns how many.
-pub fn prune(conn: &Connection, keep: usize, before: DateTime<Utc>) -> Result<usize> {
+/// Delete at most `batch` old runs (with their output) of each kind: the
+/// caller loops, one short transaction per batch, so pruning never holds
+/// the write lock for long.
+pub fn prune(conn: &Connection, keep: usize, before: DateTime<Utc>, batch: usize) -> Result<usize> {
     let old = conn
         .prepare_cached(
-            "DELETE FROM runs WHERE queued_at < ?1 AND status NOT IN ('queued', 'running')",
+            "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE queued_at < ?1 \
+             AND status NOT IN ('queued', 'running') LIMIT ?2)",
         )?
-        .execute([to_millis(before)])?;
+        .execute(params![to_millis(before), batch as i64])?;
     let extra = conn
         .prepare_cached(
-            "DELETE FROM runs WHERE status NOT IN ('queued', 'running') AND id IN ( \
-               SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY job_id ORDER BY id DESC) AS n \
-               FROM runs) WHERE n > ?1)",
+            "DELETE FROM runs WHERE id IN (SELECT id FROM ( \
+               SELECT id, status, row_number() OVER (PARTITION BY job_id ORDER BY id DESC) AS n \
+               FROM runs) WHERE n > ?1 AND status NOT IN ('queued', 'running') LIMIT ?2)",
         )?
-        .execute([keep as i64])?;
+        .execute(params![keep as i64, batch as i64])?;
     Ok(old + extra)
 }
 

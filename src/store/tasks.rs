@@ -162,8 +162,8 @@ pub fn insert(conn: &Connection, t: &InsertTask<'_>, tz: Tz) -> Result<i64> {
     )?;
     st.execute(params![
         t.id,
-        t.title,
-        t.body,
+        super::redacted(t.title),
+        super::redacted(t.body),
         t.status.as_str(),
         t.priority.0,
         t.due.map(Due::to_stored),
@@ -274,10 +274,10 @@ pub fn set_field(
     match field {
         Field::Title(v) => conn
             .prepare_cached("UPDATE tasks SET title = ?2, updated_at = ?3 WHERE id = ?1")?
-            .execute(params![id, v, now])?,
+            .execute(params![id, super::redacted(v), now])?,
         Field::Body(v) => conn
             .prepare_cached("UPDATE tasks SET body = ?2, updated_at = ?3 WHERE id = ?1")?
-            .execute(params![id, v, now])?,
+            .execute(params![id, super::redacted(v), now])?,
         Field::Priority(p) => conn
             .prepare_cached("UPDATE tasks SET priority = ?2, updated_at = ?3 WHERE id = ?1")?
             .execute(params![id, p.0, now])?,
@@ -332,7 +332,14 @@ pub fn add_event(
     conn.prepare_cached(
         "INSERT INTO task_events (task_id, at, source, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, to_millis(at), source, field, old, new])?;
+    .execute(params![
+        id,
+        to_millis(at),
+        source,
+        field,
+        super::redacted_opt(old),
+        super::redacted_opt(new)
+    ])?;
     Ok(())
 }
 

@@ -117,13 +117,10 @@ pub fn run(o: TuiOptions) -> Result<()> {
         me: o.me.clone(),
         mouse: true,
     });
-    let mut bench = o.bench_log.as_ref().and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
+    let mut bench = o
+        .bench_log
+        .as_ref()
+        .and_then(|p| crate::files::private_append(p).ok());
     terminal::install_panic_hook(o.state_dir.clone());
     let (mut term, guard) = terminal::enter(app.mouse)
         .map_err(|e| Error::config(format!("cannot take the terminal: {e}")))?;
@@ -275,12 +272,7 @@ fn log_error(dir: &std::path::Path, app: &App, last: &mut Option<String>) {
         return;
     }
     *last = Some(n.text.clone());
-    let _ = std::fs::create_dir_all(dir);
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("tui.log"))
-    {
+    if let Ok(mut f) = crate::files::private_append(&dir.join("tui.log")) {
         use std::io::Write;
         let _ = writeln!(f, "{} error: {}", chrono::Utc::now().to_rfc3339(), n.text);
     }

@@ -99,12 +99,8 @@ pub fn install_panic_hook(dir: PathBuf) {
 }
 
 fn write_report(dir: &Path, report: &str) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
     let path = dir.join("tui-panic.log");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let mut f = crate::files::private_append(&path)?;
     f.write_all(report.as_bytes())?;
     Ok(path)
 }

@@ -95,6 +95,12 @@ pub fn parse_since(
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(bad)
     };
+    let earliest = || {
+        NaiveDate::from_ymd_opt(1, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc())
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
     if t == "today" || t == "오늘" {
         return day_start(now.with_timezone(&tz).date_naive());
     }
@@ -102,13 +108,17 @@ pub fn parse_since(
         && let Ok(n) = t[..t.len() - 1].parse::<i64>()
     {
         let d = match unit {
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
+            'w' => Duration::try_weeks(n),
             _ => return Err(bad()),
         };
-        return Ok(now - d);
+        // Further back than the year 1 means "everything".
+        return Ok(d
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            .max(earliest()));
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return day_start(d);

@@ -35,32 +35,83 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             0,
         ),
         // OpenAI (sk-..., sk-proj-...) and Anthropic (sk-ant-...).
-        rule("api-key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}", 0),
-        rule("github", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b", 0),
-        rule("github", r"\bgithub_pat_[A-Za-z0-9_]{30,}", 0),
-        rule("aws", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
-        rule("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", 0),
-        rule("google", r"\bAIza[0-9A-Za-z_\-]{35}", 0),
         rule(
-            "jwt",
-            r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+            "api-key",
+            r"(?-u:\b)sk-(?:ant-|proj-|or-v1-)?[A-Za-z0-9_\-]{16,}",
             0,
         ),
-        rule("token", r"(?i)\bbearer\s+([A-Za-z0-9._~+/\-]{16,}=*)", 1),
+        // GitHub tokens, any length: a prefix this specific is never prose.
+        rule("github", r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{8,}", 0),
+        rule("github", r"(?-u:\b)github_pat_[A-Za-z0-9_]+", 0),
+        rule("gitlab", r"(?-u:\b)glpat-[A-Za-z0-9_\-]{16,}", 0),
+        rule("huggingface", r"(?-u:\b)hf_[A-Za-z0-9]{30,}", 0),
+        rule("aws", r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)", 0),
+        rule("slack", r"(?-u:\b)xox[abposr]-[A-Za-z0-9\-]{10,}", 0),
+        rule("google", r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}", 0),
+        rule(
+            "jwt",
+            r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+            0,
+        ),
+        rule(
+            "token",
+            r"(?i)(?-u:\b)bearer\s+([A-Za-z0-9._~+/\-]{16,}=*)",
+            1,
+        ),
+        // A password is a secret at any length: password=hunter2, PGPASSWORD: x1,
+        // "passwd": "abc", and the password in a URL (scheme://user:pw@host).
+        rule(
+            "password",
+            r#"(?i)(?:password|passwd|passphrase|pwd)["']?\s*[=:]\s*["']?([^\s"'&,;]+)"#,
+            1,
+        ),
+        rule(
+            "password",
+            r"(?-u:\b)[a-z][a-z0-9+.\-]*://[^\s:/@]+:([^\s@/]+)@",
+            1,
+        ),
         // key=..., "api_key": "...", TOKEN: ..., password=... followed by a long value.
         Rule {
             needs_digit: true,
             ..rule(
                 "secret",
-                r#"(?i)(?:[a-z_\-]*key|secret|token|password|passwd|auth)["']?\s*[=:]\s*["']?([A-Za-z0-9+/_.\-]{16,}=*)"#,
+                r#"(?i)(?:[a-z_\-]*key|secret|token|auth)["']?\s*[=:]\s*["']?([A-Za-z0-9+/_.\-]{16,}=*)"#,
                 1,
             )
         },
     ]
 });
 
+/// Words one of the rules needs (lower case): text with none of them is
+/// returned as it is, without compiling or running a pattern.
+const CUES: &[&str] = &[
+    "-----begin",
+    "sk-",
+    "gh",
+    "github_pat_",
+    "glpat-",
+    "hf_",
+    "akia",
+    "asia",
+    "xox",
+    "aiza",
+    "eyj",
+    "bearer",
+    "pass",
+    "pwd",
+    "://",
+    "key",
+    "secret",
+    "token",
+    "auth",
+];
+
 /// `text` with every secret replaced, and how many were replaced.
 pub fn redact(text: &str) -> (String, usize) {
+    let lower = text.to_ascii_lowercase();
+    if !CUES.iter().any(|c| lower.contains(c)) {
+        return (text.to_string(), 0);
+    }
     let mut out = text.to_string();
     let mut count = 0;
     for r in RULES.iter() {
@@ -130,6 +181,23 @@ mod tests {
                 "키는 key=0123456789abcdef0123456789abcdef 입니다",
                 "키는 key=[REDACTED:secret] 입니다",
             ),
+            ("password=hunter2 then", "password=[REDACTED:password] then"),
+            (
+                r#"{"passwd": "a1"}"#,
+                r#"{"passwd": "[REDACTED:password]"}"#,
+            ),
+            ("PGPASSWORD: x", "PGPASSWORD: [REDACTED:password]"),
+            (
+                "postgres://me:s3cr3t@db.local/x",
+                "postgres://me:[REDACTED:password]@db.local/x",
+            ),
+            ("github_pat_11ABC", "[REDACTED:github]"),
+            ("short ghp_abcdef12 token", "short [REDACTED:github] token"),
+            ("sk-ant-api03-AbCd1234EfGh", "[REDACTED:api-key]"),
+            (
+                "키는sk-proj-AbCdEf0123456789AbCdEf0123입니다",
+                "키는[REDACTED:api-key]입니다",
+            ),
             (
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nafter",
                 "[REDACTED:private-key]\nafter",
@@ -148,7 +216,7 @@ mod tests {
             "스케줄러에서 오류가 났다",
             "commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b fixed it",
             "the token limit is 4096",
-            "password: short",
+            "my password is long enough",
             "sort key: created_at_then_identifier",
             "ask-the-user-before-deleting-anything-important",
             "id 4f1c2b9e-8d3a-4b7e-9c1d-2e3f4a5b6c7d",

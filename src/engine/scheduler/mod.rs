@@ -146,7 +146,13 @@ impl Scheduler {
         loop {
             if Instant::now() >= self.next_heartbeat {
                 let was = self.holding;
-                self.heartbeat().await;
+                if let Err(e) = self.heartbeat().await {
+                    // Retrying a read-only database forever looks healthy
+                    // from outside: stop, and say why.
+                    tracing::error!("scheduler stopping: {e}");
+                    self.shutdown().await;
+                    return Err(e);
+                }
                 if was != self.holding
                     && let Some(h) = &holding
                 {
@@ -177,7 +183,9 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn heartbeat(&mut self) {
+    /// Renew or take the lease; an error only when the database cannot be
+    /// written at all (anything passing is logged and retried).
+    async fn heartbeat(&mut self) -> Result<()> {
         self.next_heartbeat = Instant::now() + self.s.lease_ttl / 3;
         let (me, role, ttl) = (
             self.me.clone(),
@@ -230,6 +238,7 @@ impl Scheduler {
                 }
                 self.holding = false;
             }
+            Err(e) if e.kind == crate::error::ErrorKind::Unwritable => return Err(e),
             Err(e) => tracing::error!("scheduler lease: {e}"),
         }
         if self.holding && Instant::now() >= self.next_prune {
@@ -241,6 +250,7 @@ impl Scheduler {
                 Err(e) => tracing::warn!("pruning runs: {e}"),
             }
         }
+        Ok(())
     }
 
     async fn tick(&mut self) -> Result<()> {
@@ -424,21 +434,24 @@ impl Scheduler {
 /// Process groups of lost runs that still exist on this host are stopped:
 /// a run the history calls lost must not keep running unseen.
 fn stop_orphans(lost: &[Run], me: &Me) {
-    use nix::sys::signal::{Signal, killpg};
-    use nix::unistd::Pid;
+    use nix::sys::signal::Signal;
     for r in lost {
         tracing::warn!(job = %r.job, run = r.id, "marked lost: its jr process is gone");
-        if let (Some(pgid), Some(host)) = (r.pgid, &r.owner_host)
+        if let Some(host) = &r.owner_host
             && *host == me.host
-            && pgid > 1
         {
-            let group = Pid::from_raw(pgid as i32);
-            if killpg(group, Signal::SIGTERM).is_ok() {
-                std::thread::spawn(move || {
+            // The group and every process that left it (exec::tree).
+            let tree = crate::exec::tree::RunTree {
+                run_id: r.id,
+                job: r.job.clone(),
+                pgid: r.pgid.filter(|g| *g > 1),
+            };
+            std::thread::spawn(move || {
+                if tree.signal(Signal::SIGTERM) {
                     std::thread::sleep(Duration::from_secs(2));
-                    let _ = killpg(group, Signal::SIGKILL);
-                });
-            }
+                    tree.kill_all();
+                }
+            });
         }
     }
 }

@@ -52,6 +52,8 @@ impl Stopper {
 
 /// How often buffered output is written while a run prints.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// A rolling tail is rewritten every this many flushes (once a second).
+const TAIL_EVERY: u32 = 4;
 
 /// Run `run` of `job` to its end and record it. Returns the final status.
 pub async fn execute(
@@ -129,7 +131,9 @@ async fn drive(
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
     };
-    let (tx, rx) = mpsc::channel::<Event>(1024);
+    // Few events in flight: a chunk is up to 128 KiB, so at most ~2 MiB
+    // waits here however fast a job prints.
+    let (tx, rx) = mpsc::channel::<Event>(16);
     let writer = tokio::spawn(write_output(
         db.clone(),
         run.id,
@@ -333,10 +337,16 @@ async fn write_output(
     let mut external: Option<External> = None;
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // One write at a time, off this loop: output keeps being absorbed while
+    // SQLite works, so a job never waits on the database.
+    let mut inflight: Option<tokio::task::JoinHandle<()>> = None;
+    let mut ticks = 0u32;
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(Event::Line { stream, text }) => log.push(stream.as_str(), text, Utc::now()),
+                Some(Event::Chunk { stream, bytes }) => log.push_bytes(stream.as_str(), bytes, Utc::now()),
+                Some(Event::Closed(stream)) => log.end_stream(stream.as_str(), Utc::now()),
                 Some(Event::Spawned { pgid }) => {
                     let _ = db.call(move |e| e.set_run_pgid(run_id, Some(pgid))).await;
                 }
@@ -352,17 +362,32 @@ async fn write_output(
                 }
                 None => break,
             },
-            _ = tick.tick() => {
-                if log.has_pending() {
-                    let f = log.flush();
-                    if let Err(e) = db.call(move |e| e.write_output(run_id, &f)).await {
-                        tracing::warn!(run = run_id, "could not store output: {e}");
-                    }
+            _ = tick.tick(), if inflight.is_none() => {
+                ticks = ticks.wrapping_add(1);
+                // The head every tick; a rolling tail (a rewrite) once a second.
+                let f = if ticks.is_multiple_of(TAIL_EVERY) { log.flush() } else { log.flush_head() };
+                let x = external.take();
+                let work = !f.append.is_empty() || f.tail.is_some();
+                if work || x.is_some() {
+                    let db = db.clone();
+                    inflight = Some(tokio::spawn(async move {
+                        if work && let Err(e) = db.call(move |e| e.write_output(run_id, &f)).await {
+                            tracing::warn!(run = run_id, "could not store output: {e}");
+                        }
+                        // After the output: a crash in between repeats lines, never skips them.
+                        store_external(&db, run_id, x).await;
+                    }));
                 }
-                // After the output: a crash in between repeats lines, never skips them.
-                store_external(&db, run_id, external.take()).await;
             }
+            _ = async {
+                if let Some(h) = inflight.as_mut() {
+                    let _ = h.await;
+                }
+            }, if inflight.is_some() => inflight = None,
         }
+    }
+    if let Some(h) = inflight.take() {
+        let _ = h.await;
     }
     if log.has_pending() {
         let f = log.flush();

@@ -1,0 +1,231 @@
+//! A run's whole process tree, not just its process group: a job can leave
+//! the group (`setsid sleep 37 &`, a daemonising tool) and would outlive a
+//! timeout, a cancel, SIGTERM or `lost` cleanup. The process that runs jobs
+//! is made a child subreaper (`PR_SET_CHILD_SUBREAPER`), so orphans of a run
+//! are re-parented to jr instead of init and can be reaped; and a run's
+//! members are found in /proc by its process group, by the `JR_RUN_ID` and
+//! `JR_JOB` every process of it inherits, and by descent from either.
+//! Linux only: elsewhere only the process group is signalled.
+
+use std::collections::{HashMap, HashSet};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+/// Make this process the reaper of its orphaned descendants (once).
+pub fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(target_os = "linux")]
+        if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+            tracing::warn!("cannot become a child subreaper ({e}); processes that leave a run's group may outlive it");
+        }
+    });
+}
+
+/// What identifies a run's processes.
+#[derive(Debug, Clone)]
+pub struct RunTree {
+    pub run_id: i64,
+    pub job: String,
+    pub pgid: Option<i64>,
+}
+
+struct Proc {
+    ppid: i32,
+    pgid: i32,
+    sid: i32,
+    zombie: bool,
+}
+
+impl RunTree {
+    /// Every live process of the run (never this process or init).
+    pub fn members(&self) -> Vec<Pid> {
+        let me = std::process::id() as i32;
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        let id_marker = format!("JR_RUN_ID={}", self.run_id);
+        let job_marker = format!("JR_JOB={}", self.job);
+        let mut procs: HashMap<i32, Proc> = HashMap::new();
+        let mut found: HashSet<i32> = HashSet::new();
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            if pid == me || pid <= 1 {
+                continue;
+            }
+            let Some(p) = stat(pid) else { continue };
+            if self.pgid.is_some_and(|g| g as i32 == p.pgid)
+                || has_env(pid, &id_marker, &job_marker)
+            {
+                found.insert(pid);
+            }
+            procs.insert(pid, p);
+        }
+        // And everything descended from a member (a child that cleared its
+        // environment and left the group is still a child).
+        loop {
+            let more: Vec<i32> = procs
+                .iter()
+                .filter(|(pid, p)| !found.contains(pid) && found.contains(&p.ppid))
+                .map(|(pid, _)| *pid)
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            found.extend(more);
+        }
+        found.into_iter().map(Pid::from_raw).collect()
+    }
+
+    /// Signal the group and every member; true if any was signalled.
+    pub fn signal(&self, sig: Signal) -> bool {
+        let mut any = false;
+        if let Some(g) = self.pgid.filter(|g| *g > 1) {
+            any |= killpg(Pid::from_raw(g as i32), sig).is_ok();
+        }
+        for pid in self.members() {
+            any |= kill(pid, sig).is_ok();
+        }
+        any
+    }
+
+    /// SIGKILL everything left, then reap those that became our children
+    /// (orphans re-parented to this subreaper), so none stays a zombie.
+    pub fn kill_all(&self) {
+        let left = self.members();
+        if let Some(g) = self.pgid.filter(|g| *g > 1) {
+            let _ = killpg(Pid::from_raw(g as i32), Signal::SIGKILL);
+        }
+        for pid in &left {
+            let _ = kill(*pid, Signal::SIGKILL);
+        }
+        reap(&left);
+        reap_orphans();
+    }
+}
+
+/// Wait (briefly) for the given pids that are this process's children.
+pub fn reap(pids: &[Pid]) {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let me = std::process::id() as i32;
+    let mine: Vec<Pid> = pids
+        .iter()
+        .copied()
+        .filter(|p| stat(p.as_raw()).is_some_and(|s| s.ppid == me))
+        .collect();
+    for pid in mine {
+        for _ in 0..50 {
+            match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
+/// Reap zombies re-parented to this subreaper that jr did not start: they
+/// are in another session (jr never starts a child in a new session, so a
+/// child of its own — whose status tokio waits for — is never taken). A
+/// detached process of a run that ended on its own would otherwise stay a
+/// zombie for the life of the daemon.
+pub fn reap_orphans() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let me = std::process::id() as i32;
+    let Some(my_sid) = stat(me).map(|p| p.sid) else {
+        return;
+    };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if let Some(p) = stat(pid)
+            && p.zombie
+            && p.ppid == me
+            && p.sid != my_sid
+        {
+            let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+        }
+    }
+}
+
+/// ppid, pgid, session and whether it is a zombie, from /proc/PID/stat
+/// (the command name may hold spaces and parentheses: fields are read after
+/// the last ')').
+fn stat(pid: i32) -> Option<Proc> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 2..];
+    let mut f = rest.split(' ');
+    let state = f.next()?;
+    let ppid = f.next()?.parse().ok()?;
+    let pgid = f.next()?.parse().ok()?;
+    let sid = f.next()?.parse().ok()?;
+    Some(Proc {
+        ppid,
+        pgid,
+        sid,
+        zombie: state == "Z",
+    })
+}
+
+fn has_env(pid: i32, a: &str, b: &str) -> bool {
+    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let mut seen = (false, false);
+    for var in env.split(|&c| c == 0) {
+        if var == a.as_bytes() {
+            seen.0 = true;
+        } else if var == b.as_bytes() {
+            seen.1 = true;
+        }
+    }
+    seen == (true, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_that_left_the_group_is_found_by_its_environment() {
+        use std::os::unix::process::CommandExt;
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "setsid sleep 30 & echo $!; wait"])
+            .env("JR_RUN_ID", "424242")
+            .env("JR_JOB", "tree-test")
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let escaped: i32 = line.trim().parse().unwrap();
+        let t = RunTree {
+            run_id: 424242,
+            job: "tree-test".into(),
+            pgid: Some(child.id() as i64),
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let members = t.members();
+        assert!(members.contains(&Pid::from_raw(escaped)), "{members:?}");
+        t.kill_all();
+        let _ = child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let alive = stat(escaped).is_some()
+            && !std::fs::read_to_string(format!("/proc/{escaped}/stat"))
+                .unwrap_or_default()
+                .contains(") Z");
+        assert!(!alive, "the escaped process survived");
+    }
+}
