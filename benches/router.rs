@@ -16,6 +16,7 @@ fn main() {
             .map(|i| format!("job-{i}"))
             .chain(["backup".into(), "daily-briefing".into()])
             .collect(),
+        ..Default::default()
     };
     let mut per_msg = Vec::new();
     for m in &msgs {

@@ -27,6 +27,7 @@ pub fn catalog() -> Catalog {
             "knowledge-cards".into(),
             "report-mailer".into(),
         ],
+        ..Default::default()
     }
 }
 

@@ -164,6 +164,7 @@ async fn the_model_cannot_make_the_gateway_do_what_it_may_not() {
     let forged = serde_json::json!({"route": "act", "intent": "run_job", "urgent": false, "complex": false, "title": "x", "job": "rm -rf /"});
     let catalog = jr::router::Catalog {
         jobs: vec!["backup".into()],
+        ..Default::default()
     };
     let d = jr::engine::chat::from_model("x", &forged, &catalog).unwrap();
     assert_eq!(d.route, Route::Defer);

@@ -36,8 +36,9 @@ pub const CHANGE: &[&str] = &[
 
 #[rustfmt::skip]
 pub const INTEGRATION: &[&str] = &[
-    "연동", "integrat", "webhook", "웹훅", "connect", "연결해", "oauth", "api key", "api 키", "토큰 등록", "hook up",
-    "plug into", "openai key", "sk-", "ghp_", "xoxb-",
+    "연동", "integrat", "webhook", "웹훅", "연결해", "oauth", "api key", "api 키", "토큰 등록", "hook up",
+    "plug into", "openai key", "sk-", "ghp_", "xoxb-", "connect it to", "connect jr", "connect to my", "connect my",
+    "connect with", "link my", "link jr", "sync with", "슬랙에", "디스코드", "텔레그램", "노션에", "구글 캘린더",
 ];
 
 #[rustfmt::skip]
@@ -125,4 +126,42 @@ pub const TASK_MAKE: &[&str] = &["태스크 하나 만들", "태스크 만들", 
 #[rustfmt::skip]
 pub const ASKING: &[&str] = &[
     "is task", "was task", "did task", "has task", "is #", "됐어?", "됐나", "했어?", "했나", "인가요", "나요?", "니?", "yet?",
+];
+
+/// Deleting (tasks or jobs): never done by the gateway.
+#[rustfmt::skip]
+pub const DELETE: &[&str] = &[
+    "delete", "remove", "삭제", "지워", "지우", "없애", "purge", "wipe", "erase", "drop all", "clear all", "clear out",
+    "get rid of",
+];
+
+/// Words naming tasks as the thing acted on.
+#[rustfmt::skip]
+pub const TASKS_WORDS: &[&str] = &["task", "태스크", "할일", "할 일", "todo", "작업", "to-do", "tickets"];
+
+/// Changing a job: editing, pausing, enabling, re-scheduling (never done).
+#[rustfmt::skip]
+pub const JOB_CHANGE: &[&str] = &[
+    "disable", "pause", "enable", "resume", "reschedule", "re-schedule", "rename", "edit", "change", "modify",
+    "stop", "turn off", "turn on", "unpause", "멈춰", "멈추", "정지", "중지", "비활성", "활성화", "꺼줘", "꺼 줘", "꺼놔",
+    "꺼 놔", "꺼버려", "켜줘", "켜 줘", "켜놔", "바꿔", "바꾸", "변경", "수정", "옮겨", "미뤄", "일시", "끄고", "끄자",
+    "중단", "스케줄 조정", "시간 조정",
+];
+
+/// Code as the thing to write.
+#[rustfmt::skip]
+pub const CODE_WORDS: &[&str] = &[
+    "code", "코드", "function", "함수", "python", "파이썬", "rust", "bash script", "shell script", "셸 스크립트",
+    "쉘 스크립트", "patch", "패치", "pull request", "pr ",
+];
+
+/// Statuses a listing question asks about.
+#[rustfmt::skip]
+pub const TASK_STATUSES: &[(&str, &[&str])] = &[
+    ("in_progress", &["in_progress", "in progress", "진행 중", "진행중", "하고 있는", "doing right now", "started tasks", "시작한 작업"]),
+    ("review", &["in review", "under review", "review인", "review 상태", "리뷰 중", "리뷰중", "리뷰 대기", "검토 중", "검토중",
+        "리뷰 단계", "awaiting review", "review 중", "waiting for review", "review에", "리뷰에 있"]),
+    ("done", &["done인", "완료된", "finished tasks", "completed tasks", "done tasks", "끝난 작업", "끝난 거", "끝낸 작업",
+        "완료한 작업", "what's done", "what is done", "tasks are done"]),
+    ("cancelled", &["cancelled tasks", "canceled tasks", "취소된"]),
 ];

@@ -5,13 +5,16 @@
 //! runs backup" is a new job, not Run Now), questions before actions ("when
 //! does backup run?" asks; "is task 5 done?" asks), real work last.
 
+use super::Target;
 use super::phrases::*;
-use super::{Catalog, Decision, Forbidden, Intent, Via, urgency};
+use super::{
+    Catalog, Convo, Decision, Forbidden, Intent, Via, agents, compound, followup, urgency,
+};
 
 /// Whether any phrase occurs in `m`. An English phrase must start at a word
 /// boundary ("lease" is not in "please"; "fail" is in "failed"); Korean ones
 /// match anywhere, since particles attach to words.
-fn has(m: &str, words: &[&str]) -> bool {
+pub(super) fn has(m: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
         let starts_word = w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         if !starts_word {
@@ -35,7 +38,7 @@ fn norm(msg: &str) -> String {
 }
 
 /// Words of the message, split on spaces and punctuation.
-fn tokens(m: &str) -> Vec<&str> {
+pub(super) fn tokens(m: &str) -> Vec<&str> {
     m.split(|c: char| {
         c.is_whitespace()
             || matches!(
@@ -66,6 +69,7 @@ fn named_job<'a>(m: &str, catalog: &'a Catalog) -> Option<&'a String> {
         .jobs
         .iter()
         .filter(|j| {
+            let j = j.to_lowercase();
             toks.iter()
                 .any(|t| *t == j.as_str() || slug(t) == j.as_str())
         })
@@ -163,7 +167,7 @@ fn task_number(m: &str, bare_ok: bool) -> Option<i64> {
     if bare_ok { bare } else { None }
 }
 
-fn move_to(m: &str) -> Option<&'static str> {
+pub(super) fn move_to(m: &str) -> Option<&'static str> {
     MOVES
         .iter()
         .find(|(_, words)| has(m, words))
@@ -298,17 +302,49 @@ fn added_title(msg: &str, m: &str) -> Option<String> {
     None
 }
 
-fn forbidden(m: &str) -> Option<Forbidden> {
+/// A message that names a job, or jobs in general, as the thing acted on.
+fn names_job(m: &str, catalog: &Catalog) -> bool {
+    named_job(m, catalog).is_some() || has(m, &["잡", "job", "cron", "크론", "스케줄", "schedule"])
+}
+
+fn forbidden(m: &str, job_named: bool) -> Option<Forbidden> {
     if has(m, SHELL) {
         return Some(Forbidden::Shell);
     }
     let listing = has(m, &["목록", "list", "리스트", "몇 개", "how many"]);
     if has(m, JOB_WORDS)
         && has(m, MAKE)
+        && !has(m, DELETE)
         && !listing
         && !has(m, &["task", "할일", "할 일", "태스크"])
     {
         return Some(Forbidden::NewJob);
+    }
+    if has(m, DELETE)
+        && (has(m, TASKS_WORDS) || has(m, &["모든", "all of", "everything", "전부", "다 지워"]))
+    {
+        return Some(Forbidden::TaskDelete);
+    }
+    let question = m.ends_with('?')
+        && !has(
+            m,
+            &[
+                "can you",
+                "could you",
+                "would you",
+                "please",
+                "줄래",
+                "줄 수",
+                "주세요",
+                "해줘",
+            ],
+        );
+    if job_named && (has(m, DELETE) || has(m, JOB_CHANGE)) && !has(m, WHEN) && !question {
+        return Some(Forbidden::JobChange);
+    }
+    if has(m, CODE_WORDS) && (has(m, MAKE) || has(m, &["고쳐", "fix", "patch", "수정", "짜"]))
+    {
+        return Some(Forbidden::Code);
     }
     if has(m, SETTINGS) && has(m, CHANGE) {
         return Some(Forbidden::Settings);
@@ -327,6 +363,7 @@ fn decision(intent: Intent, msg: &str, reason: &str) -> Decision {
     let urgent = urgency::is_urgent(msg);
     Decision {
         route: intent.route(urgent),
+        target: intent.target(),
         intent,
         via: Via::Rules,
         urgent,
@@ -336,6 +373,43 @@ fn decision(intent: Intent, msg: &str, reason: &str) -> Decision {
 
 /// Place a message, or None when the rules are not confident.
 pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
+    decide_in(msg, catalog, &Convo::default())
+}
+
+/// The same within a conversation: "그거", "the second one" resolve
+/// against what it showed last.
+pub fn decide_in(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
+    if norm(msg).is_empty() {
+        return decide_one(msg, catalog, convo);
+    }
+    compound::decide(msg, catalog, convo).or_else(|| decide_one(msg, catalog, convo))
+}
+
+/// A follow-up: a reference resolved against the conversation.
+fn follow_up(msg: &str, m: &str, convo: &Convo) -> Option<Decision> {
+    let r = followup::reference(m)?;
+    let kind = followup::kind(m);
+    let Some(t) = followup::resolve(r, kind, convo) else {
+        return Some(decision(
+            Intent::Unresolved {
+                asked: title_of(msg),
+            },
+            msg,
+            "points at something this conversation has not shown",
+        ));
+    };
+    let intent = followup::intent_for(&t, m, msg);
+    let mut d = decision(intent, msg, "a follow-up on what the conversation showed");
+    let refused = matches!(d.route, super::Route::Defer | super::Route::Escalate);
+    let run_shown = matches!(t, Target::Run { .. }) && matches!(d.intent, Intent::RunShow { .. });
+    if !refused && (d.target.is_none() || run_shown) {
+        d.target = Some(t);
+    }
+    Some(d)
+}
+
+/// One request (a part of a compound message, or the whole of it).
+pub(super) fn decide_one(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
     let m = norm(msg);
     if m.is_empty() {
         return Some(decision(
@@ -347,12 +421,16 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
     if let Some(title) = added_title(msg, &m) {
         return Some(decision(Intent::TaskAdd { title }, msg, "adds a task"));
     }
-    if let Some(what) = forbidden(&m) {
+    let job_named = names_job(&m, catalog);
+    if let Some(what) = forbidden(&m, job_named) {
         let why = match what {
             Forbidden::Shell => "the gateway never runs shell commands from a message",
             Forbidden::NewJob => "the gateway never writes new jobs or job code",
             Forbidden::Settings => "the gateway never changes settings",
             Forbidden::Integration => "the gateway never sets up integrations",
+            Forbidden::JobChange => "the gateway never edits, deletes, pauses or re-schedules jobs",
+            Forbidden::TaskDelete => "the gateway never deletes tasks",
+            Forbidden::Code => "the gateway never writes code",
         };
         return Some(decision(
             Intent::Forbidden {
@@ -363,9 +441,45 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
             why,
         ));
     }
+    if task_number(&m, false).is_none()
+        && named_job(&m, catalog).is_none()
+        && let Some(d) = follow_up(msg, &m, convo)
+    {
+        return Some(d);
+    }
+    if let Some((agent, with_previous)) = agents::delegation(&m, catalog) {
+        return Some(decision(
+            Intent::RunAgent {
+                agent: agent.name.clone(),
+                prompt: msg.trim().to_string(),
+                with_previous,
+            },
+            msg,
+            "hands a small piece of work to a local agent",
+        ));
+    }
+    if has(&m, agents::LIST) {
+        return Some(decision(Intent::AgentsList, msg, "asks for the agents"));
+    }
+    if let Some(a) = agents::named(&m, catalog)
+        && tokens(&m).len() <= 6
+        && !has(&m, RUN_VERBS)
+    {
+        return Some(decision(
+            Intent::AgentShow {
+                agent: a.name.clone(),
+            },
+            msg,
+            "asks about an agent",
+        ));
+    }
     let words = tokens(&m);
     let short = words.len() <= 4;
-    if (short && has(&m, GREETING)) || ["hi", "hey", "yo", "안녕", "하이"].contains(&m.as_str())
+    let acting_on_job = named_job(&m, catalog).is_some()
+        && (has(&m, RUN_VERBS) || has(&m, JOB_WORDS) || has(&m, &["실행", "돌려", "돌리"]));
+    if !acting_on_job
+        && ((short && has(&m, GREETING))
+            || ["hi", "hey", "yo", "안녕", "하이"].contains(&m.as_str()))
     {
         return Some(decision(Intent::Greeting, msg, "a greeting"));
     }
@@ -437,6 +551,20 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
             "asks when a job runs",
         ));
     }
+    if run_verb
+        && job.is_none()
+        && has(
+            &m,
+            &["again", "다시", "rerun", "re-run", "한 번 더", "한번 더"],
+        )
+        && let Some(t) = followup::resolve(followup::Ref::That, Some(followup::Kind::Job), convo)
+    {
+        return Some(decision(
+            followup::intent_for(&t, &m, msg),
+            msg,
+            "runs again what the conversation was about",
+        ));
+    }
     if run_verb {
         if let Some(job) = job {
             return Some(decision(
@@ -453,7 +581,19 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
             ));
         }
     }
+    if let Some(status) = tasks_in_status(&m) {
+        return Some(decision(
+            Intent::TasksList {
+                status: status.to_string(),
+            },
+            msg,
+            "asks for the tasks in one status",
+        ));
+    }
     if has(&m, FAILURE) {
+        if let Some(id) = run_number(&m) {
+            return Some(decision(Intent::RunShow { id }, msg, "asks about one run"));
+        }
         return Some(decision(Intent::RunsFailed, msg, "asks what failed"));
     }
     if has(&m, RECENT_RUNS)
@@ -485,6 +625,37 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
         return Some(decision(Intent::Status, msg, "asks for the overall status"));
     }
     None
+}
+
+/// "run 42", "run #42", "42번 실행": a run's number.
+fn run_number(m: &str) -> Option<i64> {
+    let toks = tokens(m);
+    toks.windows(2).find_map(|w| {
+        let n = w[1]
+            .trim_start_matches('#')
+            .trim_end_matches(['번', '이', '가', '은', '는', '이', '의']);
+        (["run", "실행", "런"].contains(&w[0]))
+            .then(|| n.parse().ok())
+            .flatten()
+    })
+}
+
+/// The status a listing question asks about ("in_progress인 거 뭐 있어?").
+fn tasks_in_status(m: &str) -> Option<&'static str> {
+    let asking = has(
+        m,
+        &[
+            "뭐", "what", "which", "있어", "있나", "list", "보여", "show", "몇", "how many",
+            "any ", "알려", "목록",
+        ],
+    ) || m.ends_with('?');
+    if !asking || has(m, RUN_VERBS) {
+        return None;
+    }
+    TASK_STATUSES
+        .iter()
+        .find(|(_, words)| has(m, words))
+        .map(|(s, _)| *s)
 }
 
 #[cfg(test)]

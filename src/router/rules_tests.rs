@@ -10,6 +10,7 @@ fn cat() -> Catalog {
             "daily-briefing".into(),
             "knowledge-cards".into(),
         ],
+        ..Default::default()
     }
 }
 

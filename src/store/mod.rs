@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0005_context.sql"),
     include_str!("../../data/migrations/0006_cards.sql"),
     include_str!("../../data/migrations/0007_dagster.sql"),
+    include_str!("../../data/migrations/0008_chat_memory.sql"),
 ];
 
 /// How long a writer waits for another process before giving up.
