@@ -174,15 +174,18 @@ pub async fn turn_streaming(
         .await?;
     let context = context_messages(&history, CONTEXT_TOKENS);
     let mut model_used: Option<String> = None;
-    let decision = match router::rules::decide_in(msg, &catalog, &convo) {
+    let decision = match router::flow::decide_in(msg, &catalog, &convo) {
         Some(d) => d,
-        None => match classify(setup, msg, &catalog, &context).await {
-            Ok((d, model)) => {
-                model_used = Some(model);
-                d
-            }
-            Err(why) => router::fallback(msg, &why),
-        },
+        None => {
+            let d = match classify(setup, msg, &catalog, &context).await {
+                Ok((d, model)) => {
+                    model_used = Some(model);
+                    d
+                }
+                Err(why) => router::fallback(msg, &why),
+            };
+            router::fill_target(d, msg, &catalog, &convo)
+        }
     };
     let budget = budget(db, setup).await?;
     let mut tokens = (None, None);
@@ -555,23 +558,28 @@ impl super::Engine {
     /// What the conversation showed last: the newest of its last few turns
     /// that listed or acted on something.
     pub fn chat_convo(&self, session: &str) -> Result<Convo> {
-        let turns = repo::recent(self.store.conn(), Some(session), None, 6)?;
-        let previous_reply = turns.last().map(|t| t.reply.clone());
+        let turns = repo::recent(self.store.conn(), Some(session), None, 8)?;
         let parse = |v: &serde_json::Value| serde_json::from_value::<Target>(v.clone()).ok();
-        for t in turns.iter().rev() {
-            let shown: Vec<Target> = t.shown.iter().filter_map(parse).collect();
-            let last = t.target.as_ref().and_then(parse);
-            if !shown.is_empty() || last.is_some() {
-                return Ok(Convo {
-                    shown,
-                    last,
-                    previous_reply,
-                });
-            }
-        }
+        // The newest list shown, and (apart) the newest thing acted on or
+        // asked about: "add one more" does not hide the list before it.
+        let shown = turns
+            .iter()
+            .rev()
+            .map(|t| t.shown.iter().filter_map(parse).collect::<Vec<_>>())
+            .find(|s| !s.is_empty())
+            .unwrap_or_default();
+        let last = turns.iter().rev().find_map(|t| {
+            t.target.as_ref().and_then(parse).or_else(|| {
+                (t.intent == "task_add")
+                    .then_some(t.task_id)
+                    .flatten()
+                    .map(|id| Target::Task { id })
+            })
+        });
         Ok(Convo {
-            previous_reply,
-            ..Default::default()
+            shown,
+            last,
+            previous_reply: turns.last().map(|t| t.reply.clone()),
         })
     }
 

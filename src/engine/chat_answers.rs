@@ -312,6 +312,82 @@ impl Engine {
         })
     }
 
+    /// Every open task, by priority then number.
+    pub(super) fn tasks_open(&self, ko: bool, shown: &mut Vec<Target>) -> Result<String> {
+        let mut tasks = self.list_tasks(&TaskFilter {
+            statuses: vec![
+                TaskStatus::Pending,
+                TaskStatus::InProgress,
+                TaskStatus::Review,
+            ],
+            limit: Some(200),
+            ..Default::default()
+        })?;
+        tasks.sort_by_key(|t| (t.priority, t.id));
+        tasks.truncate(15);
+        if tasks.is_empty() {
+            return Ok(if ko {
+                "열린 Task가 없습니다.".into()
+            } else {
+                "There are no open tasks.".into()
+            });
+        }
+        shown.extend(tasks.iter().map(|t| Target::Task { id: t.id }));
+        let list: Vec<String> = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    "{}. #{} {} ({}, {})",
+                    i + 1,
+                    t.id,
+                    t.title,
+                    t.status,
+                    t.priority
+                )
+            })
+            .collect();
+        Ok(if ko {
+            format!("열린 Task {}개: {}", tasks.len(), list.join(" "))
+        } else {
+            format!("{} open tasks: {}", tasks.len(), list.join(" "))
+        })
+    }
+
+    /// Why a job failed: its newest failure with the log's tail.
+    pub(super) fn job_why(&self, ko: bool, job: &str, shown: &mut Vec<Target>) -> Result<String> {
+        let job = self.get_job(job)?;
+        let failed = self.list_runs(&RunFilter {
+            job: Some(job.name.clone()),
+            statuses: vec![
+                RunStatus::Failed,
+                RunStatus::Timeout,
+                RunStatus::Lost,
+                RunStatus::Interrupted,
+            ],
+            limit: 1,
+            ..Default::default()
+        })?;
+        match failed.first() {
+            Some(r) => {
+                shown.push(Target::Run {
+                    id: r.id,
+                    job: Some(job.name.clone()),
+                });
+                self.run_line(ko, r.id)
+            }
+            None => {
+                let mut ignore = Vec::new();
+                let next = self.job_next(ko, Some(&job.name), &mut ignore)?;
+                Ok(if ko {
+                    format!("{}은(는) 최근 실패한 적이 없습니다. {next}", job.name)
+                } else {
+                    format!("{} has not failed recently. {next}", job.name)
+                })
+            }
+        }
+    }
+
     /// The configured agents and what each is for.
     pub(super) fn agents_line(&self, ko: bool, shown: &mut Vec<Target>) -> Result<String> {
         let agents = self.list_agents()?;

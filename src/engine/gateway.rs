@@ -10,7 +10,9 @@ use crate::domain::task::Transition;
 use crate::domain::{NewTask, Priority, Source, TaskStatus, Trigger};
 use crate::error::{Error, Result};
 use crate::router::lang::{is_korean, pick};
-use crate::router::{AgentInfo, Catalog, Decision, Forbidden, Intent, Route, Target, Via};
+use crate::router::{
+    AgentInfo, Catalog, Decision, Forbidden, Intent, Route, Target, TaskInfo, Via,
+};
 
 /// One turn's outcome: what `jr chat --json` prints.
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +145,18 @@ impl Engine {
                     description: a.description,
                 })
                 .collect(),
+            tasks: self
+                .list_tasks(&crate::store::tasks::TaskFilter {
+                    all: true,
+                    limit: Some(500),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .map(|t| TaskInfo {
+                    id: t.id,
+                    title: t.title,
+                })
+                .collect(),
         })
     }
 
@@ -200,15 +214,18 @@ impl Engine {
             ),
             Intent::TasksToday => self.tasks_today(ko, &mut out.shown)?,
             Intent::TasksList { status } => self.tasks_in(ko, status, &mut out.shown)?,
+            Intent::TasksOpen => self.tasks_open(ko, &mut out.shown)?,
+            Intent::JobWhy { job } => self.job_why(ko, job, &mut out.shown)?,
             Intent::AgentsList => self.agents_line(ko, &mut out.shown)?,
             Intent::AgentShow { agent } => self.agent_line(ko, agent)?,
             Intent::RunShow { id } => {
                 let text = self.run_line(ko, *id)?;
                 let run = self.get_run(*id)?;
-                out.target = Some(Target::Run {
+                out.shown.push(Target::Run {
                     id: run.id,
-                    job: Some(run.job),
+                    job: Some(run.job.clone()),
                 });
+                out.target = Some(Target::Job { name: run.job });
                 text
             }
             Intent::TaskShow { id } => {
@@ -300,7 +317,7 @@ impl Engine {
             Intent::RunJob { job } => self.run_job_now(job, ko, dry, out)?,
             Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, out)?,
             Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, out)?,
-            Intent::Compound { parts } => self.compound(parts, ko, dry, out)?,
+            Intent::Compound { parts } => self.compound(msg, d, parts, ko, dry, out)?,
             Intent::Forbidden { what, title } => {
                 out.handled = Handled::Deferred;
                 self.defer(
@@ -326,7 +343,11 @@ impl Engine {
                         forbidden_why(*what, ko)
                     )
                 };
-                self.defer(msg, title, Priority::DEFAULT, dry, out, &why, ko)?
+                let r = self.refuse(msg, title, d.route, esc, dry, out, &why, ko)?;
+                if d.route != Route::Escalate {
+                    out.handled = Handled::Withheld;
+                }
+                r
             }
             Intent::Complex { title } => match d.route {
                 Route::Escalate => {
@@ -453,8 +474,8 @@ impl Engine {
             },
             Source::Chat,
         )?;
+        // The target stays null: the task did not exist when it was asked for.
         out.task_id = Some(task.id);
-        out.target = Some(Target::Task { id: task.id });
         Ok(if ko {
             format!("Task #{}을(를) 추가했습니다: {}", task.id, task.title)
         } else {
@@ -462,54 +483,77 @@ impl Engine {
         })
     }
 
-    /// Several allowed actions: each is checked first (the job exists, the
-    /// task exists and may make the move), and only when all can be done are
-    /// they carried out, in order. A check that fails leaves everything as it was.
+    /// Several allowed actions (and answers beside them): each action is
+    /// checked first (the job exists, the task exists and may make the
+    /// move), and only when all can be done are they carried out, in order.
+    /// A check that fails leaves everything as it was.
     fn compound(
         &self,
+        msg: &str,
+        d: &Decision,
         parts: &[Intent],
         ko: bool,
         dry: bool,
         out: &mut ChatReply,
     ) -> Result<String> {
+        let none = if ko {
+            "; 이 메시지의 어느 것도 실행하지 않았습니다"
+        } else {
+            "; nothing in this message was carried out"
+        };
         for p in parts {
             match p {
                 Intent::RunJob { job } => {
-                    self.get_job(job)?;
+                    self.get_job(job)
+                        .map_err(|e| Error::user(format!("{}{none}", e.message)))?;
                 }
                 Intent::TaskMove { id, to } => {
                     let target: TaskStatus = to.parse().map_err(Error::user)?;
-                    let task = self.get_task(*id)?;
+                    let task = self
+                        .get_task(*id)
+                        .map_err(|e| Error::user(format!("{}{none}", e.message)))?;
                     let t = Transition::to(target);
                     if task.status == target {
-                        return Err(Error::user(format!(
-                            "task {id} is already {target}; nothing in this message was carried out"
-                        )));
+                        return Err(Error::user(format!("task {id} is already {target}{none}")));
                     }
                     if !t.allowed_from(task.status) {
                         return Err(Error::user(format!(
-                            "task {id} is {} and cannot be moved to {target}; nothing in this message was carried out",
+                            "task {id} is {} and cannot be moved to {target}{none}",
                             task.status
                         )));
                     }
                 }
                 Intent::TaskAdd { .. } => {}
+                other if !other.acts() => {}
                 other => {
                     return Err(Error::user(format!(
-                        "{} cannot be part of a combined request",
+                        "{} cannot be part of a combined request{none}",
                         other.name()
                     )));
                 }
             }
         }
         let mut lines = Vec::new();
-        let mut sub = ChatReply { ..out.clone() };
+        let mut sub = out.clone();
         for p in parts {
             let line = match p {
                 Intent::RunJob { job } => self.run_job_now(job, ko, dry, &mut sub),
                 Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, &mut sub),
                 Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, &mut sub),
-                _ => continue,
+                answer => {
+                    let part = Decision {
+                        intent: answer.clone(),
+                        ..d.clone()
+                    };
+                    self.reply(
+                        msg,
+                        ko,
+                        &part,
+                        dry,
+                        EscalationBudget::NoCloudModel,
+                        &mut sub,
+                    )
+                }
             };
             match line {
                 Ok(l) => lines.push(l),
@@ -523,13 +567,67 @@ impl Engine {
                     break;
                 }
             }
-            if let Some(t) = p.target().or(sub.target.take()) {
-                out.shown.push(t);
-            }
         }
         out.run_id = sub.run_id;
         out.task_id = sub.task_id;
+        out.shown = sub.shown;
         Ok(lines.join(" "))
+    }
+
+    /// Something the gateway may not do: filed for the host agent, as p0
+    /// when it was urgent (escalated) and the cloud model could not take it.
+    #[allow(clippy::too_many_arguments)]
+    fn refuse(
+        &self,
+        msg: &str,
+        title: &str,
+        route: Route,
+        esc: EscalationBudget,
+        dry: bool,
+        out: &mut ChatReply,
+        why: &str,
+        ko: bool,
+    ) -> Result<String> {
+        if route != Route::Escalate {
+            out.handled = Handled::Deferred;
+            return self.defer(msg, title, Priority::DEFAULT, dry, out, why, ko);
+        }
+        let (handled, more) = match (esc, ko) {
+            (EscalationBudget::Spent, true) => (
+                Handled::P0BudgetSpent,
+                "긴급하지만 오늘 클라우드 모델 예산을 다 써서 p0로 넘깁니다",
+            ),
+            (EscalationBudget::Spent, false) => (
+                Handled::P0BudgetSpent,
+                "urgent, but today's cloud-model budget is spent: filed as p0",
+            ),
+            (EscalationBudget::Failed, true) => (
+                Handled::P0CloudFailed,
+                "긴급하지만 클라우드 모델 호출이 실패해 p0로 넘깁니다",
+            ),
+            (EscalationBudget::Failed, false) => (
+                Handled::P0CloudFailed,
+                "urgent, but the cloud model failed: filed as p0",
+            ),
+            (_, true) => (
+                Handled::P0NoCloudModel,
+                "긴급하지만 클라우드 모델이 설정되어 있지 않아 p0로 넘깁니다",
+            ),
+            (_, false) => (
+                Handled::P0NoCloudModel,
+                "urgent, but no cloud model is configured: filed as p0",
+            ),
+        };
+        out.handled = handled;
+        self.defer(
+            msg,
+            title,
+            Priority(0),
+            dry,
+            out,
+            &format!("{why}; {more}"),
+            ko,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -6,29 +6,39 @@ use super::rules::{has, tokens};
 use super::{AgentInfo, Catalog};
 
 /// Words that hand work to someone: "X한테", "ask X to", "have X".
+#[rustfmt::skip]
 const DELEGATE: &[&str] = &[
-    "한테",
-    "에게",
+    "한테", "에게", "시켜", "맡겨", "부탁", "ask ", "have ", "tell ", "let ", "get ", "use ", "with ", "via ",
+    "run ", "using ", "please", "pls", "해줘", "해 줘", "해주세요", "좀 ", "으로 ", "로 ", "look at", "check", "review",
+    "summarize", "translate", "봐줘", "검토",
+];
+
+/// Asking for work even in a question ("can you have summarizer ...?").
+const ASKED: &[&str] = &[
     "시켜",
     "맡겨",
     "부탁",
+    "please",
+    "pls",
     "ask ",
+    "have it",
     "have ",
     "tell ",
-    "let ",
-    "get ",
-    "use ",
-    "with ",
-    "via ",
-    "run ",
-    "using ",
-    "please",
     "해줘",
     "해 줘",
     "해주세요",
-    "좀 ",
-    "으로 ",
-    "로 ",
+    "can you",
+    "could you",
+];
+
+/// What an agent can do, by the words of its description: a request that
+/// asks for it, with the text to work on, goes to that agent.
+#[rustfmt::skip]
+const SKILLS: &[(&str, &[&str])] = &[
+    ("translat", &["translate", "번역", "영어로", "한국어로", "in english", "in korean", "to korean", "to english"]),
+    ("summar", &["summarize", "summarise", "summary", "요약", "정리", "bullet"]),
+    ("review", &["review this", "code review", "코드 리뷰", "리뷰해줘", "리뷰 해줘", "리뷰 시켜", "리뷰시켜", "check this for bugs",
+        "for bugs", "look at this diff", "this diff", "이 diff", "the diff", "버그 있", "버그 좀 찾", "봐줘"]),
 ];
 /// Asking what agents there are, not for work.
 pub const LIST: &[&str] = &[
@@ -40,7 +50,6 @@ pub const LIST: &[&str] = &[
     "agent list",
     "show agents",
     "show me the agents",
-    "my agents",
     "에이전트 목록",
     "에이전트 뭐",
     "어떤 에이전트",
@@ -70,6 +79,54 @@ const THIS: &[&str] = &[
 
 fn lower(s: &str) -> String {
     s.to_lowercase()
+}
+
+/// The request part of a message: before a colon or a line break that
+/// starts the text to work on (a payload is data, never routed).
+pub fn head(m: &str) -> &str {
+    match m.find([':', '\n']) {
+        Some(i) if !m[..i].trim().is_empty() && !m[i + 1..].trim().is_empty() => m[..i].trim(),
+        _ => m,
+    }
+}
+
+/// Whether the message carries text to work on: after a colon or a line
+/// break, in quotes, or pointed at ("이 로그", "this").
+fn payload(m: &str) -> bool {
+    let opens_quote = m.char_indices().any(|(i, c)| {
+        matches!(c, '"' | '“' | '‘')
+            || (c == '\''
+                && m[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|p| !p.is_alphanumeric()))
+    });
+    head(m).len() < m.len()
+        || opens_quote
+        || has(
+            m,
+            &[
+                "이 문장",
+                "이 로그",
+                "이 글",
+                "이 diff",
+                "이거",
+                "이것",
+                "this",
+            ],
+        )
+}
+
+/// An agent whose description says it does what the message asks for.
+fn skilled<'a>(h: &str, m: &str, catalog: &'a Catalog) -> Option<&'a AgentInfo> {
+    if !payload(m) {
+        return None;
+    }
+    let (stem, words) = SKILLS.iter().find(|(_, words)| has(h, words))?;
+    catalog.agents.iter().find(|a| {
+        let d = lower(&format!("{} {}", a.name, a.description));
+        d.contains(stem) || words.iter().any(|w| !w.is_ascii() && d.contains(w))
+    })
 }
 
 /// An agent named in the message (exactly, or with a particle attached).
@@ -125,19 +182,28 @@ pub fn fitting<'a>(m: &str, catalog: &'a Catalog) -> Option<&'a AgentInfo> {
 }
 
 /// A delegation: the agent, and whether the message points at what was shown.
+/// Only the request part of `m` (see `head`) names the agent and the work.
 pub fn delegation<'a>(m: &str, catalog: &'a Catalog) -> Option<(&'a AgentInfo, bool)> {
-    if catalog.agents.is_empty() || has(m, LIST) {
+    let h = head(m);
+    if catalog.agents.is_empty() || has(h, LIST) {
         return None;
     }
-    let agent = match named(m, catalog) {
+    let agent = match named(h, catalog) {
+        // "what does summarizer do?" asks about it.
+        Some(_) if super::questions::is_question(h) && !has(h, ASKED) => return None,
         Some(a) => a,
-        None if has(m, AGENT_WORDS) => fitting(m, catalog)?,
-        None => return None,
+        None if has(h, AGENT_WORDS) => skilled(h, m, catalog).or_else(|| fitting(h, catalog))?,
+        None => {
+            let a = skilled(h, m, catalog)?;
+            return Some((a, has(h, THIS)));
+        }
     };
-    if !has(m, DELEGATE) {
+    // Its own name ("summarizer") is not the verb.
+    let rest = h.replace(&lower(&agent.name), " ");
+    if !has(&rest, DELEGATE) {
         return None;
     }
-    Some((agent, has(m, THIS)))
+    Some((agent, has(h, THIS)))
 }
 
 #[cfg(test)]
@@ -157,6 +223,7 @@ mod tests {
                     description: "reviews code diffs".into(),
                 },
             ],
+            ..Default::default()
         }
     }
 
@@ -171,5 +238,10 @@ mod tests {
         assert_eq!(a.name, "summarizer");
         assert!(delegation("what agents do I have?", &c).is_none());
         assert!(delegation("backup 돌려줘", &c).is_none());
+        let (a, _) = delegation("이 로그 요약 좀 해줘\n[03:00] backup failed", &c).unwrap();
+        assert_eq!(a.name, "summarizer");
+        let (a, _) = delegation("can you check this for bugs? fn f() {}", &c).unwrap();
+        assert_eq!(a.name, "code-reviewer");
+        assert!(delegation("대시보드 요약 좀 보여줘", &c).is_none());
     }
 }

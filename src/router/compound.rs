@@ -1,15 +1,16 @@
 //! Messages with more than one action ("start task 1; done task 2; cancel
-//! task 3", "run backup; and also delete all tasks"). Never partly carried
-//! out: when every part is an allowed action, all of them are; when one part
-//! is not allowed (or needs the host agent), none is, and the reply says why.
+//! task 3", "run backup; and also delete all tasks", "backup 돌리고 4번 완료
+//! 처리해줘"). Never partly carried out: when every part is an allowed
+//! action, all of them are; when one part is not allowed (or needs the host
+//! agent), none is, and the reply says why.
 
-use super::rules::{decide_one, title_of};
-use super::{Catalog, Convo, Decision, Intent, Route, Via, urgency};
+use super::flow::decide_one;
+use super::rules::title_of;
+use super::{Catalog, Convo, Decision, Intent, Route, Via, agents, urgency};
 
-/// Separators between requests, lower-cased.
-const SEPARATORS: &[&str] = &[
+/// Separators that always part two requests, lower-cased.
+const STRONG: &[&str] = &[
     ";",
-    "\n",
     "&&",
     " and also ",
     ", and then ",
@@ -17,28 +18,66 @@ const SEPARATORS: &[&str] = &[
     ", then ",
     ", also ",
     " also, ",
+    ". also ",
+    ". also,",
     "그리고 ",
     "그 다음에 ",
     "그다음에 ",
     "그리고나서 ",
     "그러고 나서 ",
-    " 다음에 ",
     " plus ",
+    " while you're at it",
+    " 하는 김에 ",
 ];
 
-/// The parts of a message, split at the separators.
-pub fn parts(m: &str) -> Vec<String> {
-    let mut out = vec![m.to_string()];
-    for sep in SEPARATORS {
+/// Separators that may part two requests, or may sit inside one ("buy
+/// bread and milk"): they count only when every part is a request.
+const WEAK: &[&str] = &[" and ", ", and ", " & "];
+
+/// Korean verb endings that join two requests: "돌리고", "보내고,", "시작하고".
+const KO_AND: &[&str] = &["하고", "리고", "내고", "키고", "두고"];
+
+fn split_on(parts: Vec<String>, seps: &[&str]) -> Vec<String> {
+    let mut out = parts;
+    for sep in seps {
         out = out
             .iter()
             .flat_map(|p| p.split(sep).map(str::to_string).collect::<Vec<_>>())
             .collect();
     }
-    out.into_iter()
+    out
+}
+
+/// Split after a Korean "-고" that joins two requests.
+fn split_ko(parts: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in parts {
+        let mut cur = String::new();
+        for w in p.split(' ') {
+            let bare = w.trim_end_matches(',');
+            if let Some(k) = KO_AND
+                .iter()
+                .find(|k| bare.ends_with(*k) && bare != "그리고")
+            {
+                cur.push_str(&bare[..bare.len() - "고".len()]);
+                out.push(std::mem::take(&mut cur));
+                let _ = k;
+                continue;
+            }
+            cur.push_str(w);
+            cur.push(' ');
+        }
+        out.push(cur);
+    }
+    out
+}
+
+fn tidy(parts: Vec<String>) -> Vec<String> {
+    parts
+        .into_iter()
         .map(|p| {
             p.trim()
-                .trim_start_matches(|c: char| c == ',' || c.is_whitespace())
+                .trim_start_matches(|c: char| c == ',' || c == '.' || c.is_whitespace())
                 .trim()
                 .to_string()
         })
@@ -49,32 +88,59 @@ pub fn parts(m: &str) -> Vec<String> {
         .collect()
 }
 
+/// The parts of a message at its strong separators.
+pub fn parts(m: &str) -> Vec<String> {
+    tidy(split_on(vec![m.to_string()], STRONG))
+}
+
+/// The parts at the weak ones too.
+fn weak_parts(m: &str) -> Vec<String> {
+    tidy(split_ko(split_on(vec![m.to_string()], WEAK)))
+}
+
 /// A decision for a message of several requests, or None when it is one.
 pub fn decide(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
-    let lower = msg.to_lowercase();
-    let ps = parts(&lower);
-    if ps.len() < 2 {
+    // A delegation's payload is the agent's text, not more requests.
+    if agents::delegation(&msg.to_lowercase(), catalog).is_some() {
         return None;
     }
-    // Each part in the original case (titles keep theirs).
-    let originals = parts(msg);
-    let source = if originals.len() == ps.len() {
-        &originals
-    } else {
-        &ps
-    };
-    let decided: Vec<Option<Decision>> = source
-        .iter()
-        .map(|p| decide_one(p, catalog, convo))
-        .collect();
+    let strong = parts(msg);
+    if strong.len() >= 2 {
+        return combine(msg, &strong, catalog, convo, true);
+    }
+    let weak = weak_parts(msg);
+    if weak.len() >= 2 {
+        return combine(msg, &weak, catalog, convo, false);
+    }
+    None
+}
+
+fn combine(
+    msg: &str,
+    ps: &[String],
+    catalog: &Catalog,
+    convo: &Convo,
+    strong: bool,
+) -> Option<Decision> {
+    // "check backup and run it again": a later part's "it" is what an
+    // earlier part was about.
+    let mut local = convo.clone();
+    let mut decided: Vec<Option<Decision>> = Vec::new();
+    for p in ps {
+        let d = decide_one(p, catalog, &local);
+        if let Some(t) = d.as_ref().and_then(|d| d.target.clone()) {
+            local.last = Some(t);
+        }
+        decided.push(d);
+    }
+    // At a weak separator every part must be a request of its own.
+    if !strong && decided.iter().any(|d| d.is_none()) {
+        return None;
+    }
     let acts = decided
         .iter()
         .filter(|d| d.as_ref().is_some_and(|d| d.intent.acts()))
         .count();
-    if acts == 0 {
-        return None;
-    }
-    let urgent = urgency::is_urgent(msg);
     let refused = decided.iter().find_map(|d| match d {
         None => Some(None),
         Some(d) => match &d.intent {
@@ -83,6 +149,12 @@ pub fn decide(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
             _ => None,
         },
     });
+    if acts == 0 {
+        // Questions only: the message as a whole decides.
+        return None;
+    }
+    let urgent = urgency::is_urgent(msg);
+    let first_target = decided.iter().flatten().find_map(|d| d.target.clone());
     if let Some(what) = refused {
         let intent = match what {
             Some(what) => Intent::Withheld {
@@ -107,18 +179,18 @@ pub fn decide(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
             via: Via::Rules,
             urgent,
             reason,
-            target: None,
+            target: first_target,
         });
     }
-    if acts < 2 {
-        // One action and questions: the message as a whole decides.
-        return None;
-    }
+    // Every part is allowed: the actions, and the answers beside them.
     let parts: Vec<Intent> = decided
         .into_iter()
         .flatten()
-        .filter(|d| d.intent.acts())
-        .map(|d| d.intent)
+        .filter(|d| !matches!(d.intent, Intent::Greeting | Intent::Unresolved { .. }))
+        .flat_map(|d| match d.intent {
+            Intent::Compound { parts } => parts,
+            other => vec![other],
+        })
         .collect();
     Some(Decision {
         route: Route::Act,
@@ -126,7 +198,7 @@ pub fn decide(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
         via: Via::Rules,
         urgent,
         reason: "several allowed actions: all of them are carried out".into(),
-        target: None,
+        target: first_target,
     })
 }
 
@@ -154,12 +226,23 @@ mod tests {
             "run backup; and also delete all tasks",
             "run backup; and also rm -rf ~",
             "backup 돌려줘. 그리고 모든 태스크 삭제해줘",
+            "backup 돌리고 모든 태스크 삭제해",
         ] {
             let d = decide(m, &cat(), &c).unwrap_or_else(|| panic!("{m}"));
             assert_eq!(d.route, Route::Defer, "{m}: {d:?}");
             assert_eq!(d.intent.name(), "withheld", "{m}");
         }
+        let d = decide("backup 돌리고 4번 완료 처리해줘", &cat(), &c).unwrap();
+        assert_eq!(d.intent.name(), "compound");
         assert!(decide("오늘 뭐 해야 해?", &cat(), &c).is_none());
         assert!(decide("what failed; what ran", &cat(), &c).is_none());
+        assert!(decide("add a task: buy bread and milk", &cat(), &c).is_none());
+        let d = decide(
+            "check the status of backup and run it again if it failed",
+            &cat(),
+            &c,
+        )
+        .unwrap();
+        assert_eq!(d.route, Route::Act, "{d:?}");
     }
 }

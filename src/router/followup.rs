@@ -3,7 +3,9 @@
 //! resolved against what the conversation showed last (`Convo`), without a
 //! model; what to do with the item comes from the message's verb.
 
-use super::phrases::{DELETE, JOB_CHANGE, MOVES, RUN_VERBS};
+use super::phrases::{
+    BIG_WORK, CHANGE, COMPLEX_WORK, DELETE, JOB_CHANGE, MOVES, RUN_VERBS, SETTINGS,
+};
 use super::rules::{has, move_to};
 use super::{Convo, Forbidden, Intent, Target};
 
@@ -103,7 +105,8 @@ const EN_THAT: &[&str] = &[
 const EN_IT_VERBS: &[&str] = &[
     "run", "rerun", "re-run", "start", "finish", "cancel", "close", "reopen", "move", "mark",
     "put", "send", "do", "trigger", "launch", "kick", "complete", "review", "delete", "remove",
-    "pause", "disable", "show", "open", "push", "set",
+    "pause", "disable", "show", "open", "push", "set", "have", "ask", "tell", "let", "get", "make",
+    "switch", "change", "stop",
 ];
 
 fn words(m: &str) -> Vec<&str> {
@@ -114,6 +117,74 @@ fn words(m: &str) -> Vec<&str> {
 
 /// The reference in a message, if it has one.
 pub fn reference(m: &str) -> Option<Ref> {
+    references(m).first().copied()
+}
+
+/// Every ordinal in a message ("1번째랑 3번째", "the 4th and the 6th"), in
+/// order; else the one reference it has.
+pub fn references(m: &str) -> Vec<Ref> {
+    let mut all: Vec<(usize, Ref)> = Vec::new();
+    for (pos, _) in m.match_indices("번째") {
+        if let Some(n) = ko_nth(&m[..pos]) {
+            all.push((pos, Ref::Nth(n)));
+        }
+    }
+    let ws = words(m);
+    for (i, w) in ws.iter().enumerate() {
+        let next = ws.get(i + 1).copied().unwrap_or("");
+        let after = ws.get(i + 2).copied().unwrap_or("");
+        let noun = EN_NOUNS.iter().any(|n| next.starts_with(n))
+            || next.is_empty()
+            || matches!(next, "and" | "&" | "one's")
+            || (next == "one" && after.is_empty());
+        if let Some(n) = en_nth(w)
+            && noun
+        {
+            all.push((w.as_ptr() as usize - m.as_ptr() as usize, Ref::Nth(n)));
+        }
+    }
+    if all.len() >= 2 {
+        all.sort_by_key(|(p, _)| *p);
+        return all.into_iter().map(|(_, r)| r).collect();
+    }
+    first_reference(m).into_iter().collect()
+}
+
+/// "second", "6th", "21st".
+fn en_nth(w: &str) -> Option<usize> {
+    if let Some((_, n)) = EN_NUMS.iter().find(|(x, _)| *x == w) {
+        return Some(*n);
+    }
+    let digits = w
+        .strip_suffix("th")
+        .or_else(|| w.strip_suffix("st"))
+        .or_else(|| w.strip_suffix("nd"))
+        .or_else(|| w.strip_suffix("rd"))?;
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+/// The number before "번째": digits or a Korean numeral.
+fn ko_nth(before: &str) -> Option<usize> {
+    let before = before.trim_end();
+    let digits: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if let Ok(n) = digits.parse::<usize>() {
+        return (n > 0).then_some(n);
+    }
+    KO_NUMS
+        .iter()
+        .rev()
+        .find(|(w, _)| before.ends_with(w))
+        .map(|(_, n)| *n)
+}
+
+fn first_reference(m: &str) -> Option<Ref> {
     // Korean "N번째", "첫 번째", "두번째".
     if let Some(pos) = m.find("번째") {
         let before = m[..pos].trim_end();
@@ -166,10 +237,10 @@ pub fn reference(m: &str) -> Option<Ref> {
     for (i, w) in ws.iter().enumerate() {
         let next = ws.get(i + 1).copied().unwrap_or("");
         let noun = EN_NOUNS.iter().any(|n| next.starts_with(n)) || next.is_empty();
-        if let Some((_, n)) = EN_NUMS.iter().find(|(x, _)| x == w)
+        if let Some(n) = en_nth(w)
             && noun
         {
-            return Some(Ref::Nth(*n));
+            return Some(Ref::Nth(n));
         }
         if *w == "last" && EN_NOUNS.iter().any(|n| next == *n) {
             return Some(Ref::Last);
@@ -280,8 +351,22 @@ pub fn intent_for(t: &Target, m: &str, msg: &str) -> Intent {
         Target::Job { name } => job_intent(name, run, m, msg),
         Target::Run {
             job: Some(name), ..
-        } if run && !has(m, WHY) => job_intent(name, run, m, msg),
+        } if (run && !has(m, WHY)) || has(m, DELETE) || has(m, JOB_CHANGE) => {
+            job_intent(name, run, m, msg)
+        }
+        Target::Run { job: Some(_), .. } if has(m, COMPLEX_WORK) || has(m, BIG_WORK) => {
+            Intent::Complex {
+                title: super::rules::title_of(msg),
+            }
+        }
         Target::Run { id, .. } => Intent::RunShow { id: *id },
+        Target::Agent { .. } if has(m, SETTINGS) && has(m, CHANGE) => Intent::Forbidden {
+            what: Forbidden::Settings,
+            title: super::rules::title_of(msg),
+        },
+        Target::Agent { .. } if has(m, BIG_WORK) => Intent::Complex {
+            title: super::rules::title_of(msg),
+        },
         Target::Agent { name } => {
             let work = has(
                 m,
@@ -306,7 +391,11 @@ pub fn intent_for(t: &Target, m: &str, msg: &str) -> Intent {
 }
 
 fn job_intent(name: &str, run: bool, m: &str, msg: &str) -> Intent {
-    if has(m, DELETE) || has(m, JOB_CHANGE) {
+    if has(m, COMPLEX_WORK) && !has(m, DELETE) {
+        Intent::Complex {
+            title: super::rules::title_of(msg),
+        }
+    } else if has(m, DELETE) || has(m, JOB_CHANGE) {
         Intent::Forbidden {
             what: Forbidden::JobChange,
             title: super::rules::title_of(msg),

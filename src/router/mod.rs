@@ -6,11 +6,16 @@
 
 pub mod agents;
 pub mod compound;
+pub mod entities;
+pub mod flow;
 pub mod followup;
 pub mod lang;
 pub mod phrases;
+pub mod questions;
 pub mod rules;
 pub mod urgency;
+
+pub use flow::fill_target;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +59,12 @@ pub enum Intent {
     Capabilities,
     /// "오늘 뭐 해야 해?": the ready/pending tasks.
     TasksToday,
+    /// "list open tasks": every open task, by priority.
+    TasksOpen,
+    /// "why did backup fail?": the job's last failure and its log's tail.
+    JobWhy {
+        job: String,
+    },
     /// "in_progress인 거 뭐 있어?": the tasks in one status.
     TasksList {
         status: String,
@@ -196,6 +207,8 @@ impl Intent {
             Intent::Capabilities => "capabilities",
             Intent::TasksToday => "tasks_today",
             Intent::TasksList { .. } => "tasks_list",
+            Intent::TasksOpen => "tasks_open",
+            Intent::JobWhy { .. } => "job_why",
             Intent::AgentsList => "agents_list",
             Intent::AgentShow { .. } => "agent_show",
             Intent::RunShow { .. } => "run_show",
@@ -261,6 +274,8 @@ impl Intent {
             | Intent::RunsRecent
             | Intent::Scheduler
             | Intent::TasksList { .. }
+            | Intent::TasksOpen
+            | Intent::JobWhy { .. }
             | Intent::AgentsList
             | Intent::AgentShow { .. }
             | Intent::RunShow { .. }
@@ -272,6 +287,8 @@ impl Intent {
             | Intent::TaskAdd { .. }
             | Intent::RunAgent { .. }
             | Intent::Compound { .. } => Route::Act,
+            // Not allowed: deferred, or escalated when urgent (never carried out).
+            Intent::Forbidden { .. } | Intent::Withheld { .. } if urgent => Route::Escalate,
             Intent::Forbidden { .. } | Intent::Withheld { .. } => Route::Defer,
             Intent::Complex { .. } if urgent => Route::Escalate,
             Intent::Complex { .. } => Route::Defer,
@@ -281,14 +298,15 @@ impl Intent {
     /// What this intent acts on or asks about, when it is one thing.
     pub fn target(&self) -> Option<Target> {
         match self {
-            Intent::RunJob { job } | Intent::JobNext { job: Some(job) } => {
-                Some(Target::Job { name: job.clone() })
-            }
+            Intent::RunJob { job }
+            | Intent::JobNext { job: Some(job) }
+            | Intent::JobWhy { job } => Some(Target::Job { name: job.clone() }),
             Intent::TaskMove { id, .. } | Intent::TaskShow { id } => Some(Target::Task { id: *id }),
             Intent::RunAgent { agent, .. } | Intent::AgentShow { agent } => Some(Target::Agent {
                 name: agent.clone(),
             }),
             Intent::RunShow { id } => Some(Target::Run { id: *id, job: None }),
+            Intent::Compound { parts } => parts.first().and_then(|p| p.target()),
             _ => None,
         }
     }
@@ -316,11 +334,19 @@ pub struct AgentInfo {
     pub description: String,
 }
 
+/// A task the rules may recognise by its title.
+#[derive(Debug, Clone, Default)]
+pub struct TaskInfo {
+    pub id: i64,
+    pub title: String,
+}
+
 /// What the rules need to know about the database.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub jobs: Vec<String>,
     pub agents: Vec<AgentInfo>,
+    pub tasks: Vec<TaskInfo>,
 }
 
 /// The whole decision without a model: the rules, else the fallback (defer,
@@ -331,8 +357,14 @@ pub fn decide_without_model(msg: &str, catalog: &Catalog) -> Decision {
 
 /// The same within a conversation: follow-ups resolve against `convo`.
 pub fn decide_in(msg: &str, catalog: &Catalog, convo: &Convo) -> Decision {
-    rules::decide_in(msg, catalog, convo)
-        .unwrap_or_else(|| fallback(msg, "no local model answered"))
+    flow::decide_in(msg, catalog, convo).unwrap_or_else(|| {
+        fill_target(
+            fallback(msg, "no local model answered"),
+            msg,
+            catalog,
+            convo,
+        )
+    })
 }
 
 /// The fallback for a message the rules cannot place.

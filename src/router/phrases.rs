@@ -3,6 +3,8 @@
 
 #[rustfmt::skip]
 pub const SHELL: &[&str] = &[
+    "ls -", "ls /", "cat /", "grep ", "ps aux", "df -", "du -", "tail -", "rm ", "mv /", "cp /", "| sh", "| bash",
+    "curl http", "wget http", "bash ", "python -c", "eval ",
     "`", "$(", "sudo ", "rm -rf", "kill -9", "apt install", "apt-get", "pip install", "npm install", "curl ", "wget ",
     "shell command", "run the command", "run command", "run this command", "execute the command", "execute this",
     "명령어", "커맨드", "쉘에서", "쉘 명령", "터미널에서 실행", "bash -c", "sh -c", "systemctl ", "docker ", "kubectl ",
@@ -25,13 +27,14 @@ pub const MAKE: &[&str] = &[
 #[rustfmt::skip]
 pub const SETTINGS: &[&str] = &[
     "설정", "config", "setting", "환경변수", "env var", "timezone", "타임존", "concurrency", "keymap", "키맵",
-    "알림 시간", "notification time",
+    "알림 시간", "notification time", "temperature", "max_tokens", "max tokens", "system prompt", "시스템 프롬프트",
+    "프롬프트", "model to", "모델을", "모델 바꿔", "retry policy", "retries", "재시도", "notifications", "알림", "경로 설정", "path setting",
 ];
 
 #[rustfmt::skip]
 pub const CHANGE: &[&str] = &[
     "바꿔", "변경", "수정", "바꾸", "change", "set ", "update", "modify", "edit", "늘려", "줄여", "꺼", "켜", "put ",
-    "drop it", "add it", "넣어", "into the config", "to the config", "옮겨",
+    "drop it", "add it", "넣어", "into the config", "to the config", "옮겨", "switch", "turn off", "turn on", "set a ",
 ];
 
 #[rustfmt::skip]
@@ -42,12 +45,13 @@ pub const INTEGRATION: &[&str] = &[
 ];
 
 #[rustfmt::skip]
-pub const GREETING: &[&str] = &["안녕", "hello", "hi ", "hey", "반가", "ㅎㅇ", "good morning", "좋은 아침", "하이", "yo "];
+pub const GREETING: &[&str] = &["안녕", "hello", "hi ", "hey", "반가", "ㅎㅇ", "good morning", "좋은 아침", "하이", "yo ", "굿모닝"];
 
 #[rustfmt::skip]
 pub const CAPABILITIES: &[&str] = &[
     "what can you", "what do you do", "help me use", "뭐 할 수 있", "뭘 할 수 있", "무엇을 할 수", "할 수 있는 게",
-    "할 수 있는 일", "도움말", "사용법", "how do i use you", "what are you able", "뭐 해줄 수", "뭘 해줄 수",
+    "할 수 있는 일", "도움말", "사용법", "how do i use you", "what are you able", "뭐 해줄 수", "뭘 해줄 수", "who are you",
+    "너 누구", "넌 누구", "누구세요", "what are you",
 ];
 
 /// Verbs of real work: a message with one is not a status question.
@@ -84,7 +88,8 @@ pub const SCHEDULER: &[&str] = &["scheduler", "daemon", "스케줄러", "데몬"
 pub const TODAY: &[&str] = &[
     "오늘 뭐", "뭐 해야", "할 일", "할일", "todo", "to-do", "to do list", "tasks", "task list", "what should i", "pending",
     "남은 작업", "남은 일", "뭐 하지", "뭐하지", "태스크", "work on next", "ready tasks", "on my plate", "작업 있",
-    "할 수 있는 작업", "할 게 뭐", "해야 할", "what's left", "anything to do", "ready to start",
+    "할 수 있는 작업", "할 게 뭐", "해야 할", "what's left", "anything to do", "ready to start", "due today", "오늘 마감",
+    "마감인", "뭐 남았", "남았어", "due soon", "what's due",
 ];
 
 #[rustfmt::skip]
@@ -93,7 +98,7 @@ pub const JOBS_LIST: &[&str] = &["jobs", "job list", "잡 목록", "어떤 잡",
 #[rustfmt::skip]
 pub const STATUS: &[&str] = &[
     "status", "상태", "how are things", "how's everything", "어떻게 돼", "현황", "dashboard", "대시보드", "what's going on",
-    "뭐 돌아가", "overview", "요약",
+    "뭐 돌아가", "overview", "요약", "anything down", "is anything broken", "다 잘 돌아", "뭐 죽은", "system state",
 ];
 
 /// Statuses a message moves a task to, strongest first.
@@ -109,6 +114,7 @@ pub const MOVES: &[(&str, &[&str])] = &[
 /// Phrases that introduce a new task's title ("add a task: X").
 #[rustfmt::skip]
 pub const ADD_HEADS: &[&str] = &[
+    "add one more:", "add one more", "할 일 하나 추가", "할일 하나 추가", "task 하나 추가", "태스크 하나 추가",
     "add a task:", "add a task", "add task:", "add task", "new task:", "new task", "todo:", "create a task:",
     "create a task", "make a task", "remind me to", "할일 추가:", "할일 추가", "할 일 추가:", "할 일 추가", "태스크 추가:",
     "태스크 추가", "작업 추가:", "작업 추가", "할일:", "할 일:",
@@ -164,4 +170,32 @@ pub const TASK_STATUSES: &[(&str, &[&str])] = &[
     ("done", &["done인", "완료된", "finished tasks", "completed tasks", "done tasks", "끝난 작업", "끝난 거", "끝낸 작업",
         "완료한 작업", "what's done", "what is done", "tasks are done"]),
     ("cancelled", &["cancelled tasks", "canceled tasks", "취소된"]),
+];
+
+/// "list open tasks": every open task.
+#[rustfmt::skip]
+pub const OPEN_TASKS: &[&str] = &[
+    "open tasks", "열린 태스크", "열린 작업", "열린 할일", "all open", "미완료", "unfinished tasks", "all my tasks",
+    "모든 태스크 보여", "태스크 전부", "작업 전부",
+];
+
+/// Work too big for a small delegation: it goes to the host agent.
+#[rustfmt::skip]
+pub const BIG_WORK: &[&str] = &[
+    "refactor", "리팩터", "리팩토링", "audit", "감사", "전체", "entire", "whole", "전부", "propose", "제안", "design", "설계",
+    "분석", "analy", "implement", "구현", "취약점", "vulnerab",
+];
+
+/// Outside services: with a linking verb, an integration.
+#[rustfmt::skip]
+pub const SERVICES: &[&str] = &[
+    "slack", "슬랙", "notion", "노션", "gmail", "지메일", "discord", "telegram", "github", "깃허브", "google calendar",
+    "jira", "지라", "dropbox", "드롭박스", "s3", "email account", "메일 계정", "#alerts", "channel",
+];
+
+/// Linking verbs.
+#[rustfmt::skip]
+pub const LINK: &[&str] = &[
+    "connect", "link", "hook", "integrat", "연동", "연결", "post to", "sync", "push to", "send to", "forward", "보내게",
+    "올리게", "알림 보내",
 ];

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::router::Route;
+use crate::router::flow::decide;
 
 fn cat() -> Catalog {
     Catalog {

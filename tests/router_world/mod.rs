@@ -25,6 +25,9 @@ pub struct World {
     #[serde(default)]
     pub agents: Vec<AgentDef>,
     pub tasks: Vec<WorldTask>,
+    /// Jobs whose runs failed, oldest first.
+    #[serde(default)]
+    pub failed_runs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +38,9 @@ pub struct WorldTask {
     pub status: String,
     #[serde(default = "p2")]
     pub priority: String,
+    /// A due date as `jr tasks add --due` takes it ("today").
+    #[serde(default)]
+    pub due: Option<String>,
 }
 
 fn pending() -> String {
@@ -70,6 +76,10 @@ pub fn build(w: &World) -> Shared {
                     NewTask {
                         title: t.title.clone(),
                         priority: t.priority.parse::<Priority>().unwrap(),
+                        due: t
+                            .due
+                            .as_deref()
+                            .map(|d| jr::domain::due::Due::parse(d, e.now(), e.tz()).unwrap()),
                         ..Default::default()
                     },
                     Source::Cli,
@@ -96,6 +106,19 @@ pub fn build(w: &World) -> Shared {
     }
     for id in fillers {
         e.remove_task(id).unwrap();
+    }
+    for job in &w.failed_runs {
+        let run = e.queue_run(job, jr::domain::Trigger::Manual).unwrap();
+        e.finish_run(
+            run.id,
+            &jr::store::runs::Finish {
+                status: jr::domain::RunStatus::Failed,
+                exit_code: Some(1),
+                error: Some("exit status 1"),
+                result: None,
+            },
+        )
+        .unwrap();
     }
     Shared::new(e)
 }
