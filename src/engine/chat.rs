@@ -137,6 +137,7 @@ pub fn from_model(msg: &str, c: &serde_json::Value, catalog: &Catalog) -> Option
 }
 
 /// What one turn needs besides the database.
+#[derive(Clone)]
 pub struct ChatSetup {
     pub llm: Option<Arc<Llm>>,
     pub gateway: GatewayConfig,
