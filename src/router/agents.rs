@@ -2,7 +2,7 @@
 //! "summarizer한테 이거 정리시켜줘", "ask the reviewer to look at this", or an
 //! agent whose description fits ("에이전트한테 이 글 요약시켜줘").
 
-use super::rules::{has, tokens};
+use super::text::{has, tokens};
 use super::{AgentInfo, Catalog};
 
 /// Words that hand work to someone: "X한테", "ask X to", "have X".

@@ -4,7 +4,6 @@
 //! action, all of them are; when one part is not allowed (or needs the host
 //! agent), none is, and the reply says why.
 
-use super::flow::decide_one;
 use super::rules::title_of;
 use super::{Catalog, Convo, Decision, Intent, Route, Via, agents, urgency};
 
@@ -55,13 +54,9 @@ fn split_ko(parts: Vec<String>) -> Vec<String> {
         let mut cur = String::new();
         for w in p.split(' ') {
             let bare = w.trim_end_matches(',');
-            if let Some(k) = KO_AND
-                .iter()
-                .find(|k| bare.ends_with(*k) && bare != "그리고")
-            {
+            if bare != "그리고" && KO_AND.iter().any(|k| bare.ends_with(k)) {
                 cur.push_str(&bare[..bare.len() - "고".len()]);
                 out.push(std::mem::take(&mut cur));
-                let _ = k;
                 continue;
             }
             cur.push_str(w);
@@ -98,19 +93,28 @@ fn weak_parts(m: &str) -> Vec<String> {
     tidy(split_ko(split_on(vec![m.to_string()], WEAK)))
 }
 
+/// How one part is decided (`flow::decide_one`), passed in so that this
+/// module needs nothing above it.
+pub type DecideOne = fn(&str, &Catalog, &Convo) -> Option<Decision>;
+
 /// A decision for a message of several requests, or None when it is one.
-pub fn decide(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
+pub fn decide(
+    msg: &str,
+    catalog: &Catalog,
+    convo: &Convo,
+    decide_one: DecideOne,
+) -> Option<Decision> {
     // A delegation's payload is the agent's text, not more requests.
     if agents::delegation(&msg.to_lowercase(), catalog).is_some() {
         return None;
     }
     let strong = parts(msg);
     if strong.len() >= 2 {
-        return combine(msg, &strong, catalog, convo, true);
+        return combine(msg, &strong, catalog, convo, true, decide_one);
     }
     let weak = weak_parts(msg);
     if weak.len() >= 2 {
-        return combine(msg, &weak, catalog, convo, false);
+        return combine(msg, &weak, catalog, convo, false, decide_one);
     }
     None
 }
@@ -121,6 +125,7 @@ fn combine(
     catalog: &Catalog,
     convo: &Convo,
     strong: bool,
+    decide_one: DecideOne,
 ) -> Option<Decision> {
     // "check backup and run it again": a later part's "it" is what an
     // earlier part was about.
@@ -205,6 +210,10 @@ fn combine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decide(m: &str, c: &Catalog, v: &Convo) -> Option<Decision> {
+        super::decide(m, c, v, crate::router::flow::decide_one)
+    }
 
     fn cat() -> Catalog {
         Catalog {

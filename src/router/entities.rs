@@ -4,7 +4,7 @@
 //! word with) and agents; and the first of them in the message, which is
 //! what a turn is about when nothing else says ("delete the slow job").
 
-use super::rules::{has, slug, tokens};
+use super::text::{has, slug, tokens};
 use super::{Catalog, Target, agents};
 
 /// Words too common to recognise a task by.

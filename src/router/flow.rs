@@ -7,9 +7,10 @@
 
 use super::phrases::*;
 use super::rules::{
-    added_title, decision, forbidden, has, move_to, named_job, names_job, near_job, norm,
-    run_number, task_number, tasks_in_status, title_of, tokens,
+    added_title, decision, forbidden, move_to, named_job, names_job, near_job, run_number,
+    task_number, tasks_in_status, title_of,
 };
+use super::text::{has, norm, tokens};
 use super::{
     Catalog, Convo, Decision, Forbidden, Intent, Route, Target, agents, compound, entities,
     followup, questions,
@@ -26,7 +27,7 @@ pub fn decide_in(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision
     if norm(msg).is_empty() {
         return decide_one(msg, catalog, convo);
     }
-    compound::decide(msg, catalog, convo).or_else(|| decide_one(msg, catalog, convo))
+    compound::decide(msg, catalog, convo, decide_one).or_else(|| decide_one(msg, catalog, convo))
 }
 
 /// A run shown stands for its job in a target ("why did the first one fail?").

@@ -6,7 +6,8 @@
 use super::phrases::{
     BIG_WORK, CHANGE, COMPLEX_WORK, DELETE, JOB_CHANGE, MOVES, RUN_VERBS, SETTINGS,
 };
-use super::rules::{has, move_to};
+use super::rules::move_to;
+use super::text::has;
 use super::{Convo, Forbidden, Intent, Target};
 
 /// How a message points at something shown.
@@ -242,7 +243,7 @@ fn first_reference(m: &str) -> Option<Ref> {
         {
             return Some(Ref::Nth(n));
         }
-        if *w == "last" && EN_NOUNS.iter().any(|n| next == *n) {
+        if *w == "last" && EN_NOUNS.contains(&next) {
             return Some(Ref::Last);
         }
         if (*w == "number" || *w == "no")
@@ -280,14 +281,17 @@ pub fn kind(m: &str) -> Option<Kind> {
 }
 
 fn fits(t: &Target, k: Option<Kind>) -> bool {
-    match (k, t) {
-        (None, _) => true,
-        (Some(Kind::Job), Target::Job { .. } | Target::Run { job: Some(_), .. }) => true,
-        (Some(Kind::Task), Target::Task { .. }) => true,
-        (Some(Kind::Run), Target::Run { .. }) => true,
-        (Some(Kind::Agent), Target::Agent { .. }) => true,
-        _ => false,
-    }
+    matches!(
+        (k, t),
+        (None, _)
+            | (
+                Some(Kind::Job),
+                Target::Job { .. } | Target::Run { job: Some(_), .. }
+            )
+            | (Some(Kind::Task), Target::Task { .. })
+            | (Some(Kind::Run), Target::Run { .. })
+            | (Some(Kind::Agent), Target::Agent { .. })
+    )
 }
 
 /// The item a reference points at.

@@ -13,6 +13,7 @@ pub mod lang;
 pub mod phrases;
 pub mod questions;
 pub mod rules;
+pub mod text;
 pub mod urgency;
 
 pub use flow::fill_target;

@@ -2,7 +2,7 @@
 //! do I delete a job? just asking", "SQLite WAL 모드가 뭐예요?". A question is
 //! answered (from jr's data, or in the local model's words) and never acted on.
 
-use super::rules::{has, tokens};
+use super::text::{has, tokens};
 
 /// Phrases that make a message a request even when it ends in "?".
 const REQUEST: &[&str] = &[
