@@ -154,7 +154,7 @@ impl Engine {
                 .into_iter()
                 .map(|t| TaskInfo {
                     id: t.id,
-                    title: t.title,
+                    title: t.title.to_lowercase(),
                 })
                 .collect(),
         })

@@ -76,9 +76,16 @@ pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
         // "daily briefing", "knowlege cards": the words run together.
         if jl.contains(['-', '_']) {
             let parts = jl.split(['-', '_']).count();
+            let name = squash(&jl);
             for w in toks.windows(parts) {
                 let joined: String = w.iter().map(|t| slug(t)).collect::<Vec<_>>().join("");
-                let d = strsim::damerau_levenshtein(&joined, &squash(&jl));
+                // Cheap checks first: one edit keeps the length within one.
+                if joined.len().abs_diff(name.len()) > 1
+                    || joined.chars().next() != name.chars().next()
+                {
+                    continue;
+                }
+                let d = strsim::damerau_levenshtein(&joined, &name);
                 if d == 0 || (d == 1 && jl.len() >= 10) {
                     consider(pos_of(m, w[0]), j);
                 }
@@ -101,10 +108,10 @@ fn pos_of(m: &str, t: &str) -> usize {
 /// A task the message names by its title: the whole title, or a word of
 /// three letters or more that only that title has.
 pub fn task_by_title(m: &str, catalog: &Catalog, loose: bool) -> Option<(usize, i64)> {
+    // Titles are lower-cased when the catalog is made.
     for t in &catalog.tasks {
-        let title = t.title.to_lowercase();
-        if title.chars().count() >= 4
-            && let Some(p) = m.find(&title)
+        if t.title.len() >= 6
+            && let Some(p) = m.find(&t.title)
         {
             return Some((p, t.id));
         }
@@ -112,32 +119,36 @@ pub fn task_by_title(m: &str, catalog: &Catalog, loose: bool) -> Option<(usize, 
     if !loose {
         return None;
     }
-    let words = tokens(m);
-    let mut found: Option<(usize, i64)> = None;
-    for w in words {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        let w = slug(w);
-        if w.chars().count() < 3 || STOP.contains(&w) || w.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let owners: Vec<i64> = catalog
-            .tasks
-            .iter()
-            .filter(|t| {
-                tokens(&t.title.to_lowercase())
-                    .iter()
-                    .any(|x| x.trim_matches(|c: char| !c.is_alphanumeric()) == w)
-            })
-            .map(|t| t.id)
-            .collect();
-        if let [id] = owners[..] {
-            let p = pos_of(m, w);
-            if found.is_none_or(|(q, _)| p < q) {
-                found = Some((p, id));
+    let words: Vec<&str> = tokens(m)
+        .into_iter()
+        .map(|w| slug(w.trim_matches(|c: char| !c.is_alphanumeric())))
+        .filter(|w| {
+            w.chars().count() >= 3 && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    // Each word of the message: the tasks whose titles have it.
+    let mut owners: Vec<Vec<i64>> = vec![Vec::new(); words.len()];
+    for t in &catalog.tasks {
+        for x in tokens(&t.title) {
+            let x = x.trim_matches(|c: char| !c.is_alphanumeric());
+            for (i, w) in words.iter().enumerate() {
+                if *w == x && owners[i].last() != Some(&t.id) {
+                    owners[i].push(t.id);
+                }
             }
         }
     }
-    found
+    words
+        .iter()
+        .zip(owners)
+        .filter_map(|(w, o)| match o[..] {
+            [id] => Some((pos_of(m, w), id)),
+            _ => None,
+        })
+        .min_by_key(|(p, _)| *p)
 }
 
 /// "#4", "task 4", "4번 태스크": where a task number is, and which.

@@ -339,6 +339,7 @@ pub struct AgentInfo {
 #[derive(Debug, Clone, Default)]
 pub struct TaskInfo {
     pub id: i64,
+    /// Lower-cased, as messages are when the rules read them.
     pub title: String,
 }
 
