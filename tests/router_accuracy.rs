@@ -4,7 +4,7 @@
 //! written blind, by someone who had not read the rules: its figure is the
 //! honest one. Both print their misses.
 
-use jr::router::{Catalog, decide_without_model};
+use jr::router::{AgentInfo, Catalog, decide_without_model};
 
 fn parse(text: &str) -> Vec<(String, String)> {
     text.lines()
@@ -19,14 +19,27 @@ fn parse(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The jobs and agents of tests/fixtures/router_world.json.
 pub fn catalog() -> Catalog {
+    let w: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/router_world.json")).unwrap();
     Catalog {
-        jobs: vec![
-            "backup".into(),
-            "daily-briefing".into(),
-            "knowledge-cards".into(),
-            "report-mailer".into(),
-        ],
+        jobs: w["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap().to_string())
+            .collect(),
+        agents: w["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| AgentInfo {
+                name: a["name"].as_str().unwrap().into(),
+                description: a["description"].as_str().unwrap().into(),
+            })
+            .collect(),
+        ..Default::default()
     }
 }
 

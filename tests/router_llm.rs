@@ -13,6 +13,7 @@ use jr::clock::Clock;
 use jr::config::GatewayConfig;
 use jr::engine::Engine;
 use jr::engine::chat::{ChatSetup, turn};
+use jr::engine::gateway::Handled;
 use jr::engine::jobs::JobDef;
 use jr::engine::shared::Shared;
 use jr::router::{Route, Via};
@@ -164,6 +165,7 @@ async fn the_model_cannot_make_the_gateway_do_what_it_may_not() {
     let forged = serde_json::json!({"route": "act", "intent": "run_job", "urgent": false, "complex": false, "title": "x", "job": "rm -rf /"});
     let catalog = jr::router::Catalog {
         jobs: vec!["backup".into()],
+        ..Default::default()
     };
     let d = jr::engine::chat::from_model("x", &forged, &catalog).unwrap();
     assert_eq!(d.route, Route::Defer);
@@ -207,11 +209,15 @@ async fn escalation_uses_the_cloud_model_within_the_daily_budget() {
         .find(|c| c.path.ends_with("/chat/completions"))
         .unwrap();
     assert!(sent.body["messages"].to_string().contains("장애 원인"));
-    // The budget of one is spent: the next urgent message is filed as p0 instead.
+    assert_eq!(r.handled, Handled::Escalated);
+    // The budget of one is spent: the next urgent message is filed as p0
+    // instead; the decision stays escalate and the reply says why.
     let r = turn(&db, &s, "URGENT: production is down, find out why", false)
         .await
         .unwrap();
-    assert_eq!(r.route, Route::Defer);
+    assert_eq!(r.route, Route::Escalate);
+    assert_eq!(r.handled, Handled::P0BudgetSpent);
+    assert!(r.reply.contains("budget is spent"), "{}", r.reply);
     let task = db
         .call(move |e| e.get_task(r.task_id.unwrap()))
         .await
@@ -236,4 +242,149 @@ async fn escalation_uses_the_cloud_model_within_the_daily_budget() {
         Some(1)
     );
     assert!(db.call(|e| e.rate_chat_turn(999, Some(-1))).await.is_err());
+}
+
+/// A simple question live data does not answer: the model's own words,
+/// streamed, grounded on a snapshot of jr's state, with the last turns of
+/// the conversation as context. (`echo:1b` answers with what it was sent.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_answers_in_its_own_words_with_the_conversation() {
+    let server = FakeLlm::start();
+    let db = engine();
+    let s = setup(&server, Some("ollama/echo:1b"), None, 0);
+    let r = turn(&db, &s, "오늘 뭐 해야 해?", false).await.unwrap();
+    assert_eq!(
+        r.handled,
+        Handled::Answered,
+        "live data answers it, model or not"
+    );
+    let mut pieces = 0;
+    let r = jr::engine::chat::turn_streaming(&db, &s, "오늘 날씨 어때?", false, &mut |_| {
+        pieces += 1
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.route, r.handled),
+        (Route::Answer, Handled::Model),
+        "{}",
+        r.reply
+    );
+    assert!(pieces > 1, "streamed");
+    assert!(r.reply.contains("[user] 오늘 날씨 어때?"), "{}", r.reply);
+    assert!(
+        r.reply.contains("Jobs: 4 enabled"),
+        "grounded on jr's state: {}",
+        r.reply
+    );
+    assert!(
+        r.reply.contains("[user] 오늘 뭐 해야 해?") && r.reply.contains("[assistant] 현재 pending"),
+        "the last turns go along: {}",
+        r.reply
+    );
+    // A key typed in is not stored in clear, even in a model's turn.
+    let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
+    let r = turn(&db, &s, &format!("what is {key}?"), false)
+        .await
+        .unwrap();
+    let stored = db
+        .call(move |e| e.chat_turn(r.turn_id.unwrap()))
+        .await
+        .unwrap();
+    assert!(
+        !stored.message.contains(key) && !stored.reply.contains(key),
+        "{stored:?}"
+    );
+}
+
+/// Delegation: "summarizer한테 이거 정리시켜줘" runs the agent through the
+/// same path as `jr agents run` (recorded), with what the conversation
+/// showed last as its text, and streams its answer into the turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_agent_does_the_work_it_is_handed() {
+    let server = FakeLlm::start();
+    let e = Engine::new(
+        Store::open_in_memory().unwrap(),
+        Clock::System,
+        chrono_tz::Asia::Seoul,
+    )
+    .with_llm(LlmConfig {
+        ollama_url: server.url.clone(),
+        ..Default::default()
+    });
+    e.add_agent(&jr::domain::agent::AgentDef {
+        name: "summarizer".into(),
+        description: "Summarizes text into short bullet points".into(),
+        model: "ollama/qwen2.5-coder:7b".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    e.add_task(
+        jr::domain::NewTask {
+            title: "세금 신고".into(),
+            ..Default::default()
+        },
+        jr::domain::Source::Cli,
+    )
+    .unwrap();
+    let db = Shared::new(e);
+    let s = setup(&server, None, None, 0);
+    turn(&db, &s, "오늘 뭐 해야 해?", false).await.unwrap();
+    let mut grown = String::new();
+    let r = jr::engine::chat::turn_streaming(
+        &db,
+        &s,
+        "summarizer한테 이거 정리시켜줘",
+        false,
+        &mut |p| grown.push_str(p),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.route, r.handled),
+        (Route::Act, Handled::Agent),
+        "{}",
+        r.reply
+    );
+    assert_eq!(
+        serde_json::to_value(&r.target).unwrap(),
+        serde_json::json!({"kind": "agent", "name": "summarizer"})
+    );
+    assert_eq!(r.reply, fake_llm::KOREAN);
+    assert_eq!(grown, fake_llm::KOREAN, "streamed into the turn");
+    let run = db
+        .call(|e| e.agent_runs(Some("summarizer"), 5))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(Some(run.id), r.agent_run_id);
+    assert!(
+        run.prompt.contains("세금 신고"),
+        "the text it was pointed at: {}",
+        run.prompt
+    );
+    // Unreachable Ollama: the turn says so, nothing else happens.
+    let ask = "ask summarizer to summarize this: the NAS moved to the closet";
+    let down = Engine::new(
+        Store::open_in_memory().unwrap(),
+        Clock::System,
+        chrono_tz::Asia::Seoul,
+    )
+    .with_llm(LlmConfig {
+        ollama_url: "http://127.0.0.1:9".into(),
+        ..Default::default()
+    });
+    down.add_agent(&jr::domain::agent::AgentDef {
+        name: "summarizer".into(),
+        model: "ollama/qwen2.5-coder:7b".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let r = turn(&Shared::new(down), &s, ask, false).await.unwrap();
+    assert_eq!(r.handled, Handled::Failed);
+    assert!(
+        r.error.as_deref().unwrap().contains("not reachable"),
+        "{:?}",
+        r.error
+    );
 }

@@ -26,6 +26,98 @@ fn chat(h: &Headless) -> &ChatPane {
     h.app.pane_state().unwrap()
 }
 
+/// The Chat pane bugs seen with a model, reproduced: the turn runs on its
+/// own thread, which answers `ChatPartial` at once and stores the turn; the
+/// file watch reloads the history (the turn is in it) before `Chatted`
+/// arrives. The message showed twice (the pending copy never resolved) and
+/// the footer said "rating taken back" without any rating.
+#[test]
+fn a_reply_that_arrives_after_a_reload_shows_once_and_says_nothing_of_ratings() {
+    use jr::tui::action::Action;
+    use jr::tui::worker::{Payload, Response, Slot};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jr.db");
+    let mut h = Headless::new(engine(&path), (100, 30));
+    h.key("5");
+    h.hold = true;
+    let msg = "오늘 뭐 해야 해?";
+    h.type_text(msg);
+    h.key("<Enter>");
+    // The worker stored the turn; hold its `Chatted` back, and answer first
+    // as the threaded worker does.
+    let chatted = h.held.remove(0);
+    assert!(matches!(chatted.payload, Payload::Chatted(_)));
+    h.hold = false;
+    h.send(Action::Worker(Response {
+        id: chatted.id,
+        slot: Slot::Mutation,
+        payload: Payload::ChatPartial {
+            message: msg.into(),
+            text: String::new(),
+        },
+    }));
+    // The reload the file watch causes: the stored turn comes in the history.
+    h.key("<Esc>");
+    h.send(Action::Refresh);
+    h.send(Action::Worker(chatted));
+    let s = h.screen();
+    assert_eq!(s.matches(msg).count(), 1, "the message shows once:\n{s}");
+    assert!(chat(&h).pending.is_empty(), "{:?}", chat(&h).pending);
+    assert!(
+        h.app
+            .notice
+            .as_ref()
+            .is_none_or(|n| !n.text.contains("rating")),
+        "{:?}",
+        h.app.notice
+    );
+}
+
+/// The pane keeps one running conversation; `n` starts a new one, `s`
+/// switches to an earlier one, and a follow-up resolves within it.
+#[test]
+fn conversations_start_switch_and_remember_what_they_showed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jr.db");
+    let e = engine(&path);
+    for t in ["세금 신고하기", "보고서 쓰기"] {
+        e.add_task(
+            NewTask {
+                title: t.into(),
+                ..NewTask::default()
+            },
+            Source::Cli,
+        )
+        .unwrap();
+    }
+    let mut h = Headless::new(engine(&path), (100, 30));
+    h.key("5");
+    h.type_text("오늘 뭐 해야 해?");
+    h.key("<Enter>");
+    let first = chat(&h).session.clone();
+    h.type_text("두번째 거 시작해줘");
+    h.key("<Enter>");
+    assert_eq!(e.get_task(2).unwrap().status.as_str(), "in_progress");
+    // A new conversation has not seen the list.
+    h.key("<Esc>");
+    h.key("n");
+    assert_ne!(chat(&h).session, first);
+    assert!(chat(&h).turns.is_empty());
+    h.type_text("첫번째 거 시작해줘");
+    h.key("<Enter>");
+    assert_eq!(e.get_task(1).unwrap().status.as_str(), "pending");
+    assert_eq!(chat(&h).turns.last().unwrap().intent, "unresolved");
+    // Back to the first conversation: its turns, and its list again.
+    h.key("<Esc>");
+    h.key("s");
+    assert_eq!(chat(&h).session, first);
+    assert_eq!(chat(&h).turns.len(), 2);
+    h.key("i");
+    h.type_text("첫번째 거 시작해줘");
+    h.key("<Enter>");
+    assert_eq!(e.get_task(1).unwrap().status.as_str(), "in_progress");
+}
+
 #[test]
 fn messages_are_routed_kept_rated_and_lead_to_what_they_made() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,7 +237,10 @@ fn an_escalated_reply_streams_in_from_its_own_thread() {
         .send(Msg::Request(
             1,
             Slot::Mutation,
-            Request::Mutate(Mutation::Chat(msg.into())),
+            Request::Mutate(Mutation::Chat {
+                session: "tui".into(),
+                message: msg.into(),
+            }),
         ))
         .unwrap();
     let mut partials = Vec::new();

@@ -1,23 +1,30 @@
 //! Carrying out the chat router's decisions through the same engine
-//! operations as the CLI, and wording the reply in the user's language from
-//! live data. The decision itself is made in `router` (pure).
+//! operations as the CLI, and wording the reply in the user's language. The
+//! decision itself is made in `router` (pure); answers from live data are in
+//! `chat_answers`; the model's own answers and delegations (async) in `chat`.
 
 use serde::Serialize;
 
 use super::Engine;
 use crate::domain::task::Transition;
-use crate::domain::{NewTask, Priority, RunStatus, Source, TaskStatus, Trigger};
+use crate::domain::{NewTask, Priority, Source, TaskStatus, Trigger};
 use crate::error::{Error, Result};
 use crate::router::lang::{is_korean, pick};
-use crate::router::{Catalog, Decision, Forbidden, Intent, Route, Via};
-use crate::store::runs::RunFilter;
+use crate::router::{
+    AgentInfo, Catalog, Decision, Forbidden, Intent, Route, Target, TaskInfo, Via,
+};
 
 /// One turn's outcome: what `jr chat --json` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatReply {
+    /// The router's decision, whatever happened after it.
     pub route: Route,
     pub intent: &'static str,
     pub via: Via,
+    /// What the turn acted on or would act on (null when none).
+    pub target: Option<Target>,
+    /// How the decision was carried out (see `Handled`).
+    pub handled: Handled,
     pub reply: String,
     pub reason: String,
     pub urgent: bool,
@@ -25,6 +32,9 @@ pub struct ChatReply {
     pub task_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<i64>,
+    /// The recorded agent execution of a delegation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_run_id: Option<i64>,
     /// Set when the action could not be carried out (unknown task, blocked…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -32,12 +42,94 @@ pub struct ChatReply {
     /// The stored turn (not for dry runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<i64>,
+    /// What the reply listed, in order (for follow-ups).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<Target>,
 }
 
-/// How much the gateway may escalate; None means no cloud model is set up.
-#[derive(Debug, Clone, Copy)]
-pub struct EscalationBudget {
-    pub available: bool,
+/// How a decision was carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handled {
+    /// Answered from jr's data.
+    Answered,
+    /// Answered in the local model's own words.
+    Model,
+    /// The action was carried out.
+    Acted,
+    /// A local agent did the work.
+    Agent,
+    /// Filed as a task for the host agent.
+    Deferred,
+    /// Not carried out: a part of it is not allowed; filed for the host agent.
+    Withheld,
+    /// The cloud model answered.
+    Escalated,
+    /// Urgent and complex, filed as p0: no cloud model is configured.
+    P0NoCloudModel,
+    /// Urgent and complex, filed as p0: today's escalation budget is spent.
+    P0BudgetSpent,
+    /// Urgent and complex, filed as p0: the cloud model failed.
+    P0CloudFailed,
+    /// The action failed (unknown task, blocked move…).
+    Failed,
+    /// Decided only.
+    DryRun,
+}
+
+impl Handled {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handled::Answered => "answered",
+            Handled::Model => "model",
+            Handled::Acted => "acted",
+            Handled::Agent => "agent",
+            Handled::Deferred => "deferred",
+            Handled::Withheld => "withheld",
+            Handled::Escalated => "escalated",
+            Handled::P0NoCloudModel => "p0_no_cloud_model",
+            Handled::P0BudgetSpent => "p0_budget_spent",
+            Handled::P0CloudFailed => "p0_cloud_failed",
+            Handled::Failed => "failed",
+            Handled::DryRun => "dry_run",
+        }
+    }
+}
+
+/// Whether the gateway may escalate now, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationBudget {
+    Available,
+    NoCloudModel,
+    Spent,
+    /// The cloud model was tried and failed.
+    Failed,
+}
+
+impl ChatReply {
+    pub fn new(d: &Decision, dry_run: bool) -> ChatReply {
+        ChatReply {
+            route: d.route,
+            intent: d.intent.name(),
+            via: d.via,
+            target: d.target.clone(),
+            handled: if dry_run {
+                Handled::DryRun
+            } else {
+                Handled::Answered
+            },
+            reply: String::new(),
+            reason: d.reason.clone(),
+            urgent: d.urgent,
+            task_id: None,
+            run_id: None,
+            agent_run_id: None,
+            error: None,
+            dry_run,
+            turn_id: None,
+            shown: Vec::new(),
+        }
+    }
 }
 
 impl Engine {
@@ -45,6 +137,26 @@ impl Engine {
     pub fn chat_catalog(&self) -> Result<Catalog> {
         Ok(Catalog {
             jobs: crate::store::jobs::names(self.store.conn())?,
+            agents: self
+                .list_agents()?
+                .into_iter()
+                .map(|a| AgentInfo {
+                    name: a.name,
+                    description: a.description,
+                })
+                .collect(),
+            tasks: self
+                .list_tasks(&crate::store::tasks::TaskFilter {
+                    all: true,
+                    limit: Some(500),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .map(|t| TaskInfo {
+                    id: t.id,
+                    title: t.title.to_lowercase(),
+                })
+                .collect(),
         })
     }
 
@@ -57,27 +169,22 @@ impl Engine {
         escalation: EscalationBudget,
     ) -> Result<ChatReply> {
         let ko = is_korean(msg);
-        let mut out = ChatReply {
-            route: d.route,
-            intent: d.intent.name(),
-            via: d.via,
-            reply: String::new(),
-            reason: d.reason.clone(),
-            urgent: d.urgent,
-            task_id: None,
-            run_id: None,
-            error: None,
-            dry_run,
-            turn_id: None,
-        };
+        let mut out = ChatReply::new(d, dry_run);
+        if !dry_run && d.intent.acts() {
+            out.handled = Handled::Acted;
+        }
         let result = self.reply(msg, ko, d, dry_run, escalation, &mut out);
         match result {
             Ok(text) => out.reply = text,
             Err(e) if e.kind == crate::error::ErrorKind::User => {
                 out.reply = e.message.clone();
                 out.error = Some(e.message);
+                out.handled = Handled::Failed;
             }
             Err(e) => return Err(e),
+        }
+        if dry_run {
+            out.handled = Handled::DryRun;
         }
         Ok(out)
     }
@@ -98,13 +205,29 @@ impl Engine {
                 "Hello! This is jr's gateway. Ask about tasks, jobs and runs, or ask me to run a job, move a task or add one.",
             ),
             Intent::Capabilities => t(
-                "할 수 있는 일: 상태 질문(할 일, 잡, 실행, 실패, 스케줄러), 기존 잡 지금 실행, Task 상태 변경, Task 추가. \
-                 새 잡 작성, 설정 변경, 외부 연동, 셸 명령은 하지 않고 호스트 에이전트에게 Task로 넘깁니다.",
-                "I can answer status questions (tasks, jobs, runs, failures, the scheduler), run an existing job now, \
-                 move a task through its flow and add tasks. New jobs, settings, integrations and shell commands I file \
-                 as tasks for the host agent instead.",
+                "할 수 있는 일: 상태 질문(할 일, 잡, 실행, 실패, 스케줄러, 에이전트), 기존 잡 지금 실행, Task 상태 변경, Task 추가, \
+                 로컬 에이전트에게 작은 일 맡기기. 잡 작성·수정·삭제, Task 삭제, 설정 변경, 외부 연동, 코드 작성, 셸 명령은 하지 않고 \
+                 호스트 에이전트에게 Task로 넘깁니다.",
+                "I can answer status questions (tasks, jobs, runs, failures, the scheduler, agents), run an existing job now, \
+                 move a task through its flow, add tasks and hand small work to a local agent. Creating, editing or deleting \
+                 jobs, deleting tasks, settings, integrations, code and shell commands I file as tasks for the host agent.",
             ),
-            Intent::TasksToday => self.tasks_today(ko)?,
+            Intent::TasksToday => self.tasks_today(ko, &mut out.shown)?,
+            Intent::TasksList { status } => self.tasks_in(ko, status, &mut out.shown)?,
+            Intent::TasksOpen => self.tasks_open(ko, &mut out.shown)?,
+            Intent::JobWhy { job } => self.job_why(ko, job, &mut out.shown)?,
+            Intent::AgentsList => self.agents_line(ko, &mut out.shown)?,
+            Intent::AgentShow { agent } => self.agent_line(ko, agent)?,
+            Intent::RunShow { id } => {
+                let text = self.run_line(ko, *id)?;
+                let run = self.get_run(*id)?;
+                out.shown.push(Target::Run {
+                    id: run.id,
+                    job: Some(run.job.clone()),
+                });
+                out.target = Some(Target::Job { name: run.job });
+                text
+            }
             Intent::TaskShow { id } => {
                 let task = self.get_task(*id)?;
                 out.task_id = Some(task.id);
@@ -126,10 +249,10 @@ impl Engine {
                 )
             }
             Intent::Status => self.status_line(ko)?,
-            Intent::JobsList => self.jobs_line(ko)?,
-            Intent::JobNext { job } => self.job_next(ko, job.as_deref())?,
-            Intent::RunsFailed => self.runs_line(ko, true)?,
-            Intent::RunsRecent => self.runs_line(ko, false)?,
+            Intent::JobsList => self.jobs_line(ko, &mut out.shown)?,
+            Intent::JobNext { job } => self.job_next(ko, job.as_deref(), &mut out.shown)?,
+            Intent::RunsFailed => self.runs_line(ko, true, &mut out.shown)?,
+            Intent::RunsRecent => self.runs_line(ko, false, &mut out.shown)?,
             Intent::Scheduler => {
                 let host = super::runs::Me::this_process().host;
                 match self.live_lease(&host)? {
@@ -163,117 +286,102 @@ impl Engine {
                     )
                 }
             }
-            Intent::RunJob { job } => {
+            Intent::Unresolved { .. } => t(
+                "무엇을 가리키는지 모르겠습니다: 이 대화에서 아직 그런 목록을 보여드리지 않았습니다. 먼저 '오늘 뭐 해야 해?'나 '잡 목록'처럼 물어보시거나 번호(#3, backup)로 말씀해 주세요.",
+                "I can't tell what that points at: this conversation has not shown such a list yet. Ask for one first \
+                 (\"what's on my plate?\", \"list jobs\") or name it (#3, backup).",
+            ),
+            Intent::RunAgent { agent, .. } => {
                 if dry {
-                    return Ok(format!(
-                        "(dry run) {}",
-                        if ko {
-                            format!("{job} 잡을 지금 실행합니다")
-                        } else {
-                            format!("would run {job} now")
-                        }
+                    return Ok(if ko {
+                        format!("(dry run) {agent} 에이전트에게 맡깁니다")
+                    } else {
+                        format!("(dry run) would hand it to the agent {agent}")
+                    });
+                }
+                return Err(Error::user(format!(
+                    "running the agent {agent} needs the chat's async path (`jr chat`, the Chat pane)"
+                )));
+            }
+            Intent::Chat => {
+                if dry {
+                    return Ok(t(
+                        "(dry run) 모델이 답합니다",
+                        "(dry run) the model would answer",
                     ));
                 }
-                let run = self.queue_run(job, Trigger::Chat)?;
-                out.run_id = Some(run.id);
-                let host = super::runs::Me::this_process().host;
-                let waiting = self.live_lease(&host)?.is_none();
-                match (ko, waiting) {
-                    (true, false) => format!("{job} 잡을 실행했습니다 (run #{}).", run.id),
-                    (true, true) => format!(
-                        "{job} 잡을 대기열에 넣었습니다 (run #{}). 스케줄러가 없어 `jr daemon`이나 TUI가 켜지면 시작됩니다.",
-                        run.id
-                    ),
-                    (false, false) => format!("Started {job} (run #{}).", run.id),
-                    (false, true) => format!(
-                        "Queued {job} as run #{}; no scheduler is running, so it starts once `jr daemon` or the TUI is up.",
-                        run.id
-                    ),
-                }
+                return Err(Error::user(
+                    "a free answer needs the local model ([gateway] model)",
+                ));
             }
-            Intent::TaskMove { id, to } => {
-                let target: TaskStatus = to.parse().map_err(Error::user)?;
-                if dry {
-                    return Ok(format!("(dry run) #{id} → {target}"));
-                }
-                let task = self.transition(*id, Transition::to(target), false, Source::Chat)?;
-                out.task_id = Some(task.id);
-                if ko {
-                    format!(
-                        "Task #{} '{}'을(를) {}(으)로 옮겼습니다.",
-                        task.id, task.title, task.status
-                    )
-                } else {
-                    format!(
-                        "Moved task #{} '{}' to {}.",
-                        task.id, task.title, task.status
-                    )
-                }
-            }
-            Intent::TaskAdd { title } => {
-                if dry {
-                    return Ok(format!("(dry run) + {title}"));
-                }
-                let task = self.add_task(
-                    NewTask {
-                        title: title.clone(),
-                        tags: vec!["from-chat".into()],
-                        ..Default::default()
-                    },
-                    Source::Chat,
-                )?;
-                out.task_id = Some(task.id);
-                if ko {
-                    format!("Task #{}을(를) 추가했습니다: {}", task.id, task.title)
-                } else {
-                    format!("Added task #{}: {}", task.id, task.title)
-                }
-            }
+            Intent::RunJob { job } => self.run_job_now(job, ko, dry, out)?,
+            Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, out)?,
+            Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, out)?,
+            Intent::Compound { parts } => self.compound(msg, d, parts, ko, dry, out)?,
             Intent::Forbidden { what, title } => {
-                let why = match (what, ko) {
-                    (Forbidden::NewJob, true) => {
-                        "게이트웨이는 새 잡이나 잡 코드를 작성하지 않습니다"
-                    }
-                    (Forbidden::NewJob, false) => "the gateway does not write new jobs or job code",
-                    (Forbidden::Settings, true) => "게이트웨이는 설정을 바꾸지 않습니다",
-                    (Forbidden::Settings, false) => "the gateway does not change settings",
-                    (Forbidden::Integration, true) => "게이트웨이는 외부 연동을 설정하지 않습니다",
-                    (Forbidden::Integration, false) => "the gateway does not set up integrations",
-                    (Forbidden::Shell, true) => "게이트웨이는 메시지로 셸 명령을 실행하지 않습니다",
-                    (Forbidden::Shell, false) => {
-                        "the gateway never runs shell commands from a message"
-                    }
+                out.handled = Handled::Deferred;
+                self.defer(
+                    msg,
+                    title,
+                    Priority::DEFAULT,
+                    dry,
+                    out,
+                    forbidden_why(*what, ko),
+                    ko,
+                )?
+            }
+            Intent::Withheld { what, title } => {
+                out.handled = Handled::Withheld;
+                let why = if ko {
+                    format!(
+                        "이 메시지의 한 부분은 게이트웨이가 할 수 없어({}) 어느 것도 실행하지 않았습니다",
+                        forbidden_why(*what, ko)
+                    )
+                } else {
+                    format!(
+                        "one part of this message is not allowed ({}), so none of it was carried out",
+                        forbidden_why(*what, ko)
+                    )
                 };
-                self.defer(msg, title, Priority::DEFAULT, dry, out, why, ko)?
+                let r = self.refuse(msg, title, d.route, esc, dry, out, &why, ko)?;
+                if d.route != Route::Escalate {
+                    out.handled = Handled::Withheld;
+                }
+                r
             }
             Intent::Complex { title } => match d.route {
-                Route::Escalate if esc.available => {
-                    // The cloud call itself is made by the caller (async); here
-                    // only the bookkeeping of a decision that could not escalate.
-                    self.defer(
-                        msg,
-                        title,
-                        Priority(0),
-                        dry,
-                        out,
-                        if ko {
-                            "클라우드 모델 호출이 필요합니다"
-                        } else {
-                            "needs the cloud model"
-                        },
-                        ko,
-                    )?
-                }
                 Route::Escalate => {
-                    out.route = Route::Defer;
-                    let why = if ko {
-                        "긴급하지만 클라우드 모델이 설정되어 있지 않거나 오늘 예산을 다 써서 p0로 넘깁니다"
-                    } else {
-                        "urgent, but no cloud model is configured or today's budget is spent, so it is filed as p0"
+                    let (handled, why) = match (esc, ko) {
+                        (EscalationBudget::Spent, true) => (
+                            Handled::P0BudgetSpent,
+                            "긴급하지만 오늘 클라우드 모델 예산을 다 써서 p0로 호스트 에이전트에게 넘깁니다",
+                        ),
+                        (EscalationBudget::Spent, false) => (
+                            Handled::P0BudgetSpent,
+                            "urgent, but today's cloud-model budget is spent, so it is filed as p0 for the host agent",
+                        ),
+                        (EscalationBudget::Failed, true) => (
+                            Handled::P0CloudFailed,
+                            "긴급하지만 클라우드 모델 호출이 실패해 p0로 호스트 에이전트에게 넘깁니다",
+                        ),
+                        (EscalationBudget::Failed, false) => (
+                            Handled::P0CloudFailed,
+                            "urgent, but the cloud model failed, so it is filed as p0 for the host agent",
+                        ),
+                        (_, true) => (
+                            Handled::P0NoCloudModel,
+                            "긴급하지만 클라우드 모델이 설정되어 있지 않아([gateway] escalate_model) p0로 호스트 에이전트에게 넘깁니다",
+                        ),
+                        (_, false) => (
+                            Handled::P0NoCloudModel,
+                            "urgent, but no cloud model is configured ([gateway] escalate_model), so it is filed as p0 for the host agent",
+                        ),
                     };
+                    out.handled = handled;
                     self.defer(msg, title, Priority(0), dry, out, why, ko)?
                 }
                 _ => {
+                    out.handled = Handled::Deferred;
                     let why = if d.via == Via::Fallback {
                         if ko {
                             "로컬 모델을 쓸 수 없어 호스트 에이전트에게 넘깁니다"
@@ -289,6 +397,237 @@ impl Engine {
                 }
             },
         })
+    }
+
+    fn run_job_now(&self, job: &str, ko: bool, dry: bool, out: &mut ChatReply) -> Result<String> {
+        if dry {
+            self.get_job(job)?;
+            return Ok(format!(
+                "(dry run) {}",
+                if ko {
+                    format!("{job} 잡을 지금 실행합니다")
+                } else {
+                    format!("would run {job} now")
+                }
+            ));
+        }
+        let run = self.queue_run(job, Trigger::Chat)?;
+        out.run_id = Some(run.id);
+        let host = super::runs::Me::this_process().host;
+        let waiting = self.live_lease(&host)?.is_none();
+        Ok(match (ko, waiting) {
+            (true, false) => format!("{job} 잡을 실행했습니다 (run #{}).", run.id),
+            (true, true) => format!(
+                "{job} 잡을 대기열에 넣었습니다 (run #{}). 스케줄러가 없어 `jr daemon`이나 TUI가 켜지면 시작됩니다.",
+                run.id
+            ),
+            (false, false) => format!("Started {job} (run #{}).", run.id),
+            (false, true) => format!(
+                "Queued {job} as run #{}; no scheduler is running, so it starts once `jr daemon` or the TUI is up.",
+                run.id
+            ),
+        })
+    }
+
+    fn move_task(
+        &self,
+        id: i64,
+        to: &str,
+        ko: bool,
+        dry: bool,
+        out: &mut ChatReply,
+    ) -> Result<String> {
+        let target: TaskStatus = to.parse().map_err(Error::user)?;
+        if dry {
+            return Ok(format!("(dry run) #{id} → {target}"));
+        }
+        let task = self.transition(id, Transition::to(target), false, Source::Chat)?;
+        out.task_id = Some(task.id);
+        Ok(if ko {
+            format!(
+                "Task #{} '{}'을(를) {}(으)로 옮겼습니다.",
+                task.id, task.title, task.status
+            )
+        } else {
+            format!(
+                "Moved task #{} '{}' to {}.",
+                task.id, task.title, task.status
+            )
+        })
+    }
+
+    fn add_chat_task(
+        &self,
+        title: &str,
+        ko: bool,
+        dry: bool,
+        out: &mut ChatReply,
+    ) -> Result<String> {
+        if dry {
+            return Ok(format!("(dry run) + {title}"));
+        }
+        let task = self.add_task(
+            NewTask {
+                title: title.to_string(),
+                tags: vec!["from-chat".into()],
+                ..Default::default()
+            },
+            Source::Chat,
+        )?;
+        // The target stays null: the task did not exist when it was asked for.
+        out.task_id = Some(task.id);
+        Ok(if ko {
+            format!("Task #{}을(를) 추가했습니다: {}", task.id, task.title)
+        } else {
+            format!("Added task #{}: {}", task.id, task.title)
+        })
+    }
+
+    /// Several allowed actions (and answers beside them): each action is
+    /// checked first (the job exists, the task exists and may make the
+    /// move), and only when all can be done are they carried out, in order.
+    /// A check that fails leaves everything as it was.
+    fn compound(
+        &self,
+        msg: &str,
+        d: &Decision,
+        parts: &[Intent],
+        ko: bool,
+        dry: bool,
+        out: &mut ChatReply,
+    ) -> Result<String> {
+        let none = if ko {
+            "; 이 메시지의 어느 것도 실행하지 않았습니다"
+        } else {
+            "; nothing in this message was carried out"
+        };
+        for p in parts {
+            match p {
+                Intent::RunJob { job } => {
+                    self.get_job(job)
+                        .map_err(|e| Error::user(format!("{}{none}", e.message)))?;
+                }
+                Intent::TaskMove { id, to } => {
+                    let target: TaskStatus = to.parse().map_err(Error::user)?;
+                    let task = self
+                        .get_task(*id)
+                        .map_err(|e| Error::user(format!("{}{none}", e.message)))?;
+                    let t = Transition::to(target);
+                    if task.status == target {
+                        return Err(Error::user(format!("task {id} is already {target}{none}")));
+                    }
+                    if !t.allowed_from(task.status) {
+                        return Err(Error::user(format!(
+                            "task {id} is {} and cannot be moved to {target}{none}",
+                            task.status
+                        )));
+                    }
+                }
+                Intent::TaskAdd { .. } => {}
+                other if !other.acts() => {}
+                other => {
+                    return Err(Error::user(format!(
+                        "{} cannot be part of a combined request{none}",
+                        other.name()
+                    )));
+                }
+            }
+        }
+        let mut lines = Vec::new();
+        let mut sub = out.clone();
+        for p in parts {
+            let line = match p {
+                Intent::RunJob { job } => self.run_job_now(job, ko, dry, &mut sub),
+                Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, &mut sub),
+                Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, &mut sub),
+                answer => {
+                    let part = Decision {
+                        intent: answer.clone(),
+                        ..d.clone()
+                    };
+                    self.reply(
+                        msg,
+                        ko,
+                        &part,
+                        dry,
+                        EscalationBudget::NoCloudModel,
+                        &mut sub,
+                    )
+                }
+            };
+            match line {
+                Ok(l) => lines.push(l),
+                Err(e) => {
+                    lines.push(e.message);
+                    out.error = Some(if ko {
+                        "일부만 실행되었습니다 (위 메시지 참고)".into()
+                    } else {
+                        "only part of it was carried out (see above)".into()
+                    });
+                    break;
+                }
+            }
+        }
+        out.run_id = sub.run_id;
+        out.task_id = sub.task_id;
+        out.shown = sub.shown;
+        Ok(lines.join(" "))
+    }
+
+    /// Something the gateway may not do: filed for the host agent, as p0
+    /// when it was urgent (escalated) and the cloud model could not take it.
+    #[allow(clippy::too_many_arguments)]
+    fn refuse(
+        &self,
+        msg: &str,
+        title: &str,
+        route: Route,
+        esc: EscalationBudget,
+        dry: bool,
+        out: &mut ChatReply,
+        why: &str,
+        ko: bool,
+    ) -> Result<String> {
+        if route != Route::Escalate {
+            out.handled = Handled::Deferred;
+            return self.defer(msg, title, Priority::DEFAULT, dry, out, why, ko);
+        }
+        let (handled, more) = match (esc, ko) {
+            (EscalationBudget::Spent, true) => (
+                Handled::P0BudgetSpent,
+                "긴급하지만 오늘 클라우드 모델 예산을 다 써서 p0로 넘깁니다",
+            ),
+            (EscalationBudget::Spent, false) => (
+                Handled::P0BudgetSpent,
+                "urgent, but today's cloud-model budget is spent: filed as p0",
+            ),
+            (EscalationBudget::Failed, true) => (
+                Handled::P0CloudFailed,
+                "긴급하지만 클라우드 모델 호출이 실패해 p0로 넘깁니다",
+            ),
+            (EscalationBudget::Failed, false) => (
+                Handled::P0CloudFailed,
+                "urgent, but the cloud model failed: filed as p0",
+            ),
+            (_, true) => (
+                Handled::P0NoCloudModel,
+                "긴급하지만 클라우드 모델이 설정되어 있지 않아 p0로 넘깁니다",
+            ),
+            (_, false) => (
+                Handled::P0NoCloudModel,
+                "urgent, but no cloud model is configured: filed as p0",
+            ),
+        };
+        out.handled = handled;
+        self.defer(
+            msg,
+            title,
+            Priority(0),
+            dry,
+            out,
+            &format!("{why}; {more}"),
+            ko,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -307,8 +646,8 @@ impl Engine {
         }
         let task = self.add_task(
             NewTask {
-                title: title.to_string(),
-                body: msg.to_string(),
+                title: crate::domain::context::redact::redact(title).0,
+                body: crate::domain::context::redact::redact(msg).0,
                 priority,
                 tags: vec!["from-chat".into()],
                 ..Default::default()
@@ -328,257 +667,27 @@ impl Engine {
             )
         })
     }
-
-    fn tasks_today(&self, ko: bool) -> Result<String> {
-        let pending = self
-            .task_counts()?
-            .into_iter()
-            .find(|(s, _)| *s == TaskStatus::Pending)
-            .map(|(_, n)| n)
-            .unwrap_or(0);
-        let ready = self.ready_tasks(None, 5)?;
-        let overdue = self.overdue_tasks(3)?;
-        if pending == 0 {
-            return Ok(if ko {
-                "pending 상태인 Task가 없습니다. 새 Task를 추가할까요?".into()
-            } else {
-                "There are no pending tasks. Shall I add one?".into()
-            });
-        }
-        let list: Vec<String> = ready
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!("{}. #{} {} ({})", i + 1, t.id, t.title, t.priority))
-            .collect();
-        let mut s = if ko {
-            format!(
-                "현재 pending 상태인 Task가 {pending}개 있습니다: {}",
-                list.join(" ")
-            )
-        } else {
-            format!("There are {pending} pending tasks: {}", list.join(" "))
-        };
-        if !overdue.is_empty() {
-            let late: Vec<String> = overdue.iter().map(|t| format!("#{}", t.id)).collect();
-            s.push_str(&if ko {
-                format!(" (기한 지남: {})", late.join(", "))
-            } else {
-                format!(" (overdue: {})", late.join(", "))
-            });
-        }
-        s.push_str(if ko {
-            " 어떤 작업을 먼저 처리할까요?"
-        } else {
-            " Which one should come first?"
-        });
-        Ok(s)
-    }
-
-    fn status_line(&self, ko: bool) -> Result<String> {
-        let s = self.status(&super::runs::Me::this_process().host)?;
-        let tasks: Vec<String> = s.tasks.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let runs: Vec<String> = s.runs_24h.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let sched = match &s.scheduler {
-            Some(l) if l.alive => format!("{} pid {}", l.role, l.pid),
-            _ => (if ko { "없음" } else { "none" }).to_string(),
-        };
-        Ok(if ko {
-            format!(
-                "Task: {}. 잡: 활성 {}, 정지 {}. 24시간 실행: {}. 스케줄러: {sched}.",
-                or_none(&tasks, ko),
-                s.jobs.enabled,
-                s.jobs.paused,
-                or_none(&runs, ko)
-            )
-        } else {
-            format!(
-                "Tasks: {}. Jobs: {} enabled, {} paused. Runs in 24h: {}. Scheduler: {sched}.",
-                or_none(&tasks, ko),
-                s.jobs.enabled,
-                s.jobs.paused,
-                or_none(&runs, ko)
-            )
-        })
-    }
-
-    fn jobs_line(&self, ko: bool) -> Result<String> {
-        let jobs = self.list_jobs()?;
-        if jobs.is_empty() {
-            return Ok(if ko {
-                "등록된 잡이 없습니다.".into()
-            } else {
-                "There are no jobs.".into()
-            });
-        }
-        let items: Vec<String> = jobs
-            .iter()
-            .take(10)
-            .map(|j| {
-                let next = self
-                    .next_fire(j, self.now())
-                    .map(|t| format!(" → {}", t.format("%m-%d %H:%M %Z")))
-                    .unwrap_or_default();
-                format!(
-                    "{}{}{}",
-                    j.name,
-                    if j.enabled { "" } else { " (off)" },
-                    next
-                )
-            })
-            .collect();
-        Ok(format!(
-            "{} {}",
-            if ko {
-                format!("잡 {}개:", jobs.len())
-            } else {
-                format!("{} jobs:", jobs.len())
-            },
-            items.join("; ")
-        ))
-    }
-
-    fn job_next(&self, ko: bool, job: Option<&str>) -> Result<String> {
-        let Some(name) = job else {
-            let fires = self.next_fires(3)?;
-            if fires.is_empty() {
-                return Ok(if ko {
-                    "예정된 실행이 없습니다.".into()
-                } else {
-                    "Nothing is scheduled.".into()
-                });
-            }
-            let items: Vec<String> = fires
-                .iter()
-                .map(|f| format!("{} {}", f.job, local(&f.at, self.tz)))
-                .collect();
-            return Ok(format!(
-                "{} {}",
-                if ko { "다음 실행:" } else { "Next fires:" },
-                items.join(", ")
-            ));
-        };
-        let job = self.get_job(name)?;
-        let last = self.list_runs(&RunFilter {
-            job: Some(job.name.clone()),
-            limit: 1,
-            ..Default::default()
-        })?;
-        let last = last
-            .first()
-            .map(|r| {
-                format!(
-                    " ({} #{} {})",
-                    if ko { "마지막" } else { "last" },
-                    r.id,
-                    r.status
-                )
-            })
-            .unwrap_or_default();
-        Ok(match self.next_fire(&job, self.now()) {
-            Some(t) => {
-                let rel = crate::domain::due::relative(t.with_timezone(&chrono::Utc), self.now());
-                if ko {
-                    format!(
-                        "{}은(는) 다음에 {} ({rel})에 실행됩니다{last}.",
-                        job.name,
-                        t.format("%Y-%m-%d %H:%M %Z")
-                    )
-                } else {
-                    format!(
-                        "{} runs next at {} ({rel}){last}.",
-                        job.name,
-                        t.format("%Y-%m-%d %H:%M %Z")
-                    )
-                }
-            }
-            None if !job.enabled => {
-                if ko {
-                    format!("{}은(는) 꺼져 있습니다{last}.", job.name)
-                } else {
-                    format!("{} is disabled{last}.", job.name)
-                }
-            }
-            None => {
-                if ko {
-                    format!("{}은(는) 일정 없이 요청할 때만 실행됩니다{last}.", job.name)
-                } else {
-                    format!("{} has no schedule; it runs on demand{last}.", job.name)
-                }
-            }
-        })
-    }
-
-    fn runs_line(&self, ko: bool, failed: bool) -> Result<String> {
-        let since = self.now() - chrono::Duration::hours(24);
-        let statuses = if failed {
-            vec![
-                RunStatus::Failed,
-                RunStatus::Timeout,
-                RunStatus::Lost,
-                RunStatus::Interrupted,
-            ]
-        } else {
-            vec![]
-        };
-        let runs: Vec<_> = self
-            .list_runs(&RunFilter {
-                statuses,
-                limit: 5,
-                ..Default::default()
-            })?
-            .into_iter()
-            .filter(|r| !failed || r.queued_at >= since)
-            .collect();
-        if runs.is_empty() {
-            return Ok(match (ko, failed) {
-                (true, true) => "최근 24시간 동안 실패한 실행이 없습니다.".into(),
-                (false, true) => "Nothing failed in the last 24 hours.".into(),
-                (true, false) => "실행 기록이 없습니다.".into(),
-                (false, false) => "There are no runs yet.".into(),
-            });
-        }
-        let items: Vec<String> = runs
-            .iter()
-            .map(|r| {
-                format!(
-                    "#{} {} {}{}",
-                    r.id,
-                    r.job,
-                    r.status,
-                    r.error
-                        .as_deref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect();
-        Ok(match (ko, failed) {
-            (true, true) => format!(
-                "최근 24시간 동안 실패한 실행 {}개: {}",
-                runs.len(),
-                items.join("; ")
-            ),
-            (false, true) => format!(
-                "{} failed runs in the last 24 hours: {}",
-                runs.len(),
-                items.join("; ")
-            ),
-            (true, false) => format!("최근 실행: {}", items.join("; ")),
-            (false, false) => format!("Recent runs: {}", items.join("; ")),
-        })
-    }
 }
 
-fn or_none(items: &[String], ko: bool) -> String {
-    if items.is_empty() {
-        (if ko { "없음" } else { "none" }).to_string()
-    } else {
-        items.join(", ")
+fn forbidden_why(what: Forbidden, ko: bool) -> &'static str {
+    match (what, ko) {
+        (Forbidden::NewJob, true) => "게이트웨이는 새 잡이나 잡 코드를 작성하지 않습니다",
+        (Forbidden::NewJob, false) => "the gateway does not write new jobs or job code",
+        (Forbidden::Settings, true) => "게이트웨이는 설정을 바꾸지 않습니다",
+        (Forbidden::Settings, false) => "the gateway does not change settings",
+        (Forbidden::Integration, true) => "게이트웨이는 외부 연동을 설정하지 않습니다",
+        (Forbidden::Integration, false) => "the gateway does not set up integrations",
+        (Forbidden::Shell, true) => "게이트웨이는 메시지로 셸 명령을 실행하지 않습니다",
+        (Forbidden::Shell, false) => "the gateway never runs shell commands from a message",
+        (Forbidden::JobChange, true) => {
+            "게이트웨이는 잡을 수정·삭제·정지하거나 일정을 바꾸지 않습니다"
+        }
+        (Forbidden::JobChange, false) => {
+            "the gateway does not edit, delete, pause or re-schedule jobs"
+        }
+        (Forbidden::TaskDelete, true) => "게이트웨이는 Task를 삭제하지 않습니다",
+        (Forbidden::TaskDelete, false) => "the gateway does not delete tasks",
+        (Forbidden::Code, true) => "게이트웨이는 코드를 작성하지 않습니다",
+        (Forbidden::Code, false) => "the gateway does not write code",
     }
-}
-
-fn local(rfc: &str, tz: chrono_tz::Tz) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc)
-        .map(|t| t.with_timezone(&tz).format("%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| rfc.to_string())
 }

@@ -8,6 +8,7 @@ pub mod agents;
 pub mod cards;
 pub mod chains;
 pub mod chat;
+mod chat_answers;
 pub mod claude_code;
 pub mod context;
 pub mod dagster;

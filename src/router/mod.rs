@@ -4,10 +4,19 @@
 //! classification, or — with no model — to the fallback here. The engine
 //! carries decisions out (`engine::gateway`).
 
+pub mod agents;
+pub mod compound;
+pub mod entities;
+pub mod flow;
+pub mod followup;
 pub mod lang;
 pub mod phrases;
+pub mod questions;
 pub mod rules;
+pub mod text;
 pub mod urgency;
+
+pub use flow::fill_target;
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +60,48 @@ pub enum Intent {
     Capabilities,
     /// "오늘 뭐 해야 해?": the ready/pending tasks.
     TasksToday,
+    /// "list open tasks": every open task, by priority.
+    TasksOpen,
+    /// "why did backup fail?": the job's last failure and its log's tail.
+    JobWhy {
+        job: String,
+    },
+    /// "in_progress인 거 뭐 있어?": the tasks in one status.
+    TasksList {
+        status: String,
+    },
+    /// "what agents do I have?"
+    AgentsList,
+    /// One agent: what it is for.
+    AgentShow {
+        agent: String,
+    },
+    /// One run: its status and, when it failed, why and its log's tail.
+    RunShow {
+        id: i64,
+    },
+    /// Delegation: a configured agent does a small piece of work.
+    RunAgent {
+        agent: String,
+        prompt: String,
+        /// The message points at what the conversation showed last ("이거").
+        with_previous: bool,
+    },
+    /// A simple question live data does not answer: the model's own words.
+    Chat,
+    /// "그거", "the second one" with nothing shown to point at.
+    Unresolved {
+        asked: String,
+    },
+    /// Several allowed actions in one message: all of them are carried out.
+    Compound {
+        parts: Vec<Intent>,
+    },
+    /// Several actions, one of which the gateway may not do: none is done.
+    Withheld {
+        what: Forbidden,
+        title: String,
+    },
     TaskShow {
         id: i64,
     },
@@ -97,14 +148,76 @@ pub enum Forbidden {
     Settings,
     Integration,
     Shell,
+    /// Editing, deleting, pausing, enabling or re-scheduling a job.
+    JobChange,
+    /// Deleting tasks.
+    TaskDelete,
+    /// Writing code.
+    Code,
 }
 
+impl Forbidden {
+    pub fn name(self) -> &'static str {
+        match self {
+            Forbidden::NewJob => "new_job",
+            Forbidden::Settings => "settings",
+            Forbidden::Integration => "integration",
+            Forbidden::Shell => "shell",
+            Forbidden::JobChange => "job_change",
+            Forbidden::TaskDelete => "task_delete",
+            Forbidden::Code => "code",
+        }
+    }
+}
+
+/// What a turn acts on or would act on (`jr chat --json`'s `target`), and
+/// what a turn showed, in order, for follow-ups to point at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    Job {
+        name: String,
+    },
+    Task {
+        id: i64,
+    },
+    Agent {
+        name: String,
+    },
+    Run {
+        id: i64,
+        /// The run's job, so "rerun that" can run it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        job: Option<String>,
+    },
+}
+
+/// What the conversation so far showed: the newest turn's items (in the
+/// order listed) and what it acted on.
+#[derive(Debug, Clone, Default)]
+pub struct Convo {
+    pub shown: Vec<Target>,
+    pub last: Option<Target>,
+    /// The previous reply, for "이거 정리시켜줘".
+    pub previous_reply: Option<String>,
+}
 impl Intent {
     pub fn name(&self) -> &'static str {
         match self {
             Intent::Greeting => "greeting",
             Intent::Capabilities => "capabilities",
             Intent::TasksToday => "tasks_today",
+            Intent::TasksList { .. } => "tasks_list",
+            Intent::TasksOpen => "tasks_open",
+            Intent::JobWhy { .. } => "job_why",
+            Intent::AgentsList => "agents_list",
+            Intent::AgentShow { .. } => "agent_show",
+            Intent::RunShow { .. } => "run_show",
+            Intent::RunAgent { .. } => "run_agent",
+            Intent::Chat => "chat",
+            Intent::Unresolved { .. } => "unresolved",
+            Intent::Compound { .. } => "compound",
+            Intent::Withheld { .. } => "withheld",
             Intent::TaskShow { .. } => "task_show",
             Intent::Status => "status",
             Intent::JobsList => "jobs_list",
@@ -132,6 +245,18 @@ impl Intent {
                 what: Forbidden::Shell,
                 ..
             } => "refuse_shell",
+            Intent::Forbidden {
+                what: Forbidden::JobChange,
+                ..
+            } => "refuse_job_change",
+            Intent::Forbidden {
+                what: Forbidden::TaskDelete,
+                ..
+            } => "refuse_task_delete",
+            Intent::Forbidden {
+                what: Forbidden::Code,
+                ..
+            } => "refuse_code",
             Intent::Complex { .. } => "complex",
         }
     }
@@ -149,12 +274,47 @@ impl Intent {
             | Intent::RunsFailed
             | Intent::RunsRecent
             | Intent::Scheduler
+            | Intent::TasksList { .. }
+            | Intent::TasksOpen
+            | Intent::JobWhy { .. }
+            | Intent::AgentsList
+            | Intent::AgentShow { .. }
+            | Intent::RunShow { .. }
+            | Intent::Chat
+            | Intent::Unresolved { .. }
             | Intent::Clarify { .. } => Route::Answer,
-            Intent::RunJob { .. } | Intent::TaskMove { .. } | Intent::TaskAdd { .. } => Route::Act,
-            Intent::Forbidden { .. } => Route::Defer,
+            Intent::RunJob { .. }
+            | Intent::TaskMove { .. }
+            | Intent::TaskAdd { .. }
+            | Intent::RunAgent { .. }
+            | Intent::Compound { .. } => Route::Act,
+            // Not allowed: deferred, or escalated when urgent (never carried out).
+            Intent::Forbidden { .. } | Intent::Withheld { .. } if urgent => Route::Escalate,
+            Intent::Forbidden { .. } | Intent::Withheld { .. } => Route::Defer,
             Intent::Complex { .. } if urgent => Route::Escalate,
             Intent::Complex { .. } => Route::Defer,
         }
+    }
+
+    /// What this intent acts on or asks about, when it is one thing.
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            Intent::RunJob { job }
+            | Intent::JobNext { job: Some(job) }
+            | Intent::JobWhy { job } => Some(Target::Job { name: job.clone() }),
+            Intent::TaskMove { id, .. } | Intent::TaskShow { id } => Some(Target::Task { id: *id }),
+            Intent::RunAgent { agent, .. } | Intent::AgentShow { agent } => Some(Target::Agent {
+                name: agent.clone(),
+            }),
+            Intent::RunShow { id } => Some(Target::Run { id: *id, job: None }),
+            Intent::Compound { parts } => parts.first().and_then(|p| p.target()),
+            _ => None,
+        }
+    }
+
+    /// Whether carrying it out changes anything (an action, not an answer).
+    pub fn acts(&self) -> bool {
+        self.route(false) == Route::Act
     }
 }
 
@@ -165,18 +325,48 @@ pub struct Decision {
     pub via: Via,
     pub urgent: bool,
     pub reason: String,
+    pub target: Option<Target>,
+}
+
+/// An agent the gateway may delegate to.
+#[derive(Debug, Clone, Default)]
+pub struct AgentInfo {
+    pub name: String,
+    pub description: String,
+}
+
+/// A task the rules may recognise by its title.
+#[derive(Debug, Clone, Default)]
+pub struct TaskInfo {
+    pub id: i64,
+    /// Lower-cased, as messages are when the rules read them.
+    pub title: String,
 }
 
 /// What the rules need to know about the database.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub jobs: Vec<String>,
+    pub agents: Vec<AgentInfo>,
+    pub tasks: Vec<TaskInfo>,
 }
 
 /// The whole decision without a model: the rules, else the fallback (defer,
 /// or escalate when the message is urgent).
 pub fn decide_without_model(msg: &str, catalog: &Catalog) -> Decision {
-    rules::decide(msg, catalog).unwrap_or_else(|| fallback(msg, "no local model answered"))
+    decide_in(msg, catalog, &Convo::default())
+}
+
+/// The same within a conversation: follow-ups resolve against `convo`.
+pub fn decide_in(msg: &str, catalog: &Catalog, convo: &Convo) -> Decision {
+    flow::decide_in(msg, catalog, convo).unwrap_or_else(|| {
+        fill_target(
+            fallback(msg, "no local model answered"),
+            msg,
+            catalog,
+            convo,
+        )
+    })
 }
 
 /// The fallback for a message the rules cannot place.
@@ -187,6 +377,7 @@ pub fn fallback(msg: &str, why: &str) -> Decision {
     };
     Decision {
         route: intent.route(urgent),
+        target: None,
         intent,
         via: Via::Fallback,
         urgent,

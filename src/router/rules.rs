@@ -1,75 +1,17 @@
-//! The rules stage: Korean and English phrasings jr is sure of. It returns
-//! None when it is not confident, so the model (or the fallback) decides.
-//! Order matters: an explicit "add a task" first (filing a task is always
-//! allowed, whatever its title mentions), then refusals ("create a job that
-//! runs backup" is a new job, not Run Now), questions before actions ("when
-//! does backup run?" asks; "is task 5 done?" asks), real work last.
+//! The rules stage's pieces: Korean and English phrasings jr is sure of
+//! (named jobs, task numbers, moves, titles of tasks to add, refusals). The
+//! order in which they are asked is in `flow`.
 
 use super::phrases::*;
+use super::text::{has, slug, tokens};
 use super::{Catalog, Decision, Forbidden, Intent, Via, urgency};
 
-/// Whether any phrase occurs in `m`. An English phrase must start at a word
-/// boundary ("lease" is not in "please"; "fail" is in "failed"); Korean ones
-/// match anywhere, since particles attach to words.
-fn has(m: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| {
-        let starts_word = w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        if !starts_word {
-            return m.contains(w);
-        }
-        m.match_indices(w).any(|(i, _)| {
-            m[..i]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
-}
-
-/// Lower-cased, trailing punctuation trimmed.
-fn norm(msg: &str) -> String {
-    msg.trim()
-        .trim_end_matches(['!', '.', '~', '！', '。'])
-        .trim()
-        .to_lowercase()
-}
-
-/// Words of the message, split on spaces and punctuation.
-fn tokens(m: &str) -> Vec<&str> {
-    m.split(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                ',' | '?' | '!' | '"' | '\'' | '(' | ')' | ':' | '`' | '—' | '–'
-            )
-    })
-    .filter(|t| !t.is_empty())
-    .collect()
-}
-
-/// The ASCII slug at the start of a token: "backup을" → "backup".
-fn slug(t: &str) -> &str {
-    let end = t
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .map(|(i, _)| i);
-    match end {
-        Some(i) if i > 0 => &t[..i],
-        _ => t,
-    }
-}
-
 /// A job named in the message (exactly, or with a Korean particle attached).
-fn named_job<'a>(m: &str, catalog: &'a Catalog) -> Option<&'a String> {
-    let toks = tokens(m);
-    catalog
-        .jobs
-        .iter()
-        .filter(|j| {
-            toks.iter()
-                .any(|t| *t == j.as_str() || slug(t) == j.as_str())
-        })
-        .max_by_key(|j| j.len())
+/// A job named in the message: exactly, with a Korean particle attached,
+/// or written with spaces ("daily briefing"); the first one named.
+pub(super) fn named_job<'a>(m: &str, catalog: &'a Catalog) -> Option<&'a String> {
+    let (_, name) = super::entities::job_at(m, catalog)?;
+    catalog.jobs.iter().find(|j| **j == name)
 }
 
 const STOP: &[&str] = &[
@@ -97,7 +39,7 @@ const STOP: &[&str] = &[
 ];
 
 /// A token close to a job name but not one: offered back, not guessed.
-fn near_job(m: &str, catalog: &Catalog) -> Option<(String, Vec<String>)> {
+pub(super) fn near_job(m: &str, catalog: &Catalog) -> Option<(String, Vec<String>)> {
     for t in tokens(m) {
         let t = slug(t).trim_end_matches('.');
         if t.len() < 4 || !t.is_ascii() || STOP.contains(&t) || catalog.jobs.iter().any(|j| j == t)
@@ -134,14 +76,18 @@ const TASK_WORDS: &[&str] = &[
 
 /// A task number: "#4", "task 4", "태스크 4", "4번"; or a bare number when a
 /// move verb names the task ("reopen 6", "move 22 to review").
-fn task_number(m: &str, bare_ok: bool) -> Option<i64> {
+pub(super) fn task_number(m: &str, bare_ok: bool) -> Option<i64> {
     let toks = tokens(m);
     let mut bare = None;
     for (i, t) in toks.iter().enumerate() {
         if let Some(n) = t.strip_prefix('#').and_then(|n| n.parse().ok()) {
             return Some(n);
         }
-        if let Some(n) = t.strip_suffix("번").and_then(|n| n.parse().ok()) {
+        if let Some(n) = t
+            .trim_end_matches(['은', '는', '을', '를', '이', '가', '도', '만'])
+            .strip_suffix("번")
+            .and_then(|n| n.parse().ok())
+        {
             return Some(n);
         }
         for k in TASK_WORDS {
@@ -163,7 +109,7 @@ fn task_number(m: &str, bare_ok: bool) -> Option<i64> {
     if bare_ok { bare } else { None }
 }
 
-fn move_to(m: &str) -> Option<&'static str> {
+pub(super) fn move_to(m: &str) -> Option<&'static str> {
     MOVES
         .iter()
         .find(|(_, words)| has(m, words))
@@ -215,6 +161,11 @@ fn orig_at(msg: &str, m: &str, pos: usize) -> usize {
 }
 
 fn clean_title(s: &str) -> String {
+    let s = s.trim();
+    let s = ["해줘", "해 줘", "해주세요", "하기"]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .unwrap_or(s);
     let s = s.trim().trim_start_matches([':', '-', ' ', '—']).trim();
     let s = s.trim_end_matches(['?', '!', '.', '~']).trim();
     let s = ["해줘", "해 줘", "해주세요"]
@@ -244,7 +195,7 @@ fn quoted(msg: &str) -> Option<String> {
 }
 
 /// The title of a task the message asks to add, if it asks to add one.
-fn added_title(msg: &str, m: &str) -> Option<String> {
+pub(super) fn added_title(msg: &str, m: &str) -> Option<String> {
     for h in ADD_HEADS {
         if let Some(pos) = m.find(h) {
             // "태스크 추가되게" is not "add a task": the phrase must end there.
@@ -255,7 +206,8 @@ fn added_title(msg: &str, m: &str) -> Option<String> {
             ) {
                 continue;
             }
-            let after = clean_title(&msg[orig_at(msg, m, pos + h.len())..]);
+            let rest = &msg[orig_at(msg, m, pos + h.len())..];
+            let after = quoted(rest).unwrap_or_else(|| clean_title(rest));
             if !after.is_empty() {
                 return Some(after);
             }
@@ -298,22 +250,58 @@ fn added_title(msg: &str, m: &str) -> Option<String> {
     None
 }
 
-fn forbidden(m: &str) -> Option<Forbidden> {
+/// A message that names a job, or jobs in general, as the thing acted on.
+pub(super) fn names_job(m: &str, catalog: &Catalog) -> bool {
+    named_job(m, catalog).is_some() || has(m, &["잡", "job", "cron", "크론"])
+}
+
+pub(super) fn forbidden(m: &str, job_named: bool) -> Option<Forbidden> {
     if has(m, SHELL) {
         return Some(Forbidden::Shell);
     }
     let listing = has(m, &["목록", "list", "리스트", "몇 개", "how many"]);
     if has(m, JOB_WORDS)
         && has(m, MAKE)
+        && !has(m, DELETE)
         && !listing
         && !has(m, &["task", "할일", "할 일", "태스크"])
     {
         return Some(Forbidden::NewJob);
     }
+    let jobs_only = job_named && !has(m, TASKS_WORDS);
+    if has(m, DELETE)
+        && !jobs_only
+        && (has(m, TASKS_WORDS)
+            || has(m, &["모든", "all of", "everything", "전부", "다 지워"])
+            || task_number(m, true).is_some())
+    {
+        return Some(Forbidden::TaskDelete);
+    }
+    let question = m.ends_with('?')
+        && !has(
+            m,
+            &[
+                "can you",
+                "could you",
+                "would you",
+                "please",
+                "줄래",
+                "줄 수",
+                "주세요",
+                "해줘",
+            ],
+        );
+    if job_named && (has(m, DELETE) || has(m, JOB_CHANGE)) && !has(m, WHEN) && !question {
+        return Some(Forbidden::JobChange);
+    }
+    if has(m, CODE_WORDS) && (has(m, MAKE) || has(m, &["고쳐", "fix", "patch", "수정", "짜"]))
+    {
+        return Some(Forbidden::Code);
+    }
     if has(m, SETTINGS) && has(m, CHANGE) {
         return Some(Forbidden::Settings);
     }
-    if has(m, INTEGRATION) {
+    if has(m, INTEGRATION) || (has(m, SERVICES) && has(m, LINK)) {
         return Some(Forbidden::Integration);
     }
     // A job's schedule changed is a settings change too.
@@ -323,10 +311,11 @@ fn forbidden(m: &str) -> Option<Forbidden> {
     None
 }
 
-fn decision(intent: Intent, msg: &str, reason: &str) -> Decision {
+pub(super) fn decision(intent: Intent, msg: &str, reason: &str) -> Decision {
     let urgent = urgency::is_urgent(msg);
     Decision {
         route: intent.route(urgent),
+        target: intent.target(),
         intent,
         via: Via::Rules,
         urgent,
@@ -334,157 +323,35 @@ fn decision(intent: Intent, msg: &str, reason: &str) -> Decision {
     }
 }
 
-/// Place a message, or None when the rules are not confident.
-pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
-    let m = norm(msg);
-    if m.is_empty() {
-        return Some(decision(
-            Intent::Capabilities,
-            msg,
-            "an empty message: say what jr can do",
-        ));
-    }
-    if let Some(title) = added_title(msg, &m) {
-        return Some(decision(Intent::TaskAdd { title }, msg, "adds a task"));
-    }
-    if let Some(what) = forbidden(&m) {
-        let why = match what {
-            Forbidden::Shell => "the gateway never runs shell commands from a message",
-            Forbidden::NewJob => "the gateway never writes new jobs or job code",
-            Forbidden::Settings => "the gateway never changes settings",
-            Forbidden::Integration => "the gateway never sets up integrations",
-        };
-        return Some(decision(
-            Intent::Forbidden {
-                what,
-                title: title_of(msg),
-            },
-            msg,
-            why,
-        ));
-    }
-    let words = tokens(&m);
-    let short = words.len() <= 4;
-    if (short && has(&m, GREETING)) || ["hi", "hey", "yo", "안녕", "하이"].contains(&m.as_str())
-    {
-        return Some(decision(Intent::Greeting, msg, "a greeting"));
-    }
-    if has(&m, CAPABILITIES) || m == "help" || m == "도움" {
-        return Some(decision(
-            Intent::Capabilities,
-            msg,
-            "asks what the gateway can do",
-        ));
-    }
-    let to = move_to(&m);
-    let work = has(&m, COMPLEX_WORK);
-    let asking = m.ends_with('?')
-        && (has(&m, ASKING) || m.starts_with("is ") || m.starts_with("did "))
-        || has(&m, &["is task", "was task"]);
-    if let Some(id) = task_number(&m, to.is_some() && !asking && !work) {
-        if let (Some(to), false) = (to, asking) {
-            return Some(decision(
-                Intent::TaskMove {
-                    id,
-                    to: to.to_string(),
-                },
-                msg,
-                "moves a task through its flow",
-            ));
-        }
-        if asking
-            || short
-            || has(
-                &m,
-                &[
-                    "show", "status", "상태", "어때", "뭐야", "what", "detail", "보여", "알려",
-                ],
-            )
-        {
-            return Some(decision(
-                Intent::TaskShow { id },
-                msg,
-                "asks about one task",
-            ));
-        }
-    }
-    let job = named_job(&m, catalog).cloned();
-    // Work to be done, not a question about jr's data: the model (or the
-    // fallback) decides between defer and escalate. An explicit Run Now of a
-    // named job still counts as the action.
-    let run_verb = has(&m, RUN_VERBS)
-        || m.starts_with("run")
-        || (has(&m, &["실행", "돌려"]) && !has(&m, &["이력", "기록", "목록"]));
-    if work && !(run_verb && job.is_some()) {
+/// "run 42", "run #42", "42번 실행": a run's number.
+pub(super) fn run_number(m: &str) -> Option<i64> {
+    let toks = tokens(m);
+    toks.windows(2).find_map(|w| {
+        let n = w[1]
+            .trim_start_matches('#')
+            .trim_end_matches(['번', '이', '가', '은', '는', '이', '의']);
+        (["run", "실행", "런"].contains(&w[0]))
+            .then(|| n.parse().ok())
+            .flatten()
+    })
+}
+
+/// The status a listing question asks about ("in_progress인 거 뭐 있어?").
+pub(super) fn tasks_in_status(m: &str) -> Option<&'static str> {
+    let asking = has(
+        m,
+        &[
+            "뭐", "what", "which", "있어", "있나", "list", "보여", "show", "몇", "how many",
+            "any ", "알려", "목록",
+        ],
+    ) || m.ends_with('?');
+    if !asking || has(m, RUN_VERBS) {
         return None;
     }
-    let question = has(&m, WHEN);
-    if question
-        && (job.is_some() || has(&m, &["잡", "job", "fire", "실행", "돌아", "run", "schedul"]))
-    {
-        if job.is_none()
-            && let Some((asked, suggestions)) = near_job(&m, catalog)
-        {
-            return Some(decision(
-                Intent::Clarify { asked, suggestions },
-                msg,
-                "names a job that does not exist",
-            ));
-        }
-        return Some(decision(
-            Intent::JobNext { job },
-            msg,
-            "asks when a job runs",
-        ));
-    }
-    if run_verb {
-        if let Some(job) = job {
-            return Some(decision(
-                Intent::RunJob { job },
-                msg,
-                "runs an existing job now",
-            ));
-        }
-        if let Some((asked, suggestions)) = near_job(&m, catalog) {
-            return Some(decision(
-                Intent::Clarify { asked, suggestions },
-                msg,
-                "names a job that does not exist; a close one is offered back",
-            ));
-        }
-    }
-    if has(&m, FAILURE) {
-        return Some(decision(Intent::RunsFailed, msg, "asks what failed"));
-    }
-    if has(&m, RECENT_RUNS)
-        || (has(&m, &["runs", "실행"])
-            && has(
-                &m,
-                &["show", "last", "recent", "list", "latest", "최근", "보여"],
-            ))
-    {
-        return Some(decision(Intent::RunsRecent, msg, "asks for recent runs"));
-    }
-    if has(&m, SCHEDULER) {
-        return Some(decision(Intent::Scheduler, msg, "asks about the scheduler"));
-    }
-    if has(&m, TODAY) {
-        return Some(decision(
-            Intent::TasksToday,
-            msg,
-            "asks what there is to do",
-        ));
-    }
-    if job.is_some() && (short || has(&m, &["어때", "status", "상태", "how is", "how's"])) {
-        return Some(decision(Intent::JobNext { job }, msg, "asks about a job"));
-    }
-    if has(&m, JOBS_LIST) {
-        return Some(decision(Intent::JobsList, msg, "asks for the jobs"));
-    }
-    if has(&m, STATUS) && words.len() <= 6 {
-        return Some(decision(Intent::Status, msg, "asks for the overall status"));
-    }
-    None
+    TASK_STATUSES
+        .iter()
+        .find(|(_, words)| has(m, words))
+        .map(|(s, _)| *s)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::router::Route;
+use crate::router::flow::decide;
 
 fn cat() -> Catalog {
     Catalog {
@@ -10,6 +11,7 @@ fn cat() -> Catalog {
             "daily-briefing".into(),
             "knowledge-cards".into(),
         ],
+        ..Default::default()
     }
 }
 

@@ -26,7 +26,10 @@ const SIGNALS: &[&str] = &[
     "outage",
     "production is down",
     "prod is down",
-    "p0",
+    "prod down",
+    "site is down",
+    "server is down",
+    "data loss",
     "critical",
     "customer is waiting",
     "customers are waiting",
@@ -34,7 +37,11 @@ const SIGNALS: &[&str] = &[
 
 pub fn is_urgent(msg: &str) -> bool {
     let m = msg.to_lowercase();
-    SIGNALS.iter().any(|s| m.contains(s)) || deadline_minutes_away(&m)
+    // Shouted: "disable it NOW".
+    let shouted = msg
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "NOW");
+    shouted || SIGNALS.iter().any(|s| m.contains(s)) || deadline_minutes_away(&m)
 }
 
 /// "in 10 minutes", "10분 안에", "30분 내로", "within 15 min".

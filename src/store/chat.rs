@@ -27,13 +27,32 @@ pub struct ChatTurn {
     pub tokens_out: Option<i64>,
     pub error: Option<String>,
     pub rating: Option<i8>,
+    /// What the turn acted on (JSON, `router::Target`).
+    pub target: Option<serde_json::Value>,
+    /// What the turn listed, in order (JSON targets).
+    pub shown: Vec<serde_json::Value>,
+    /// How the decision was carried out (`engine::gateway::Handled`).
+    pub handled: Option<String>,
+    pub agent_run_id: Option<i64>,
+}
+
+/// A conversation: its name, newest turn and size.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatSession {
+    pub session: String,
+    pub turns: i64,
+    pub last_id: i64,
+    #[serde(with = "crate::domain::rfc3339")]
+    pub last_at: DateTime<Utc>,
+    /// Its first message (a title).
+    pub first: String,
 }
 
 pub fn insert(conn: &Connection, t: &ChatTurn) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO chat_turns (created_at, session, message, reply, route, intent, via, reason, urgent, \
-         task_id, run_id, model, tokens_in, tokens_out, error, rating) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         task_id, run_id, model, tokens_in, tokens_out, error, rating, target, shown, handled, agent_run_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         to_millis(t.created_at),
@@ -52,6 +71,10 @@ pub fn insert(conn: &Connection, t: &ChatTurn) -> Result<i64> {
         t.tokens_out,
         t.error,
         t.rating,
+        t.target.as_ref().map(|v| v.to_string()),
+        serde_json::Value::Array(t.shown.clone()).to_string(),
+        t.handled,
+        t.agent_run_id,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -65,7 +88,7 @@ pub fn rate(conn: &Connection, id: i64, rating: Option<i8>) -> Result<bool> {
 }
 
 const SELECT: &str = "SELECT id, created_at, session, message, reply, route, intent, via, reason, urgent, \
-     task_id, run_id, model, tokens_in, tokens_out, error, rating FROM chat_turns";
+     task_id, run_id, model, tokens_in, tokens_out, error, rating, target, shown, handled, agent_run_id FROM chat_turns";
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<ChatTurn>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
@@ -109,14 +132,40 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatTurn> {
         tokens_out: r.get(14)?,
         error: r.get(15)?,
         rating: r.get(16)?,
+        target: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|s| serde_json::from_str(&s).ok()),
+        shown: serde_json::from_str(&r.get::<_, String>(18)?).unwrap_or_default(),
+        handled: r.get(19)?,
+        agent_run_id: r.get(20)?,
     })
+}
+
+/// Conversations, most recently active first.
+pub fn sessions(conn: &Connection, limit: usize) -> Result<Vec<ChatSession>> {
+    let mut st = conn.prepare_cached(
+        "SELECT session, count(*), max(id), max(created_at), \
+         (SELECT message FROM chat_turns f WHERE f.session = t.session ORDER BY id LIMIT 1) \
+         FROM chat_turns t GROUP BY session ORDER BY max(id) DESC LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit as i64], |r| {
+        Ok(ChatSession {
+            session: r.get(0)?,
+            turns: r.get(1)?,
+            last_id: r.get(2)?,
+            last_at: from_millis(r.get(3)?),
+            first: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Escalations sent to the cloud model since `since` (for the daily budget).
 pub fn escalations_since(conn: &Connection, since: DateTime<Utc>) -> Result<(i64, i64)> {
     let mut st = conn.prepare_cached(
         "SELECT count(*), coalesce(sum(coalesce(tokens_in, 0) + coalesce(tokens_out, 0)), 0) FROM chat_turns \
-         WHERE route = 'escalate' AND model IS NOT NULL AND created_at >= ?1",
+         WHERE route = 'escalate' AND created_at >= ?1 \
+         AND (handled = 'escalated' OR (handled IS NULL AND model IS NOT NULL))",
     )?;
     Ok(st.query_row([to_millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0007_dagster.sql"),
     include_str!("../../data/migrations/0008_handoff.sql"),
     include_str!("../../data/migrations/0009_agent_tools.sql"),
+    include_str!("../../data/migrations/0010_chat_memory.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced

@@ -78,6 +78,10 @@ pub enum Action {
     Compose,
     RateUp,
     RateDown,
+    /// The Chat pane: start a new conversation.
+    ChatNew,
+    /// The Chat pane: switch to the next earlier conversation.
+    ChatSwitch,
     /// Show the pane's next list (cards: review or all; agents: agents, runs, skills, ...).
     NextView,
     /// Show the card's answer.
@@ -232,6 +236,12 @@ const FIXED: &[(&str, Action, &str)] = &[
     ),
     ("compose", Action::Compose, "Type a chat message"),
     ("rate_up", Action::RateUp, "Rate the selected answer 👍"),
+    ("chat_new", Action::ChatNew, "Start a new conversation"),
+    (
+        "chat_switch",
+        Action::ChatSwitch,
+        "Switch to an earlier conversation",
+    ),
     ("rate_down", Action::RateDown, "Rate the selected answer 👎"),
     ("next_view", Action::NextView, "Show the pane's next list"),
     ("reveal", Action::Reveal, "Show the card's answer"),

@@ -1,27 +1,41 @@
-//! The Chat pane: the gateway's conversation, a badge per turn (route ·
-//! via), a one-line input that takes Korean and pastes (tui-input). Enter
-//! sends the message to the worker (router, then the engine); it shows at
-//! once and its reply fills in when it comes. Esc leaves the input to browse
-//! the turns: rate the selected answer 👍/👎 (kept with the turn) and jump to
-//! the task or run it made. State and update only; drawing is in `ui::chat`.
+//! The Chat pane: one running conversation of the gateway, a badge per turn
+//! (route · via), a one-line input that takes Korean and pastes
+//! (tui-input). Enter sends the message to the worker (router, then the
+//! engine); it shows at once and its reply fills in when it comes (a
+//! model's or an agent's answer grows as it streams). Esc leaves the input
+//! to browse the turns: rate the selected answer 👍/👎 (kept with the turn),
+//! jump to the task or run it made, start a new conversation or switch to an
+//! earlier one. State and update only; drawing is in `ui::chat`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::scroll::Scroller;
 use super::{Cx, Pane, PaneId, View};
-use crate::engine::chat::ChatTurn;
+use crate::engine::chat::{ChatSession, ChatTurn};
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
 use crate::tui::worker::{Mutation, Payload, Request, Response, Slot};
 
+/// A message sent and waiting for its turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub message: String,
+    /// The newest turn id known when it was sent: its turn comes after.
+    pub after: i64,
+}
+
 #[derive(Debug)]
 pub struct ChatPane {
+    /// The running conversation.
+    pub session: String,
+    /// Conversations, most recently active first.
+    pub sessions: Vec<ChatSession>,
     pub turns: Vec<ChatTurn>,
     /// Sent, waiting for the reply (in order).
-    pub pending: Vec<String>,
+    pub pending: Vec<Pending>,
     /// The answer so far of pending messages a model is writing.
     pub partial: std::collections::HashMap<String, String>,
     pub input: TextField,
@@ -36,6 +50,8 @@ pub struct ChatPane {
 impl Default for ChatPane {
     fn default() -> ChatPane {
         ChatPane {
+            session: String::new(),
+            sessions: Vec::new(),
             turns: Vec::new(),
             pending: Vec::new(),
             partial: Default::default(),
@@ -66,8 +82,72 @@ impl ChatPane {
             return Vec::new();
         }
         self.input = TextField::default();
-        self.pending.push(msg.clone());
-        Self::mutate(Mutation::Chat(msg), cx)
+        let after = self.turns.iter().map(|t| t.id).max().unwrap_or(0);
+        self.pending.push(Pending {
+            message: msg.clone(),
+            after,
+        });
+        if self.session.is_empty() {
+            self.session = crate::tui::worker::FIRST_SESSION.to_string();
+        }
+        Self::mutate(
+            Mutation::Chat {
+                session: self.session.clone(),
+                message: msg,
+            },
+            cx,
+        )
+    }
+
+    /// Whether stored turn `t` is the reply to pending message `p` (the
+    /// stored message is redacted, so a key typed in reads differently).
+    fn answers(p: &Pending, t: &ChatTurn) -> bool {
+        t.id > p.after
+            && (t.message == p.message
+                || t.message == crate::domain::context::redact::redact(&p.message).0)
+    }
+
+    /// Drop the pending messages whose turns have arrived.
+    fn settle(&mut self, turns: &[ChatTurn]) {
+        let partial = &mut self.partial;
+        self.pending.retain(|p| {
+            let done = turns.iter().any(|t| Self::answers(p, t));
+            if done {
+                partial.remove(&p.message);
+            }
+            !done
+        });
+    }
+
+    /// A new conversation: the next messages are stored under a new name.
+    fn new_session(&mut self, cx: &mut Cx<'_>) {
+        self.session = format!("tui-{}", cx.now.format("%Y%m%d-%H%M%S"));
+        self.turns.clear();
+        self.pending.clear();
+        self.partial.clear();
+        self.list.set_len(0);
+        self.composing = true;
+        cx.info(format!("a new conversation: {}", self.session));
+    }
+
+    /// The next earlier conversation (around to the newest after the oldest).
+    fn switch_session(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        if self.sessions.is_empty() {
+            cx.info("there is no other conversation yet");
+            return Vec::new();
+        }
+        let at = self.sessions.iter().position(|s| s.session == self.session);
+        let next = match at {
+            Some(i) => (i + 1) % self.sessions.len(),
+            None => 0,
+        };
+        let name = self.sessions[next].session.clone();
+        self.pending.clear();
+        self.partial.clear();
+        vec![
+            cx.requests
+                .make(Slot::Chat, Request::ChatHistory(Some(name))),
+        ]
     }
 
     fn rate(&self, want: i8, cx: &mut Cx<'_>) -> Vec<Effect> {
@@ -95,17 +175,20 @@ impl ChatPane {
     }
 
     fn upsert(&mut self, t: ChatTurn) {
+        // Its pending message is settled whether the turn came first through
+        // a reload of the history or comes now.
+        if let Some(i) = self.pending.iter().position(|p| Self::answers(p, &t)) {
+            let p = self.pending.remove(i);
+            self.partial.remove(&p.message);
+        }
         match self.turns.iter_mut().find(|x| x.id == t.id) {
             Some(x) => *x = t,
-            None => {
-                if let Some(i) = self.pending.iter().position(|m| *m == t.message) {
-                    self.partial.remove(&t.message);
-                    self.pending.remove(i);
-                }
+            None if t.session == self.session || self.session.is_empty() => {
                 self.turns.push(t);
                 self.list.set_len(self.turns.len());
                 self.list.select(self.turns.len() - 1);
             }
+            None => {}
         }
     }
 }
@@ -156,6 +239,8 @@ impl Pane for ChatPane {
             Action::RateUp => return self.rate(1, cx),
             Action::RateDown => return self.rate(-1, cx),
             Action::Open => self.jump(cx),
+            Action::ChatNew => self.new_session(cx),
+            Action::ChatSwitch => return self.switch_session(cx),
             Action::Refresh => return self.reload(cx),
             _ => {}
         }
@@ -164,8 +249,26 @@ impl Pane for ChatPane {
 
     fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
         match (resp.slot, resp.payload) {
-            (_, Payload::ChatHistory(turns)) => {
+            (
+                _,
+                Payload::ChatHistory {
+                    session,
+                    turns,
+                    sessions,
+                },
+            ) => {
+                self.sessions = sessions;
+                // A new conversation not stored yet keeps its (empty) turns.
+                if !self.session.is_empty()
+                    && session != self.session
+                    && !self.sessions.iter().any(|s| s.session == self.session)
+                    && self.loaded
+                {
+                    return Vec::new();
+                }
                 let keep = self.selected().map(|t| t.id);
+                self.settle(&turns);
+                self.session = session;
                 self.turns = turns;
                 self.loaded = true;
                 self.list.set_len(self.turns.len());
@@ -174,28 +277,26 @@ impl Pane for ChatPane {
                     .unwrap_or(self.turns.len().saturating_sub(1));
                 self.list.select(at);
             }
-            (Slot::Mutation, Payload::Chatted(t)) => {
-                let rated = self.turns.iter().any(|x| x.id == t.id);
-                if rated {
-                    cx.info(match t.rating {
-                        Some(1) => "rated 👍 — kept with the decision",
-                        Some(_) => "rated 👎 — kept with the decision",
-                        None => "rating taken back",
-                    });
-                }
+            (Slot::Mutation, Payload::Chatted(t)) => self.upsert(*t),
+            (Slot::Mutation, Payload::ChatRated(t)) => {
+                cx.info(match t.rating {
+                    Some(1) => "rated 👍 — kept with the decision",
+                    Some(_) => "rated 👎 — kept with the decision",
+                    None => "rating taken back",
+                });
                 self.upsert(*t);
             }
             (Slot::Mutation, Payload::ChatPartial { message, text })
-                if self.pending.contains(&message) && !text.is_empty() =>
+                if self.pending.iter().any(|p| p.message == message) && !text.is_empty() =>
             {
                 self.partial.insert(message, text);
             }
             (Slot::Mutation, Payload::Failed(_)) if !self.pending.is_empty() => {
                 // The error is shown as a notice; the message is not lost.
-                let msg = self.pending.remove(0);
-                self.partial.remove(&msg);
+                let p = self.pending.remove(0);
+                self.partial.remove(&p.message);
                 if self.input.value().is_empty() {
-                    self.input = TextField::new(&msg);
+                    self.input = TextField::new(&p.message);
                 }
             }
             (Slot::Chat, Payload::Failed(e)) => {
@@ -208,7 +309,8 @@ impl Pane for ChatPane {
     }
 
     fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
-        vec![cx.requests.make(Slot::Chat, Request::ChatHistory)]
+        let session = (!self.session.is_empty()).then(|| self.session.clone());
+        vec![cx.requests.make(Slot::Chat, Request::ChatHistory(session))]
     }
 
     fn resize(&mut self, area: Rect) {
@@ -224,6 +326,8 @@ impl Pane for ChatPane {
                 Action::RateDown,
                 Action::Open,
                 Action::Compose,
+                Action::ChatNew,
+                Action::ChatSwitch,
                 Action::Palette,
                 Action::Help,
             ]

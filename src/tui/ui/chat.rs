@@ -81,9 +81,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &ChatPane, v: &View<'_>) {
     }
     for m in &p.pending {
         lines.push(Line::styled(" you", t.dim));
-        lines.extend(wrapped(m, width, t.text, " "));
+        lines.extend(wrapped(&m.message, width, t.text, " "));
         lines.push(Line::styled(" jr …", t.dim));
-        if let Some(so_far) = p.partial.get(m) {
+        if let Some(so_far) = p.partial.get(&m.message) {
             lines.extend(wrapped(so_far, width, t.text, "   "));
         }
         lines.push(Line::raw(""));
@@ -123,9 +123,19 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &ChatPane, v: &View<'_>) {
 
     let input = Rect::new(area.x, area.bottom() - 3, area.width, 3);
     let title = if p.composing {
-        " message — Enter sends · Esc browses the turns "
+        let name: String = p
+            .session
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(24)
+            .collect();
+        if name.is_empty() || name == crate::tui::worker::FIRST_SESSION {
+            " message — Enter sends · Esc browses the turns ".to_string()
+        } else {
+            format!(" message · {name} — Enter sends · Esc browses the turns ")
+        }
     } else {
-        " + 👍  - 👎  Enter: its task or run  i: type "
+        " + 👍  - 👎  Enter: its task or run  i: type  n: new  s: switch ".to_string()
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -27,6 +27,7 @@ use crate::engine::jobs::JobDef;
 use crate::engine::status::DayRuns;
 use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
+pub use chat::FIRST_SESSION;
 pub use context::{AgentsData, CardsData, Hits, SessionPage};
 pub use jobs::{RECENT, schedule_words};
 pub use runs::LOG_CHUNK;
@@ -81,8 +82,11 @@ pub enum Mutation {
     Delete(i64),
     Job(JobMutation),
     CancelRun(i64),
-    /// A chat message through the gateway.
-    Chat(String),
+    /// A chat message through the gateway, in a conversation.
+    Chat {
+        session: String,
+        message: String,
+    },
     /// Rate a chat turn: 👍 1, 👎 -1, None clears.
     Rate(i64, Option<i8>),
     /// Grade a knowledge card 0..=5.
@@ -146,8 +150,9 @@ pub enum Request {
         after: i64,
         cut: i64,
     },
-    /// The recent conversation.
-    ChatHistory,
+    /// A conversation's recent turns (None: the newest conversation) and
+    /// the list of conversations.
+    ChatHistory(Option<String>),
     /// Search the context registry.
     ContextSearch(String),
     /// The registry's sessions, most recently active first.
@@ -244,9 +249,15 @@ pub enum Payload {
     Jobs(Vec<JobRow>),
     RunPage(RunPage),
     RunLog(Box<LogChunk>),
-    ChatHistory(Vec<ChatTurn>),
-    /// A turn made or rated.
+    ChatHistory {
+        session: String,
+        turns: Vec<ChatTurn>,
+        sessions: Vec<crate::engine::chat::ChatSession>,
+    },
+    /// A turn made.
     Chatted(Box<ChatTurn>),
+    /// A turn rated (or its rating taken back).
+    ChatRated(Box<ChatTurn>),
     /// A message on its way: the model's answer so far (empty: still deciding).
     ChatPartial {
         message: String,

@@ -67,7 +67,7 @@ impl WorkerState {
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
             Request::Jobs => self.jobs().map(Payload::Jobs),
-            Request::ChatHistory => self.chat_history(),
+            Request::ChatHistory(session) => self.chat_history(session.as_deref()),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
             Request::Dagster(ask) => Ok(self.dagster_now(ask)),
             Request::RunLog { id, after, cut } => self
@@ -206,7 +206,7 @@ impl WorkerState {
             }
             Mutation::Job(m) => return self.mutate_job(m),
             Mutation::CancelRun(id) => return self.cancel_run(id),
-            Mutation::Chat(msg) => return self.chat(&msg),
+            Mutation::Chat { session, message } => return self.chat(&session, &message),
             Mutation::Rate(id, r) => return self.rate(id, r),
             Mutation::Grade(id, g) => return self.grade(id, g),
             Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),

@@ -1,0 +1,203 @@
+//! The things a message names: jobs (exactly, with a Korean particle, with
+//! spaces for hyphens — "daily briefing" — or, for long names, one typo),
+//! tasks (by number, or by a title the message quotes or shares a rare
+//! word with) and agents; and the first of them in the message, which is
+//! what a turn is about when nothing else says ("delete the slow job").
+
+use super::text::{has, slug, tokens};
+use super::{Catalog, Target, agents};
+
+/// Words too common to recognise a task by.
+const STOP: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "task",
+    "tasks",
+    "job",
+    "jobs",
+    "run",
+    "this",
+    "that",
+    "with",
+    "from",
+    "into",
+    "done",
+    "start",
+    "review",
+    "move",
+    "mark",
+    "send",
+    "cancel",
+    "태스크",
+    "작업",
+    "할일",
+    "처리",
+    "완료",
+    "시작",
+    "리뷰",
+    "상태",
+    "바꿔",
+    "보내",
+    "해줘",
+    "now",
+    "please",
+    "bug",
+    "fix",
+    "write",
+];
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Where a job is named in `m` (lower-cased), and which.
+pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
+    let toks = tokens(m);
+    let mut best: Option<(usize, String)> = None;
+    let mut consider = |pos: usize, name: &String| {
+        if best
+            .as_ref()
+            .is_none_or(|(p, n)| pos < *p || (pos == *p && name.len() > n.len()))
+        {
+            best = Some((pos, name.clone()));
+        }
+    };
+    for j in &catalog.jobs {
+        let jl = j.to_lowercase();
+        for t in &toks {
+            if *t == jl || slug(t) == jl {
+                consider(pos_of(m, t), j);
+            }
+        }
+        // "daily briefing", "knowlege cards": the words run together.
+        if jl.contains(['-', '_']) {
+            let parts = jl.split(['-', '_']).count();
+            let name = squash(&jl);
+            for w in toks.windows(parts) {
+                let joined: String = w.iter().map(|t| slug(t)).collect::<Vec<_>>().join("");
+                // Cheap checks first: one edit keeps the length within one.
+                if joined.len().abs_diff(name.len()) > 1
+                    || joined.chars().next() != name.chars().next()
+                {
+                    continue;
+                }
+                let d = strsim::damerau_levenshtein(&joined, &name);
+                if d == 0 || (d == 1 && jl.len() >= 10) {
+                    consider(pos_of(m, w[0]), j);
+                }
+            }
+        }
+    }
+    best
+}
+
+fn pos_of(m: &str, t: &str) -> usize {
+    let base = m.as_ptr() as usize;
+    let p = t.as_ptr() as usize;
+    if p >= base && p <= base + m.len() {
+        p - base
+    } else {
+        m.find(t).unwrap_or(usize::MAX)
+    }
+}
+
+/// A task the message names by its title: the whole title, or a word of
+/// three letters or more that only that title has.
+pub fn task_by_title(m: &str, catalog: &Catalog, loose: bool) -> Option<(usize, i64)> {
+    // Titles are lower-cased when the catalog is made.
+    for t in &catalog.tasks {
+        if t.title.len() >= 6
+            && let Some(p) = m.find(&t.title)
+        {
+            return Some((p, t.id));
+        }
+    }
+    if !loose {
+        return None;
+    }
+    let words: Vec<&str> = tokens(m)
+        .into_iter()
+        .map(|w| slug(w.trim_matches(|c: char| !c.is_alphanumeric())))
+        .filter(|w| {
+            w.chars().count() >= 3 && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    // Each word of the message: the tasks whose titles have it.
+    let mut owners: Vec<Vec<i64>> = vec![Vec::new(); words.len()];
+    for t in &catalog.tasks {
+        for x in tokens(&t.title) {
+            let x = x.trim_matches(|c: char| !c.is_alphanumeric());
+            for (i, w) in words.iter().enumerate() {
+                if *w == x && owners[i].last() != Some(&t.id) {
+                    owners[i].push(t.id);
+                }
+            }
+        }
+    }
+    words
+        .iter()
+        .zip(owners)
+        .filter_map(|(w, o)| match o[..] {
+            [id] => Some((pos_of(m, w), id)),
+            _ => None,
+        })
+        .min_by_key(|(p, _)| *p)
+}
+
+/// "#4", "task 4", "4번 태스크": where a task number is, and which.
+fn task_number_at(m: &str) -> Option<(usize, i64)> {
+    let toks = tokens(m);
+    for (i, t) in toks.iter().enumerate() {
+        if let Some(n) = t.strip_prefix('#').and_then(|n| n.parse().ok()) {
+            return Some((pos_of(m, t), n));
+        }
+        let prev = if i > 0 { toks[i - 1] } else { "" };
+        let next = toks.get(i + 1).copied().unwrap_or("");
+        let digits = t.trim_end_matches(['.', ',', '번', '은', '는', '을', '를', '이', '가']);
+        if let Ok(n) = digits.parse::<i64>()
+            && (prev.starts_with("task")
+                || ["태스크", "작업", "할일"]
+                    .iter()
+                    .any(|k| prev.starts_with(k) || next.starts_with(k))
+                || t.contains('번'))
+        {
+            return Some((pos_of(m, t), n));
+        }
+    }
+    None
+}
+
+/// The first job, task or agent the message names.
+pub fn first(m: &str, catalog: &Catalog) -> Option<Target> {
+    let mut all: Vec<(usize, Target)> = Vec::new();
+    if let Some((p, name)) = job_at(m, catalog) {
+        all.push((p, Target::Job { name }));
+    }
+    if let Some((p, id)) = task_number_at(m) {
+        all.push((p, Target::Task { id }));
+    } else if let Some((p, id)) = task_by_title(m, catalog, false) {
+        all.push((p, Target::Task { id }));
+    }
+    if let Some(a) = agents::named(m, catalog) {
+        let p = m.find(&a.name.to_lowercase()).unwrap_or(usize::MAX);
+        all.push((
+            p,
+            Target::Agent {
+                name: a.name.clone(),
+            },
+        ));
+    }
+    all.into_iter().min_by_key(|(p, _)| *p).map(|(_, t)| t)
+}
+
+/// Whether the message talks about tasks (for recognising one by title).
+pub fn about_tasks(m: &str) -> bool {
+    has(m, &["task", "태스크", "작업", "할일", "할 일", "todo"])
+}
