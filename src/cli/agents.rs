@@ -430,13 +430,7 @@ fn run_agent(_ctx: &Ctx, e: crate::engine::Engine, a: RunArgs) -> Result<i32> {
     let stream = !a.json;
     let mut ended_with_newline = true;
     let finished = rt.block_on(async {
-        let stop = tokio_util::sync::CancellationToken::new();
-        let s = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                s.cancel();
-            }
-        });
+        let stop = stop_on_ctrl_c();
         let mut on = |c: Chunk| {
             if !stream {
                 return;
@@ -498,4 +492,17 @@ pub(crate) fn print_chunk(c: Chunk, ended_with_newline: &mut bool) {
         }
         Chunk::Done(_) => {}
     }
+}
+
+/// A token cancelled by Ctrl-C: a streamed agent stops and what arrived is
+/// recorded. Call inside the runtime.
+pub(crate) fn stop_on_ctrl_c() -> tokio_util::sync::CancellationToken {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let s = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            s.cancel();
+        }
+    });
+    stop
 }

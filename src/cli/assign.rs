@@ -165,13 +165,7 @@ fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
     let mut announced = false;
     let id = a.id;
     let (task, done) = rt.block_on(async {
-        let stop = tokio_util::sync::CancellationToken::new();
-        let s = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                s.cancel();
-            }
-        });
+        let stop = super::agents::stop_on_ctrl_c();
         let mut on = |c: Chunk| {
             if !stream {
                 return;

@@ -134,19 +134,8 @@ impl Engine {
                 if let Some(id) = runs_repo::insert(
                     tx,
                     &NewRun {
-                        job_id: t.id,
-                        job: &t.name,
-                        status: RunStatus::Queued,
-                        trigger: Trigger::Chain,
-                        scheduled_for: None,
-                        fire_key: None,
-                        queued_at: now,
-                        not_before: None,
-                        error: None,
-                        attempt: 1,
-                        first_run: None,
                         upstream_run: Some(run.id),
-                        task_id: None,
+                        ..NewRun::queued(t.id, &t.name, Trigger::Chain, now)
                     },
                 )? {
                     ids.push(id);

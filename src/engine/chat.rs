@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::agent_run::run_agent;
 use super::gateway::{ChatReply, EscalationBudget, Handled};
 use super::shared::Shared;
-use crate::clients::llm::{Chunk, Llm, Message, ModelRef, Options, Request};
+use crate::clients::llm::{Chunk, Llm, LlmError, Message, ModelRef, Options, Request};
 use crate::config::GatewayConfig;
 use crate::domain::context::NewMessage;
 use crate::domain::context::redact::redact;
@@ -340,6 +340,19 @@ async fn answer_freely(
     ))];
     messages.extend(context.iter().cloned());
     messages.push(Message::user(msg));
+    stream_reply(llm, &model, messages, on_delta)
+        .await
+        .map_err(|e| format!("the local model ({model}) failed: {}", e.full()))
+}
+
+/// One free-text reply from `model`, its pieces passed on as they come:
+/// (text, model, tokens in, tokens out).
+async fn stream_reply(
+    llm: &Llm,
+    model: &ModelRef,
+    messages: Vec<Message>,
+    on_delta: &mut (dyn FnMut(&str) + Send),
+) -> std::result::Result<(String, String, Option<i64>, Option<i64>), LlmError> {
     let req = Request {
         model: model.clone(),
         messages,
@@ -353,8 +366,7 @@ async fn answer_freely(
                 on_delta(&d);
             }
         })
-        .await
-        .map_err(|e| format!("the local model ({model}) failed: {}", e.full()))?;
+        .await?;
     Ok((
         c.content,
         model.to_string(),
@@ -459,27 +471,9 @@ async fn escalate(
         ..m.clone()
     }));
     messages.push(Message::user(redact(msg).0));
-    let req = Request {
-        model: model.clone(),
-        messages,
-        options: Options::default(),
-        schema: None,
-        tools: Vec::new(),
-    };
-    let c = llm
-        .complete(&req, &mut |c| {
-            if let Chunk::Delta(d) = c {
-                on_delta(&d);
-            }
-        })
+    stream_reply(llm, &model, messages, on_delta)
         .await
-        .map_err(|e| e.full())?;
-    Ok((
-        c.content,
-        model.to_string(),
-        c.tokens_in.map(|t| t as i64),
-        c.tokens_out.map(|t| t as i64),
-    ))
+        .map_err(|e| e.full())
 }
 
 impl super::Engine {

@@ -287,19 +287,8 @@ impl Engine {
             let run = runs_repo::insert(
                 tx,
                 &NewRun {
-                    job_id: job.id,
-                    job: &job.name,
-                    status: RunStatus::Queued,
-                    trigger,
-                    scheduled_for: None,
-                    fire_key: None,
-                    queued_at: now,
-                    not_before: None,
-                    error: None,
-                    attempt: 1,
-                    first_run: None,
-                    upstream_run: None,
                     task_id: Some(id),
+                    ..NewRun::queued(job.id, &job.name, trigger, now)
                 },
             )?
             .ok_or_else(|| Error::user("the run could not be recorded"))?;

@@ -75,25 +75,8 @@ impl Engine {
         let job = self.get_job(name)?;
         let now = self.now();
         let id = self.store.write(|tx| {
-            repo::insert(
-                tx,
-                &NewRun {
-                    job_id: job.id,
-                    job: &job.name,
-                    status: RunStatus::Queued,
-                    trigger,
-                    scheduled_for: None,
-                    fire_key: None,
-                    queued_at: now,
-                    not_before: None,
-                    error: None,
-                    attempt: 1,
-                    first_run: None,
-                    upstream_run: None,
-                    task_id: None,
-                },
-            )?
-            .ok_or_else(|| Error::user("the run could not be recorded"))
+            repo::insert(tx, &NewRun::queued(job.id, &job.name, trigger, now))?
+                .ok_or_else(|| Error::user("the run could not be recorded"))
         })?;
         self.get_run(id)
     }
@@ -427,19 +410,13 @@ impl Engine {
             repo::insert(
                 tx,
                 &NewRun {
-                    job_id: job.id,
-                    job: &job.name,
-                    status: RunStatus::Queued,
-                    trigger: Trigger::Retry,
                     scheduled_for: run.scheduled_for,
-                    fire_key: None,
-                    queued_at: now,
                     not_before: Some(not_before),
-                    error: None,
                     attempt: run.attempt + 1,
                     first_run: Some(run.first_run.unwrap_or(run.id)),
                     upstream_run: run.upstream_run,
                     task_id: run.task_id,
+                    ..NewRun::queued(job.id, &job.name, Trigger::Retry, now)
                 },
             )
         })

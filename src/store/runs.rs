@@ -65,6 +65,29 @@ pub struct NewRun<'a> {
     pub task_id: Option<i64>,
 }
 
+impl<'a> NewRun<'a> {
+    /// A first attempt of `job` queued at `now`, to start as soon as a slot
+    /// frees: the shape of Run Now, chains, hand-offs and retries (which
+    /// then set what differs).
+    pub fn queued(job_id: i64, job: &'a str, trigger: Trigger, now: DateTime<Utc>) -> Self {
+        NewRun {
+            job_id,
+            job,
+            status: RunStatus::Queued,
+            trigger,
+            scheduled_for: None,
+            fire_key: None,
+            queued_at: now,
+            not_before: None,
+            error: None,
+            attempt: 1,
+            first_run: None,
+            upstream_run: None,
+            task_id: None,
+        }
+    }
+}
+
 /// Insert a run; `None` when this fire was already recorded (by anyone).
 pub fn insert(conn: &Connection, r: &NewRun<'_>) -> Result<Option<i64>> {
     let finished = (!r.status.is_active()).then(|| to_millis(r.queued_at));
