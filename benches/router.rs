@@ -60,6 +60,13 @@ fn main() {
         per_msg.push(times[times.len() / 2]);
     }
     per_msg.sort_by(f64::total_cmp);
+    if rounds == 1 {
+        println!(
+            "rules stage: {} messages decided once (timings: cargo bench --bench router)",
+            msgs.len()
+        );
+        return;
+    }
     println!(
         "rules stage, {} messages, 202 jobs, 500 tasks, 3 agents: median {:.1} µs, slowest message {:.1} µs",
         msgs.len(),

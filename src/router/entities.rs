@@ -57,6 +57,8 @@ fn squash(s: &str) -> String {
 /// Where a job is named in `m` (lower-cased), and which.
 pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
     let toks = tokens(m);
+    // Each token's slug once, not once per job: a catalog has hundreds.
+    let slugs: Vec<&str> = toks.iter().map(|t| slug(t)).collect();
     let mut best: Option<(usize, String)> = None;
     let mut consider = |pos: usize, name: &String| {
         if best
@@ -68,8 +70,8 @@ pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
     };
     for j in &catalog.jobs {
         let jl = j.to_lowercase();
-        for t in &toks {
-            if *t == jl || slug(t) == jl {
+        for (t, s) in toks.iter().zip(&slugs) {
+            if *t == jl || *s == jl {
                 consider(pos_of(m, t), j);
             }
         }
@@ -77,17 +79,18 @@ pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
         if jl.contains(['-', '_']) {
             let parts = jl.split(['-', '_']).count();
             let name = squash(&jl);
-            for w in toks.windows(parts) {
-                let joined: String = w.iter().map(|t| slug(t)).collect::<Vec<_>>().join("");
-                // Cheap checks first: one edit keeps the length within one.
-                if joined.len().abs_diff(name.len()) > 1
-                    || joined.chars().next() != name.chars().next()
-                {
+            let first = name.chars().next();
+            for (i, w) in slugs.windows(parts).enumerate() {
+                // Cheap checks before joining: one edit keeps the length
+                // within one, and the first letter is kept.
+                let len: usize = w.iter().map(|s| s.len()).sum();
+                if len.abs_diff(name.len()) > 1 || w[0].chars().next() != first {
                     continue;
                 }
+                let joined: String = w.concat();
                 let d = strsim::damerau_levenshtein(&joined, &name);
                 if d == 0 || (d == 1 && jl.len() >= 10) {
-                    consider(pos_of(m, w[0]), j);
+                    consider(pos_of(m, toks[i]), j);
                 }
             }
         }
