@@ -48,7 +48,7 @@ fn main() {
     } else {
         1
     };
-    let mut per_msg = Vec::new();
+    let mut per_msg: Vec<(f64, &String)> = Vec::new();
     for m in &msgs {
         let mut times = Vec::new();
         for _ in 0..rounds {
@@ -57,9 +57,9 @@ fn main() {
             times.push(t.elapsed().as_nanos() as f64 / 1000.0);
         }
         times.sort_by(f64::total_cmp);
-        per_msg.push(times[times.len() / 2]);
+        per_msg.push((times[times.len() / 2], m));
     }
-    per_msg.sort_by(f64::total_cmp);
+    per_msg.sort_by(|a, b| a.0.total_cmp(&b.0));
     if rounds == 1 {
         println!(
             "rules stage: {} messages decided once (timings: cargo bench --bench router)",
@@ -70,7 +70,10 @@ fn main() {
     println!(
         "rules stage, {} messages, 202 jobs, 500 tasks, 3 agents: median {:.1} µs, slowest message {:.1} µs",
         msgs.len(),
-        per_msg[per_msg.len() / 2],
-        per_msg[per_msg.len() - 1]
+        per_msg[per_msg.len() / 2].0,
+        per_msg[per_msg.len() - 1].0
     );
+    for (t, m) in per_msg.iter().rev().take(3) {
+        println!("  {t:>8.1} µs  {m}");
+    }
 }

@@ -6,7 +6,7 @@
 
 mod router_world;
 
-use router_world::{World, carried_out, conversations, jsonl, singles};
+use router_world::{World, assert_conversations, assert_singles, jsonl};
 
 fn world() -> World {
     serde_json::from_str(include_str!("fixtures/router_blind_world.json")).unwrap()
@@ -14,24 +14,8 @@ fn world() -> World {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blind_singles() {
-    let lines = jsonl(include_str!("fixtures/router_blind.jsonl"));
-    let s = singles(&world(), &lines).await;
-    println!(
-        "blind singles: {:.1} % of {} ({} right)",
-        s.percent(),
-        s.total,
-        s.right
-    );
-    for m in &s.misses {
-        println!("  {m}");
-    }
-    let texts: Vec<String> = lines
-        .iter()
-        .map(|l| l["text"].as_str().unwrap().to_string())
-        .collect();
-    let broke = carried_out(&world(), &texts).await;
-    assert!(broke.is_empty(), "{broke:?}");
-    assert!(s.percent() >= 95.0, "{}", s.misses.join("\n"));
+    let text = include_str!("fixtures/router_blind.jsonl");
+    assert_singles("blind singles", &world(), text, 95.0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,11 +31,5 @@ async fn blind_conversations() {
                 )
             })
             .collect();
-    let (s, broke) = conversations(&world(), &convs).await;
-    println!("blind conversations: {} of {} right", s.right, s.total);
-    for m in &s.misses {
-        println!("  {m}");
-    }
-    assert!(broke.is_empty(), "{broke:?}");
-    assert_eq!(s.right, s.total, "{}", s.misses.join("\n"));
+    assert_conversations("blind conversations", &world(), &convs).await;
 }

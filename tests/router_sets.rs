@@ -5,7 +5,7 @@
 
 mod router_world;
 
-use router_world::{World, carried_out, conversations, jsonl, singles};
+use router_world::{World, assert_conversations, assert_singles, jsonl};
 
 fn world() -> World {
     serde_json::from_str(include_str!("fixtures/router_world.json")).unwrap()
@@ -13,19 +13,8 @@ fn world() -> World {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn labelled_singles_route_and_target() {
-    let lines = jsonl(include_str!("fixtures/router_labels.jsonl"));
-    let s = singles(&world(), &lines).await;
-    println!("labelled singles: {:.1} % of {}", s.percent(), s.total);
-    for m in &s.misses {
-        println!("  {m}");
-    }
-    assert!(s.percent() >= 97.0, "{}", s.misses.join("\n"));
-    let texts: Vec<String> = lines
-        .iter()
-        .map(|l| l["text"].as_str().unwrap().to_string())
-        .collect();
-    let broke = carried_out(&world(), &texts).await;
-    assert!(broke.is_empty(), "{broke:?}");
+    let text = include_str!("fixtures/router_labels.jsonl");
+    assert_singles("labelled singles", &world(), text, 97.0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,11 +29,5 @@ async fn labelled_conversations_every_turn() {
                 )
             })
             .collect();
-    let (s, broke) = conversations(&world(), &convs).await;
-    println!("labelled conversations: {} of {}", s.right, s.total);
-    for m in &s.misses {
-        println!("  {m}");
-    }
-    assert!(broke.is_empty(), "{broke:?}");
-    assert_eq!(s.right, s.total, "{}", s.misses.join("\n"));
+    assert_conversations("labelled conversations", &world(), &convs).await;
 }

@@ -11,7 +11,9 @@ use super::Ctx;
 use super::output::{self, Table, fit, one_line, paint, styled};
 use crate::clients::llm::Chunk;
 use crate::domain::agent::{AgentDef, AgentRun, AgentRunStatus, GraphAgent};
+use crate::engine::Engine;
 use crate::engine::agents::{parse_yaml, to_yaml};
+use crate::engine::graph_run;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Subcommand)]
@@ -153,13 +155,32 @@ pub enum GraphCmd {
     /// Add or replace a graph agent.
     Add(GraphAddArgs),
     Rm(RmArgs),
+    /// Run a graph agent: launch its Dagster job (or materialize its asset),
+    /// recorded as an agent execution linked to the Dagster run.
+    Run(GraphRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphRunArgs {
+    pub name: String,
+    /// Run config for its job or asset, a JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub input: Option<String>,
+    /// Follow the run to its end, printing its log; exit 0 only on success.
+    #[arg(long, short)]
+    pub wait: bool,
+    /// A [dagster.instances.NAME] (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct GraphAddArgs {
     pub name: String,
-    /// The Dagster job that implements it.
-    #[arg(long)]
+    /// The Dagster job that implements it, or the key of its asset.
+    #[arg(long, visible_alias = "dagster-asset")]
     pub dagster_job: String,
     #[arg(long, short = 'd', default_value = "")]
     pub description: String,
@@ -331,6 +352,7 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
         AgentsCmd::Export(a) => output::out(&to_yaml(&e.export_agents(&a.names)?)?)?,
         AgentsCmd::Run(a) => return run_agent(ctx, e, a),
         AgentsCmd::Runs(a) => {
+            settle_graph_runs(&e)?;
             let runs = e.agent_runs(a.agent.as_deref(), a.limit)?;
             if a.json {
                 output::json(&runs)?;
@@ -365,6 +387,7 @@ pub fn run(ctx: &Ctx, cmd: AgentsCmd) -> Result<i32> {
                 })?;
                 output::out(&format!("graph agent {} saved\n", a.name))?;
             }
+            GraphCmd::Run(a) => return run_graph(&e, a),
             GraphCmd::Rm(a) => {
                 e.remove_graph_agent(&a.name)?;
                 output::out(&format!("removed graph agent {}\n", a.name))?;
@@ -505,4 +528,87 @@ pub(crate) fn stop_on_ctrl_c() -> tokio_util::sync::CancellationToken {
         }
     });
     stop
+}
+
+fn current_thread() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))
+}
+
+/// Graph executions whose Dagster run ended get their result before a
+/// listing; only when a Dagster instance is configured (no network otherwise).
+fn settle_graph_runs(e: &Engine) -> Result<()> {
+    if e.dagster().settings().instances.is_empty() {
+        return Ok(());
+    }
+    let rt = current_thread()?;
+    let (_, warnings) = rt.block_on(graph_run::settle_graph_runs(e));
+    for w in warnings {
+        eprintln!("jr: {w} (still shown as running)");
+    }
+    Ok(())
+}
+
+fn run_graph(e: &Engine, a: GraphRunArgs) -> Result<i32> {
+    let rt = current_thread()?;
+    rt.block_on(async {
+        let l = graph_run::run_graph_agent(e, a.instance.as_deref(), &a.name, a.input.as_deref())
+            .await?;
+        if !a.wait {
+            if a.json {
+                output::json(&l)?;
+            } else {
+                output::out(&format!(
+                    "graph agent {} launched {} as agent run {}\n  Dagster run {}: {}\n  `jr agents runs` shows its result when it ends\n",
+                    l.agent, l.target, l.execution, l.dagster_run, l.url
+                ))?;
+            }
+            return Ok(0);
+        }
+        if !a.json {
+            eprintln!(
+                "graph agent {} launched {} as agent run {}: {}",
+                l.agent, l.target, l.execution, l.url
+            );
+        }
+        if a.json {
+            // Quiet: stdout carries one JSON object.
+            let mut unanswered = 0;
+            loop {
+                let (_, warnings) = graph_run::settle_graph_runs(e).await;
+                if e.get_agent_run(l.execution)?.status != AgentRunStatus::Running {
+                    break;
+                }
+                // A minute of Dagster not answering ends the wait, not the run.
+                unanswered = if warnings.is_empty() { 0 } else { unanswered + 1 };
+                if unanswered > 120 {
+                    return Err(Error::service(warnings.join("; ")).hint(format!(
+                        "the Dagster run goes on; `jr agents runs` settles agent run {} once Dagster answers",
+                        l.execution
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        } else {
+            let c = e.dagster().client(a.instance.as_deref())?;
+            super::dagster_launch::follow(&c, &l.dagster_run, true, false).await?;
+            graph_run::settle_graph_runs(e).await;
+        }
+        let r = e.get_agent_run(l.execution)?;
+        if a.json {
+            output::json(&r)?;
+        } else {
+            let mut line = format!("agent run {} {}", r.id, r.status);
+            if let Some(err) = &r.error {
+                line.push_str(&format!(": {err}"));
+            }
+            output::out(&format!("{line}\n"))?;
+            if !r.output.is_empty() {
+                output::out(&format!("{}\n", r.output))?;
+            }
+        }
+        Ok(if r.status == AgentRunStatus::Success { 0 } else { 1 })
+    })
 }

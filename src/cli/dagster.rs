@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use clap::{Args, Subcommand};
 
 use super::Ctx;
+use super::dagster_assets as assets;
+use super::dagster_launch::{after_launch, file_or_text, follow, parse_tags};
 use super::dagster_show as show;
 use super::output;
+use crate::clients::dagster::Settings;
 use crate::clients::dagster::api::RunsFilter;
-use crate::clients::dagster::follow::Follower;
-use crate::clients::dagster::types::{Phase, phase};
-use crate::clients::dagster::{Client, Settings};
-use crate::engine::dagster::views::{find_instigator, run_view};
+use crate::engine::dagster::views::find_instigator;
 use crate::engine::dagster::{Dagster, run_config};
 use crate::error::{Error, Result};
 
@@ -48,8 +48,15 @@ pub enum DagsterCmd {
     Start(NameArgs),
     /// Stop a schedule or sensor.
     Stop(NameArgs),
-    /// Reload a code location (after its code changed or failed to load).
+    /// Reload a code location (after its code changed or failed to load):
+    /// how new assets and jobs appear.
     Reload(ReloadArgs),
+    /// Assets with their group, last materialization, state, partitions and checks.
+    Assets(assets::AssetsArgs),
+    /// One asset: lineage (upstream, downstream), materializations, checks.
+    Asset(assets::AssetArgs),
+    /// Materialize assets (one code location), followed like a launch.
+    Materialize(assets::MaterializeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,21 +136,6 @@ impl Ctx {
             std::env::var(var).ok()
         })
     }
-}
-
-/// Read a value that may name a file.
-pub fn file_or_text(arg: &str) -> Result<String> {
-    let p = std::path::Path::new(arg);
-    if !arg.contains('\n') && !arg.trim_start().starts_with('{') && p.is_file() {
-        return std::fs::read_to_string(p)
-            .map_err(|e| Error::user(format!("cannot read {arg}: {e}")));
-    }
-    if !arg.contains('\n') && !arg.contains(':') && !arg.trim_start().starts_with('{') {
-        return Err(Error::user(format!(
-            "{arg:?} is neither a file nor run config (JSON or YAML)"
-        )));
-    }
-    Ok(arg.to_string())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -267,6 +259,9 @@ pub fn run(ctx: &Ctx, a: DagsterArgs) -> Result<i32> {
             ))?;
             Ok(0)
         }),
+        DagsterCmd::Assets(a) => rt.block_on(assets::list(&dg, inst, a, engine.tz())),
+        DagsterCmd::Asset(a) => rt.block_on(assets::one(&dg, inst, a, engine.tz())),
+        DagsterCmd::Materialize(m) => rt.block_on(assets::materialize(&dg, inst, m)),
         DagsterCmd::Reload(r) => {
             let loc = rt.block_on(dg.client(inst)?.reload(&r.location))?;
             match (&loc.status[..], &loc.error) {
@@ -295,78 +290,9 @@ async fn launch(dg: &Dagster, inst: Option<&str>, l: LaunchArgs) -> Result<i32> 
         Some(c) => run_config(&file_or_text(c)?)?,
         None => None,
     };
-    let mut tags = BTreeMap::new();
-    for kv in &l.tags {
-        let (k, v) = kv
-            .split_once('=')
-            .filter(|(k, _)| !k.trim().is_empty())
-            .ok_or_else(|| Error::user(format!("--tag {kv:?} must be K=V")))?;
-        tags.insert(k.trim().to_string(), v.to_string());
-    }
+    let tags = parse_tags(&l.tags)?;
     let c = dg.client(inst)?;
     let (job, _) = dg.find_job(&c, &l.job).await?;
     let id = c.launch(&job, config.as_ref(), &tags).await?;
-    let url = c.run_url(&id);
-    if !l.wait {
-        if l.json {
-            let r = c.run(&id).await?;
-            output::json(&run_view(r, url))?;
-        } else {
-            output::out(&format!(
-                "launched Dagster run {id} of {}\n  {url}\n",
-                job.path()
-            ))?;
-        }
-        return Ok(0);
-    }
-    if !l.json {
-        eprintln!("launched Dagster run {id} of {}: {url}", job.path());
-    }
-    let end = follow(&c, &id, true, false).await?;
-    let r = c.run(&id).await?;
-    let ok = phase(&r.status) == Phase::Success;
-    if l.json {
-        output::json(&run_view(r, url))?;
-    } else {
-        let mut line = format!("Dagster run {id} {}", show::status_word(&r.status));
-        if let Some(err) = end.filter(|_| !ok) {
-            line.push_str(&format!(": {err}"));
-        }
-        output::out(&format!("{line}\n"))?;
-    }
-    Ok(if ok { 0 } else { 1 })
-}
-
-/// Print a run's log; with `wait`, until it ends. The failure reason, if any.
-async fn follow(c: &Client, id: &str, wait: bool, json: bool) -> Result<Option<String>> {
-    let mut f = Follower::default();
-    let poll = std::time::Duration::from_millis(500);
-    loop {
-        let p = c.progress(id, &f.cursors).await?;
-        let ended = phase(&p.run.status) != Phase::Active;
-        let last = ended || !wait;
-        if json {
-            for e in &p.events {
-                output::json(e)?;
-            }
-            f.absorb(&p, last);
-        } else {
-            output::out(&show::lines(&f.absorb(&p, last)))?;
-        }
-        if p.has_more {
-            continue;
-        }
-        if last {
-            if ended && wait {
-                // What arrives just after the end.
-                let p = c.progress(id, &f.cursors).await?;
-                let lines = f.absorb(&p, true);
-                if !json {
-                    output::out(&show::lines(&lines))?;
-                }
-            }
-            return Ok((f.phase() == Phase::Failure).then(|| f.failure()));
-        }
-        tokio::time::sleep(poll).await;
-    }
+    after_launch(&c, &id, &job.path(), l.wait, l.json).await
 }

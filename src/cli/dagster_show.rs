@@ -8,7 +8,7 @@ use crate::clients::dagster::follow::{Line, LineKind};
 use crate::clients::dagster::types::{Instigator, Workspace};
 use crate::engine::dagster::views::{RunView, StatusView};
 
-fn style_of(s: &str) -> anstyle::Style {
+pub fn style_of(s: &str) -> anstyle::Style {
     match s {
         "SUCCESS" | "loaded" | "running" => output::GREEN,
         "FAILURE" | "error" => output::RED,
@@ -21,7 +21,7 @@ pub fn status_word(s: &str) -> String {
     paint(style_of(s), s)
 }
 
-fn status_cell(s: &str) -> super::output::Cell {
+pub fn status_cell(s: &str) -> super::output::Cell {
     styled(s, style_of(s))
 }
 

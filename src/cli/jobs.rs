@@ -77,7 +77,14 @@ pub struct JobFlags {
     /// A Dagster job to launch instead of a command (name, or location/job).
     #[arg(long, value_name = "JOB", conflicts_with = "command")]
     pub dagster: Option<String>,
-    /// Run config for --dagster: a file, or the JSON or YAML text.
+    /// Dagster assets to materialize instead of a command (key, parts joined
+    /// by `/`; repeatable; all in one code location).
+    #[arg(long = "dagster-asset", value_name = "KEY", conflicts_with_all = ["command", "dagster"])]
+    pub dagster_assets: Vec<String>,
+    /// The partition for --dagster-asset (partitioned assets).
+    #[arg(long, value_name = "KEY")]
+    pub dagster_partition: Option<String>,
+    /// Run config for --dagster or --dagster-asset: a file, or the JSON or YAML text.
     #[arg(long, value_name = "FILE|JSON|YAML")]
     pub dagster_config: Option<String>,
     /// The [dagster.instances.NAME] for --dagster (default: the configured default).
@@ -193,9 +200,19 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     if let Some(j) = f.dagster {
         def.kind = "dagster".into();
         def.dagster_job = Some(j);
+        def.dagster_assets.clear();
+        def.dagster_partition = None;
+    }
+    if !f.dagster_assets.is_empty() {
+        def.kind = "dagster".into();
+        def.dagster_job = None;
+        def.dagster_assets = f.dagster_assets;
+    }
+    if let Some(p) = f.dagster_partition {
+        def.dagster_partition = Some(p).filter(|p| !p.trim().is_empty());
     }
     if let Some(c) = f.dagster_config {
-        def.dagster_config = Some(super::dagster::file_or_text(&c)?);
+        def.dagster_config = Some(super::dagster_launch::file_or_text(&c)?);
     }
     if let Some(i) = f.instance {
         def.dagster_instance = Some(i);
@@ -459,6 +476,12 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
     if let Some(dj) = &v.dagster_job {
         field("dagster job", dj.clone());
     }
+    if !v.dagster_assets.is_empty() {
+        field("dagster assets", v.dagster_assets.join(", "));
+    }
+    if let Some(p) = &v.dagster_partition {
+        field("partition", p.clone());
+    }
     if let Some(i) = &v.dagster_instance {
         field("instance", i.clone());
     }
@@ -497,6 +520,9 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
 fn what_it_runs(v: &JobOut) -> String {
     match (&v.dagster_job, &v.agent, &v.ambient) {
         (Some(j), _, _) => format!("dagster: {j}"),
+        _ if !v.dagster_assets.is_empty() => {
+            format!("dagster assets: {}", v.dagster_assets.join(", "))
+        }
         (_, Some(a), _) => format!("agent {a}"),
         (_, _, Some(t)) => format!("ambient {t}"),
         _ => v.command.clone(),

@@ -11,6 +11,8 @@ pub mod completions;
 pub mod context;
 pub mod cron;
 pub mod dagster;
+pub mod dagster_assets;
+pub mod dagster_launch;
 pub mod dagster_show;
 pub mod hub;
 pub mod init;

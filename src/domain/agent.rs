@@ -157,6 +157,9 @@ pub struct AgentRun {
     pub task_id: Option<i64>,
     /// The MCP tools it called, in order.
     pub tool_calls: Vec<ToolCallRecord>,
+    /// A graph agent's execution: the Dagster run it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dagster_run: Option<String>,
 }
 
 /// One MCP tool call of an agent execution.

@@ -159,10 +159,18 @@ impl Collect {
 }
 
 /// A Dagster job to launch: by bare name when that is unambiguous, else
-/// `location/job` or `location/repository/job`.
+/// `location/job` or `location/repository/job`; or, when `assets` is not
+/// empty, those assets to materialize (`job` is then empty).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DagsterSpec {
+    #[serde(default)]
     pub job: String,
+    /// Asset keys (parts joined by `/`) to materialize instead of a job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
+    /// The partition of partitioned assets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
     /// Run config as given (JSON or YAML text); none means empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,

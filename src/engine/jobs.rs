@@ -47,6 +47,12 @@ pub struct JobDef {
     /// dagster: run config, JSON or YAML text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dagster_config: Option<String>,
+    /// dagster: asset keys to materialize instead of a job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dagster_assets: Vec<String>,
+    /// dagster: the partition of partitioned assets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dagster_partition: Option<String>,
     /// dagster: a [dagster.instances.NAME]; none means the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dagster_instance: Option<String>,
@@ -136,6 +142,10 @@ pub struct JobOut {
     pub dagster_job: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dagster_instance: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dagster_assets: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dagster_partition: Option<String>,
     pub last_run: Option<LastRun>,
     // agents: the agent kind's settings and the chains.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -381,6 +391,8 @@ impl Engine {
                     env: d.env,
                     dagster_job: d.dagster_job,
                     dagster_instance: d.dagster_instance,
+                    dagster_assets: d.dagster_assets,
+                    dagster_partition: d.dagster_partition,
                     last_run: last.get(&j.id).map(|r| LastRun {
                         id: r.id,
                         status: r.status.to_string(),
@@ -542,7 +554,9 @@ pub fn def_of(j: &Job) -> JobDef {
             def.max_cards = Some(a.max_cards);
         }
         JobSpec::Dagster(d) => {
-            def.dagster_job = Some(d.job.clone());
+            def.dagster_job = Some(d.job.clone()).filter(|j| !j.is_empty());
+            def.dagster_assets = d.assets.clone();
+            def.dagster_partition = d.partition.clone();
             def.dagster_config = d.config.clone();
             def.dagster_instance = d.instance.clone();
         }
@@ -564,9 +578,30 @@ pub fn close_names(name: &str, names: &[String]) -> Vec<String> {
 /// The `dagster` kind: a Dagster job to launch, its run config and instance.
 fn dagster_spec(def: &JobDef) -> Result<JobSpec> {
     let job = def.dagster_job.as_deref().map(str::trim).unwrap_or("");
-    if job.is_empty() {
+    let assets: Vec<String> = def
+        .dagster_assets
+        .iter()
+        .map(|k| k.trim().trim_matches('/').to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    match (job.is_empty(), assets.is_empty()) {
+        (true, true) => {
+            return Err(Error::user(format!(
+                "job {} needs a Dagster job (--dagster JOB) or assets (--dagster-asset KEY)",
+                def.name
+            )));
+        }
+        (false, false) => {
+            return Err(Error::user(format!(
+                "job {} names both a Dagster job and assets: give one of --dagster and --dagster-asset",
+                def.name
+            )));
+        }
+        _ => {}
+    }
+    if def.dagster_partition.is_some() && assets.is_empty() {
         return Err(Error::user(format!(
-            "job {} needs a Dagster job (--dagster JOB)",
+            "job {}: --dagster-partition goes with --dagster-asset (a job's partition is run config)",
             def.name
         )));
     }
@@ -581,6 +616,12 @@ fn dagster_spec(def: &JobDef) -> Result<JobSpec> {
     }
     Ok(JobSpec::Dagster(crate::domain::job::DagsterSpec {
         job: job.to_string(),
+        assets,
+        partition: def
+            .dagster_partition
+            .clone()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty()),
         config: def.dagster_config.clone().filter(|c| !c.trim().is_empty()),
         instance: def.dagster_instance.clone(),
     }))

@@ -13,6 +13,7 @@ pub mod claude_code;
 pub mod context;
 pub mod dagster;
 pub mod gateway;
+pub mod graph_run;
 pub mod handoff;
 pub mod handoff_run;
 pub mod handoff_text;

@@ -107,17 +107,7 @@ impl DagsterExecutor {
             }
             None => {
                 let mut w = Waiter::new(poll, give_up);
-                match launch(
-                    ctx,
-                    &spec.job,
-                    spec.config.as_deref(),
-                    &client,
-                    &events,
-                    &stop,
-                    &mut w,
-                )
-                .await
-                {
+                match launch(ctx, spec, &client, &events, &stop, &mut w).await {
                     Ok(x) => (x, Follower::default()),
                     Err(o) => return o,
                 }

@@ -187,26 +187,8 @@ fn ko_nth(before: &str) -> Option<usize> {
 
 fn first_reference(m: &str) -> Option<Ref> {
     // Korean "N번째", "첫 번째", "두번째".
-    if let Some(pos) = m.find("번째") {
-        let before = m[..pos].trim_end();
-        let digits: String = before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        if let Ok(n) = digits.parse::<usize>()
-            && n > 0
-        {
-            return Some(Ref::Nth(n));
-        }
-        for (w, n) in KO_NUMS.iter().rev() {
-            if before.ends_with(w) {
-                return Some(Ref::Nth(*n));
-            }
-        }
+    if let Some(n) = m.find("번째").and_then(|pos| ko_nth(&m[..pos])) {
+        return Some(Ref::Nth(n));
     }
     for (w, n) in KO_TH {
         if m.contains(w) {

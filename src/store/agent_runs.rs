@@ -11,7 +11,8 @@ const SELECT: &str = "SELECT id, agent, model, prompt, output, tokens_in, tokens
      finished_at, duration_ms, status, error, run_id, config_hash, task_id, \
      (SELECT json_group_array(json_object('server', server, 'tool', tool, 'arguments', json(arguments), \
         'ok', json(CASE ok WHEN 0 THEN 'false' ELSE 'true' END), 'duration_ms', duration_ms, 'error', error)) \
-        FROM (SELECT * FROM agent_tool_calls t WHERE t.agent_run_id = agent_runs.id ORDER BY t.id)) \
+        FROM (SELECT * FROM agent_tool_calls t WHERE t.agent_run_id = agent_runs.id ORDER BY t.id)), \
+     dagster_run \
      FROM agent_runs";
 
 /// The recorded tool calls, from the JSON the query put together.
@@ -58,6 +59,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRun> {
         config_hash: r.get(13)?,
         task_id: r.get(14)?,
         tool_calls: tool_calls(r.get(15)?),
+        dagster_run: r.get(16)?,
     })
 }
 
@@ -115,6 +117,25 @@ pub fn finish(conn: &Connection, id: i64, f: &AgentFinish<'_>, now: DateTime<Utc
         to_millis(now)
     ])?;
     Ok(())
+}
+
+/// Link a graph agent's execution to the Dagster run it launched.
+pub fn link_dagster(conn: &Connection, id: i64, instance: &str, run: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE agent_runs SET dagster_run = ?2, dagster_instance = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, run, instance])?;
+    Ok(())
+}
+
+/// Executions still running on a Dagster run: (id, instance, Dagster run id).
+pub fn open_dagster(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, coalesce(dagster_instance, ''), dagster_run FROM agent_runs \
+         WHERE status = 'running' AND dagster_run IS NOT NULL ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<AgentRun>> {

@@ -282,3 +282,38 @@ pub fn jsonl(text: &str) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect()
 }
+
+/// A labelled file of single messages scored: prints the figure and each
+/// miss, asserts nothing forbidden was carried out and the score is at
+/// least `min_percent`.
+pub async fn assert_singles(name: &str, world: &World, jsonl_text: &str, min_percent: f64) {
+    let lines = jsonl(jsonl_text);
+    let s = singles(world, &lines).await;
+    println!(
+        "{name}: {:.1} % of {} ({} right)",
+        s.percent(),
+        s.total,
+        s.right
+    );
+    for m in &s.misses {
+        println!("  {m}");
+    }
+    let texts: Vec<String> = lines
+        .iter()
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect();
+    let broke = carried_out(world, &texts).await;
+    assert!(broke.is_empty(), "{broke:?}");
+    assert!(s.percent() >= min_percent, "{}", s.misses.join("\n"));
+}
+
+/// Conversations scored turn by turn: every one right, nothing forbidden.
+pub async fn assert_conversations(name: &str, world: &World, convs: &[(String, Vec<Value>)]) {
+    let (s, broke) = conversations(world, convs).await;
+    println!("{name}: {} of {} right", s.right, s.total);
+    for m in &s.misses {
+        println!("  {m}");
+    }
+    assert!(broke.is_empty(), "{broke:?}");
+    assert_eq!(s.right, s.total, "{}", s.misses.join("\n"));
+}

@@ -5,8 +5,10 @@
 //! apart by `__typename` (see `api`). Knows nothing of jr's database.
 
 pub mod api;
+pub mod assets;
 pub mod error;
 pub mod follow;
+pub mod outcome;
 pub mod parse;
 pub mod settings;
 pub mod types;

@@ -433,15 +433,20 @@ pub async fn loaded(llm: &Llm) -> Result<Vec<Loaded>, LlmError> {
     Ok(serde_json::from_value(v.get("models").cloned().unwrap_or_default()).unwrap_or_default())
 }
 
+/// An ollama-rs client on jr's own HTTP client (its timeouts and proxy).
+fn rs_client(llm: &Llm, url: &str) -> Result<Ollama, LlmError> {
+    let parsed = reqwest::Url::parse(&format!("{url}/"))
+        .map_err(|e| LlmError::new(LlmErrorKind::Config, format!("llm.ollama_url {url:?}: {e}")))?;
+    Ok(Ollama::builder()
+        .url(parsed)
+        .reqwest_client(llm.http().clone())
+        .build())
+}
+
 /// Installed models (`/api/tags`, through ollama-rs).
 pub async fn installed(llm: &Llm) -> Result<Vec<Installed>, LlmError> {
     let url = base(llm);
-    let parsed = reqwest::Url::parse(&format!("{url}/"))
-        .map_err(|e| LlmError::new(LlmErrorKind::Config, format!("llm.ollama_url {url:?}: {e}")))?;
-    let client = Ollama::builder()
-        .url(parsed)
-        .reqwest_client(llm.http().clone())
-        .build();
+    let client = rs_client(llm, &url)?;
     let list = tokio::time::timeout(llm.read_timeout(), client.list_local_models())
         .await
         .map_err(|_| {
@@ -473,12 +478,7 @@ pub async fn health(llm: &Llm) -> Result<Health, LlmError> {
         .as_str()
         .unwrap_or("?")
         .to_string();
-    let parsed = reqwest::Url::parse(&format!("{url}/"))
-        .map_err(|e| LlmError::new(LlmErrorKind::Config, format!("llm.ollama_url {url:?}: {e}")))?;
-    let client = Ollama::builder()
-        .url(parsed)
-        .reqwest_client(llm.http().clone())
-        .build();
+    let client = rs_client(llm, &url)?;
     let installed = client
         .list_local_models()
         .await

@@ -9,9 +9,11 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::{failed, note, transient};
+use crate::clients::dagster::assets::Selection;
 use crate::clients::dagster::types::JobRef;
 use crate::clients::dagster::{Client, DagsterError};
 use crate::domain::external::External;
+use crate::domain::job::DagsterSpec;
 use crate::engine::dagster::{TAG_JOB, TAG_RUN, resolve_job, run_config};
 use crate::exec::{Event, Events, Outcome, RunCtx};
 
@@ -61,18 +63,35 @@ pub(super) async fn pause(d: Duration, stop: &CancellationToken) -> bool {
     }
 }
 
-/// Find the job and launch it. A launch whose answer was lost is looked up
-/// by its `jr/run` tag before trying again, so it never runs twice.
+/// What a dagster job launches: a job, or a selection of assets.
+#[derive(Clone)]
+enum Target {
+    Job(JobRef),
+    Assets(Selection),
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self {
+            Target::Job(j) => j.path(),
+            Target::Assets(s) => format!("assets {}", s.describe()),
+        }
+    }
+}
+
+/// Find the job (or check the assets) and launch it. A launch whose answer
+/// was lost is looked up by its `jr/run` tag before trying again, so it
+/// never runs twice.
 pub(super) async fn launch(
     ctx: &RunCtx,
-    name: &str,
-    config: Option<&str>,
+    spec: &DagsterSpec,
     client: &Client,
     events: &Events,
     stop: &CancellationToken,
     w: &mut Waiter,
 ) -> Result<External, Outcome> {
-    let config = run_config(config.unwrap_or("")).map_err(|e| failed(e.message, None))?;
+    let config =
+        run_config(spec.config.as_deref().unwrap_or("")).map_err(|e| failed(e.message, None))?;
     let mut tags = BTreeMap::new();
     tags.insert(TAG_RUN.to_string(), ctx.run_id.to_string());
     tags.insert(TAG_JOB.to_string(), ctx.job.name.clone());
@@ -80,7 +99,7 @@ pub(super) async fn launch(
     if let Some(t) = &ctx.task {
         tags.insert("jr/task".to_string(), t.id.to_string());
     }
-    let mut job: Option<JobRef> = None;
+    let mut job: Option<Target> = None;
     let mut tried = false;
     let mut told = false;
     loop {
@@ -90,9 +109,15 @@ pub(super) async fn launch(
         let step = async {
             let j = match &job {
                 Some(j) => j.clone(),
+                None if !spec.assets.is_empty() => Target::Assets(
+                    client
+                        .selection(&spec.assets, spec.partition.as_deref())
+                        .await
+                        .map_err(Err)?,
+                ),
                 None => {
                     let ws = client.workspace().await.map_err(Err)?;
-                    resolve_job(&ws, name).map_err(Ok)?
+                    Target::Job(resolve_job(&ws, &spec.job).map_err(Ok)?)
                 }
             };
             job = Some(j.clone());
@@ -107,14 +132,19 @@ pub(super) async fn launch(
                 }
             }
             tried = true;
-            let id = client
-                .launch(&j, config.as_ref(), &tags)
-                .await
-                .map_err(Err)?;
+            let id = match &j {
+                Target::Job(job) => client.launch(job, config.as_ref(), &tags).await,
+                Target::Assets(sel) => {
+                    client
+                        .materialize(sel, spec.partition.as_deref(), config.as_ref(), &tags)
+                        .await
+                }
+            }
+            .map_err(Err)?;
             Ok((j, id))
         };
         // Err(Ok(e)): a jr error (unknown job); Err(Err(e)): from Dagster.
-        let res: Result<(JobRef, String), Result<crate::error::Error, DagsterError>> = step.await;
+        let res: Result<(Target, String), Result<crate::error::Error, DagsterError>> = step.await;
         match res {
             Ok((j, id)) => {
                 let x = External {
@@ -133,7 +163,7 @@ pub(super) async fn launch(
                     format!(
                         "[jr] launched Dagster run {} of {}: {}",
                         x.id,
-                        j.path(),
+                        j.describe(),
                         x.url
                     ),
                 )
@@ -174,7 +204,13 @@ pub(super) async fn launch(
                     return Err(failed("stopped before the Dagster run was launched", None));
                 }
             }
-            Err(Err(e)) => return Err(failed(e.message, None)),
+            Err(Err(e)) => {
+                let mut msg = e.message;
+                for h in e.hints {
+                    msg.push_str(&format!(" ({h})"));
+                }
+                return Err(failed(msg, None));
+            }
         }
     }
 }
