@@ -407,7 +407,9 @@ fn an_unreachable_dagster_is_retried_then_the_run_fails_with_the_reason() {
     let _daemon = env.daemon();
     let id = queue(&env, "nap");
     wait_external(&env, id, "STARTED");
-    own.stop();
+    // Killed, not stopped: a SIGTERM lets the run record FAILURE and the
+    // webserver report it before it exits, and jr rightly ends there.
+    own.kill();
     // Follow the run to its end; on the way it must show Dagster unreachable
     // (while jr retries), and `runs show` must say so.
     let mut saw_unreachable = None;

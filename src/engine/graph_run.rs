@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::Engine;
 use super::dagster::resolve_job;
 use super::jobs::close_names;
+use crate::clients::dagster::assets::Target;
 use crate::clients::dagster::types::Phase;
 use crate::domain::agent::{AgentRun, AgentRunStatus, GraphAgent, config_hash};
 use crate::error::{Error, Result};
@@ -96,14 +97,13 @@ pub async fn run_graph_agent(
     let c = dg.client(inst)?;
     // The name is a job when one has it, else an asset key.
     let ws = c.workspace().await?;
-    let as_job = resolve_job(&ws, &g.dagster_job);
-    let sel = match &as_job {
-        Ok(_) => None,
+    let target = match resolve_job(&ws, &g.dagster_job) {
+        Ok(j) => Target::Job(j),
         Err(job_err) => match c
             .selection(std::slice::from_ref(&g.dagster_job), None)
             .await
         {
-            Ok(s) => Some(s),
+            Ok(s) => Target::Assets(s),
             Err(_) => {
                 return Err(Error::user(format!(
                     "graph agent {}: Dagster has no job or asset {:?} ({})",
@@ -117,14 +117,7 @@ pub async fn run_graph_agent(
     let mut tags = BTreeMap::new();
     tags.insert(TAG_AGENT_RUN.to_string(), id.to_string());
     tags.insert("jr/agent".to_string(), g.name.clone());
-    let (target, launched) = match (&as_job, &sel) {
-        (Ok(job), _) => (job.path(), c.launch(job, config.as_ref(), &tags).await),
-        (_, Some(s)) => (
-            format!("assets {}", s.describe()),
-            c.materialize(s, None, config.as_ref(), &tags).await,
-        ),
-        _ => unreachable!("a job or a selection was found above"),
-    };
+    let launched = c.launch_target(&target, None, config.as_ref(), &tags).await;
     let run = match launched {
         Ok(r) => r,
         Err(err) => {
@@ -147,7 +140,7 @@ pub async fn run_graph_agent(
     Ok(GraphLaunch {
         execution: id,
         agent: g.name,
-        target,
+        target: target.describe(),
         url: c.run_url(&run),
         dagster_run: run,
     })

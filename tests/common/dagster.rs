@@ -167,6 +167,16 @@ impl Dagster {
         let _ = self.child.wait();
     }
 
+    /// Kill the whole group at once, as a crash or power loss would: unlike
+    /// SIGTERM, the run in flight gets no chance to record its failure
+    /// before the webserver goes away.
+    pub fn kill(&mut self) {
+        use nix::sys::signal::{Signal, killpg};
+        let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+
     /// Config for a jr that uses this Dagster, polling fast.
     pub fn jr_config(&self, extra: &str) -> String {
         format!(

@@ -361,6 +361,22 @@ impl Selection {
     }
 }
 
+/// What a launch starts: a job, or a selection of assets.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Job(super::types::JobRef),
+    Assets(Selection),
+}
+
+impl Target {
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Job(j) => j.path(),
+            Target::Assets(s) => format!("assets {}", s.describe()),
+        }
+    }
+}
+
 pub fn keys_query() -> String {
     "query JrAssetKeys { assetNodes { assetKey { path } isPartitioned isMaterializable \
      repository { name location { name } } } }"
@@ -575,6 +591,20 @@ impl Client {
             (None, true) => {}
         }
         Ok(sel)
+    }
+
+    /// Launch `target` (a partition only for assets); the new run's id.
+    pub async fn launch_target(
+        &self,
+        target: &Target,
+        partition: Option<&str>,
+        config: Option<&Value>,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<String, DagsterError> {
+        match target {
+            Target::Job(j) => self.launch(j, config, tags).await,
+            Target::Assets(s) => self.materialize(s, partition, config, tags).await,
+        }
     }
 
     /// Launch a run materializing `sel` (one partition, run config and tags

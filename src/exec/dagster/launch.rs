@@ -9,8 +9,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::{failed, note, transient};
-use crate::clients::dagster::assets::Selection;
-use crate::clients::dagster::types::JobRef;
+use crate::clients::dagster::assets::Target;
 use crate::clients::dagster::{Client, DagsterError};
 use crate::domain::external::External;
 use crate::domain::job::DagsterSpec;
@@ -60,22 +59,6 @@ pub(super) async fn pause(d: Duration, stop: &CancellationToken) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(d) => false,
         _ = stop.cancelled() => true,
-    }
-}
-
-/// What a dagster job launches: a job, or a selection of assets.
-#[derive(Clone)]
-enum Target {
-    Job(JobRef),
-    Assets(Selection),
-}
-
-impl Target {
-    fn describe(&self) -> String {
-        match self {
-            Target::Job(j) => j.path(),
-            Target::Assets(s) => format!("assets {}", s.describe()),
-        }
     }
 }
 
@@ -132,15 +115,10 @@ pub(super) async fn launch(
                 }
             }
             tried = true;
-            let id = match &j {
-                Target::Job(job) => client.launch(job, config.as_ref(), &tags).await,
-                Target::Assets(sel) => {
-                    client
-                        .materialize(sel, spec.partition.as_deref(), config.as_ref(), &tags)
-                        .await
-                }
-            }
-            .map_err(Err)?;
+            let id = client
+                .launch_target(&j, spec.partition.as_deref(), config.as_ref(), &tags)
+                .await
+                .map_err(Err)?;
             Ok((j, id))
         };
         // Err(Ok(e)): a jr error (unknown job); Err(Err(e)): from Dagster.
