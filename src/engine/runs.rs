@@ -5,9 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
+use super::output_log::Flush;
 use crate::domain::{Job, OutputLine, Run, RunStatus, Trigger};
 use crate::error::{Error, Result};
-use crate::exec::output::Flush;
 use crate::schedule::fires::FireAction;
 use crate::store::jobs;
 use crate::store::lease::{self, Lease};

@@ -17,10 +17,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::runs::Me;
-use super::shared::Shared;
 use crate::config::Config;
 use crate::domain::{Job, Run};
+use crate::engine::runs::Me;
+use crate::engine::shared::Shared;
 use crate::error::Result;
 use crate::schedule::CronSchedule;
 use crate::schedule::fires::{self, FireAction};
@@ -85,7 +85,7 @@ pub struct Scheduler {
     /// Look at queued runs again on the next pass.
     recheck: bool,
     /// Wakes the loop when another process writes the database.
-    watch: Option<super::watch::DbWatch>,
+    watch: Option<crate::engine::watch::DbWatch>,
     /// Quick re-checks left after a file event: the event comes with the
     /// first WAL write, possibly before the writer's commit is visible.
     burst: u8,
@@ -143,7 +143,7 @@ impl Scheduler {
             .db
             .call(|e| Ok(e.store().path().map(|p| p.to_path_buf())))
             .await?;
-        self.watch = path.as_deref().and_then(super::watch::watch);
+        self.watch = path.as_deref().and_then(crate::engine::watch::watch);
         if self.watch.is_none() {
             self.s.poll = self.s.poll.min(Duration::from_millis(250));
             tracing::warn!(

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::external::External;
 use crate::domain::{Job, Run, RunStatus};
 use crate::engine::handoff::TaskBrief;
+use crate::engine::output_log::CappedLog;
 use crate::engine::shared::Shared;
-use crate::exec::output::CappedLog;
 use crate::exec::{self, Event, RunCtx, Stream};
 use crate::store::runs::Finish;
 
