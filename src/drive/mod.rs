@@ -55,7 +55,7 @@ impl Settings {
             output_cap: cfg.runs.output_cap,
             keep_per_job: cfg.runs.keep_per_job,
             keep_days: cfg.runs.keep_days,
-            poll: Duration::from_secs(2),
+            poll: Duration::from_secs(10),
         }
     }
 }

@@ -187,9 +187,9 @@ impl Engine {
     /// them (with the process group they had, so orphans can be stopped).
     pub fn mark_lost(&self, me: &Me, previous_holder: Option<&str>) -> Result<Vec<Run>> {
         let now = self.now();
-        let running: Vec<Run> = repo::active(self.store.conn())?
+        let running: Vec<Run> = repo::running(self.store.conn())?
             .into_iter()
-            .filter(|r| r.status == RunStatus::Running && orphaned(r, me, previous_holder))
+            .filter(|r| orphaned(r, me, previous_holder))
             .collect();
         if running.is_empty() {
             return Ok(running);

@@ -438,3 +438,11 @@ pub fn running_of_job(conn: &Connection, job_id: i64) -> Result<usize> {
         .query_row([job_id], |r| r.get(0))?;
     Ok(n.max(0) as usize)
 }
+
+/// Running runs, oldest first (not the queue: a burst's queued runs are
+/// not read at every heartbeat).
+pub fn running(conn: &Connection) -> Result<Vec<Run>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE status = 'running' ORDER BY id"))?;
+    let rows = st.query_map([], row_to_run)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
