@@ -93,12 +93,24 @@ pub struct SchedulerConfig {
     /// Catch-up window for `misfire = "once"`.
     #[serde(with = "humantime_serde_compat")]
     pub misfire_grace: Duration,
+    /// Runs of one job executing at once, for jobs with `overlap = "allow"`
+    /// (other jobs run one at a time).
+    pub per_job: usize,
+}
+
+/// Runs executing at once by default: four per core (at least 4, at most
+/// 64). Most runs wait on a child process or the network, so a few per core
+/// keep the cores busy; more only adds context switches and memory.
+pub fn default_concurrency() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 4).clamp(4, 64)
 }
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
         SchedulerConfig {
-            concurrency: 4,
+            concurrency: default_concurrency(),
+            per_job: 4,
             lease_ttl: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(10),
             misfire_grace: Duration::from_secs(3600),
@@ -191,7 +203,8 @@ impl Config {
     fn check_bounds(&self) -> std::result::Result<(), String> {
         let s = &self.scheduler;
         let r = &self.runs;
-        within("scheduler.concurrency", s.concurrency as u64, 1, 64, "")?;
+        within("scheduler.concurrency", s.concurrency as u64, 1, 256, "")?;
+        within("scheduler.per_job", s.per_job as u64, 1, 256, "")?;
         within_d("scheduler.lease_ttl", s.lease_ttl, 3, 600)?;
         within_d("scheduler.shutdown_grace", s.shutdown_grace, 0, 3600)?;
         within_d("scheduler.misfire_grace", s.misfire_grace, 0, 366 * 86_400)?;

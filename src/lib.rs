@@ -6,6 +6,7 @@ pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod drive;
 pub mod engine;
 pub mod error;
 pub mod exec;

@@ -409,3 +409,67 @@ fn sigterm_interrupts_running_runs_releases_the_lease_and_exits_0() {
         "lease released"
     );
 }
+
+/// #13 item 4: a lease holder that is frozen past a fire (SIGSTOP stands in
+/// for a scheduler stuck behind a busy database) runs the fires it reaches
+/// late; none is blamed on an absent scheduler.
+#[test]
+fn a_scheduler_that_falls_behind_runs_the_late_fires() {
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"60s\"\nshutdown_grace = \"1s\"\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "every-second",
+        "--cron",
+        "* * * * * *",
+        "--misfire",
+        "skip",
+        "--overlap",
+        "allow",
+        "--command",
+        "true",
+    ]);
+    let d = env.daemon();
+    env.wait_until("a first run", 15, || {
+        let r = env.runs("every-second");
+        r.iter().any(|r| r["status"] == "success").then_some(())
+    });
+    let frozen_at = chrono::Utc::now();
+    d.signal(Signal::SIGSTOP);
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    d.signal(Signal::SIGCONT);
+    let thawed = chrono::Utc::now();
+    let runs = env.wait_until("the late fires to be dealt with", 20, || {
+        let r = env.runs("every-second");
+        r.iter()
+            .any(|r| {
+                r["scheduled_for"]
+                    .as_str()
+                    .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).unwrap() > thawed)
+                    && r["status"] == "success"
+            })
+            .then_some(r)
+    });
+    let in_freeze: Vec<&Value> = runs
+        .iter()
+        .filter(|r| {
+            let t =
+                chrono::DateTime::parse_from_rfc3339(r["scheduled_for"].as_str().unwrap()).unwrap();
+            t > frozen_at + chrono::Duration::seconds(1) && t < thawed
+        })
+        .collect();
+    assert!(in_freeze.len() >= 6, "a row per fire: {in_freeze:?}");
+    for r in &runs {
+        let err = r["error"].as_str().unwrap_or("");
+        assert!(
+            !err.contains("no scheduler was running"),
+            "blamed on an absent scheduler: {r}"
+        );
+    }
+    let late_ran = in_freeze
+        .iter()
+        .filter(|r| r["status"] == "success" && r["trigger"] == "schedule")
+        .count();
+    assert!(late_ran >= 6, "the late fires ran: {:?}", statuses(&runs));
+}

@@ -209,8 +209,8 @@ fn a_long_list_is_paged_never_loaded_whole() {
     assert_eq!(tasks(&h).list.selected_row().unwrap().task.title, "작업 0");
 }
 
-fn settings() -> jr::engine::scheduler::Settings {
-    jr::engine::scheduler::Settings::from_config(&jr::config::Config::default(), "tui")
+fn settings() -> jr::drive::Settings {
+    jr::drive::Settings::from_config(&jr::config::Config::default(), "tui")
 }
 
 /// The TUI's scheduler on its own thread, reporting when it holds the lease.

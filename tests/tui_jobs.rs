@@ -53,10 +53,7 @@ fn scheduler(db: &Db) -> SchedulerHandle {
     let s = jr::tui::sched::start(
         SchedulerSetup {
             engine: db.engine(),
-            settings: jr::engine::scheduler::Settings::from_config(
-                &jr::config::Config::default(),
-                "tui",
-            ),
+            settings: jr::drive::Settings::from_config(&jr::config::Config::default(), "tui"),
             me: jr::engine::runs::Me::this_process(),
         },
         move |ours| {

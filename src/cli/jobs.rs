@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::Ctx;
 use super::output::{self, Table, fit, one_line, paint, styled};
+pub use super::run_style::run_status_style;
 use crate::domain::{Job, Misfire, Overlap};
 use crate::engine::Engine;
 use crate::engine::jobs::{JobDef, JobFile, JobOut, def_of};
@@ -391,16 +392,6 @@ fn print_job_line(e: &Engine, job: &Job, json: bool, verb: &str) -> Result<i32> 
         schedule_words(e, job)
     ))?;
     Ok(0)
-}
-
-pub fn run_status_style(s: &str) -> anstyle::Style {
-    match s {
-        "success" => output::GREEN,
-        "failed" | "timeout" | "lost" | "interrupted" => output::RED,
-        "running" | "queued" => output::CYAN,
-        "skipped" | "missed" | "cancelled" => output::YELLOW,
-        _ => anstyle::Style::new(),
-    }
 }
 
 fn job_table(e: &Engine, jobs: &[Job], views: &[JobOut]) -> Table {

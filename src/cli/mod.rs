@@ -19,6 +19,7 @@ pub mod init;
 pub mod jobs;
 pub mod mcp;
 pub mod output;
+pub mod run_style;
 pub mod runs;
 pub mod setup;
 pub mod status;

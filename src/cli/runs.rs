@@ -5,8 +5,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use super::Ctx;
-use super::jobs::run_status_style;
 use super::output::{self, Table, fit, one_line, paint, styled};
+use super::run_style::run_status_style;
 use crate::domain::{OutputLine, Run, RunStatus, Trigger};
 use crate::engine::Engine;
 use crate::engine::runs::Me;
@@ -154,14 +154,9 @@ pub(super) fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -
                 }
             })
         });
-        let done = crate::engine::scheduler::run_in_foreground(
-            db.clone(),
-            Me::this_process(),
-            run_id,
-            cap,
-            stop,
-        )
-        .await?;
+        let done =
+            crate::drive::run_in_foreground(db.clone(), Me::this_process(), run_id, cap, stop)
+                .await?;
         if let Some(p) = printer {
             p.abort();
             let _ = p.await;

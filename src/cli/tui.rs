@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
     init_log(&ctx.state_dir);
     let scheduler = crate::tui::sched::SchedulerSetup {
         engine: ctx.engine()?,
-        settings: crate::engine::scheduler::Settings::from_config(&ctx.config, "tui"),
+        settings: crate::drive::Settings::from_config(&ctx.config, "tui"),
         me: crate::engine::runs::Me::this_process(),
     };
     let me = std::env::var("USER")

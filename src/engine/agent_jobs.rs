@@ -21,7 +21,7 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 use super::Engine;
 use super::chains::Upstream;
 use super::handoff::TaskBrief;
-use super::jobs::JobDef;
+use super::job_def::JobDef;
 use crate::domain::{AgentSpec, Collect, JobSpec, RunStatus};
 use crate::error::{Error, Result};
 use crate::store::runs::RunFilter;

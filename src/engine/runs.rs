@@ -5,9 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
+use super::output_log::Flush;
 use crate::domain::{Job, OutputLine, Run, RunStatus, Trigger};
 use crate::error::{Error, Result};
-use crate::exec::output::Flush;
 use crate::schedule::fires::FireAction;
 use crate::store::jobs;
 use crate::store::lease::{self, Lease};
@@ -187,9 +187,9 @@ impl Engine {
     /// them (with the process group they had, so orphans can be stopped).
     pub fn mark_lost(&self, me: &Me, previous_holder: Option<&str>) -> Result<Vec<Run>> {
         let now = self.now();
-        let running: Vec<Run> = repo::active(self.store.conn())?
+        let running: Vec<Run> = repo::running(self.store.conn())?
             .into_iter()
-            .filter(|r| r.status == RunStatus::Running && orphaned(r, me, previous_holder))
+            .filter(|r| orphaned(r, me, previous_holder))
             .collect();
         if running.is_empty() {
             return Ok(running);
@@ -219,10 +219,33 @@ impl Engine {
         Ok(running)
     }
 
-    /// Record the fires the scheduler decided on, in one transaction. Fires
-    /// already recorded (another scheduler got there) are left alone. Returns
-    /// the ids of runs queued to start.
+    /// Record the fires the scheduler decided on, in transactions of a few
+    /// hundred fires each (a job's fires and its `fired_through` always in
+    /// one): a burst of 10,000 never holds the write lock for long. Fires
+    /// already recorded (another scheduler got there) are left alone.
+    /// Returns the ids of runs queued to start.
     pub fn record_fires(
+        &self,
+        plans: &[(Job, Vec<FireAction>, DateTime<Utc>)],
+    ) -> Result<Vec<i64>> {
+        const FIRES_PER_TX: usize = 500;
+        let mut queued = Vec::new();
+        let mut start = 0;
+        while start < plans.len() {
+            let mut end = start;
+            let mut fires = 0;
+            while end < plans.len() && (end == start || fires + plans[end].1.len() <= FIRES_PER_TX)
+            {
+                fires += plans[end].1.len();
+                end += 1;
+            }
+            queued.extend(self.record_fires_in_one(&plans[start..end])?);
+            start = end;
+        }
+        Ok(queued)
+    }
+
+    fn record_fires_in_one(
         &self,
         plans: &[(Job, Vec<FireAction>, DateTime<Utc>)],
     ) -> Result<Vec<i64>> {
@@ -324,40 +347,81 @@ impl Engine {
         Ok(Some((run, job)))
     }
 
-    /// Claim the queued runs that may start now, up to `slots`: their backoff
-    /// has passed and, unless the job allows overlap, no run of the job runs.
-    /// Returns them and the earliest `not_before` still ahead.
-    pub fn claim_startable(&self, me: &Me, slots: usize) -> Result<Startable> {
-        let now = self.now();
-        let active = repo::active(self.store.conn())?;
-        let mut busy: std::collections::HashSet<i64> = active
-            .iter()
-            .filter(|r| r.status == RunStatus::Running)
-            .filter_map(|r| r.job_id)
-            .collect();
-        let mut out = Vec::new();
-        let mut wake: Option<DateTime<Utc>> = None;
-        for r in active.into_iter().filter(|r| r.status == RunStatus::Queued) {
-            if out.len() >= slots {
-                break;
-            }
-            if let Some(nb) = r.not_before
-                && nb > now
-            {
-                wake = Some(wake.map_or(nb, |w| w.min(nb)));
-                continue;
-            }
-            let Some(job_id) = r.job_id else { continue };
-            let Some(job) = jobs::get_by_id(self.store.conn(), job_id)? else {
-                continue;
-            };
-            if job.overlap != crate::domain::Overlap::Allow && !busy.insert(job_id) {
-                continue;
-            }
-            if let Some(claimed) = self.claim_run(r.id, me)? {
-                out.push(claimed);
-            }
+    /// Claim the queued runs that may start now, up to `slots`, in one
+    /// transaction: their backoff has passed and their job runs fewer than
+    /// it may (one at a time unless it allows overlap, then `per_job`).
+    /// Taken by an indexed query, oldest first, so a burst of n runs costs
+    /// O(n) over all passes. Returns them and, when fewer than `slots` could
+    /// start, the earliest `not_before` still ahead.
+    pub fn claim_startable(&self, me: &Me, slots: usize, per_job: usize) -> Result<Startable> {
+        if slots == 0 {
+            return Ok((Vec::new(), None));
         }
+        let now = self.now();
+        let per_job = per_job.max(1);
+        let (out, short) = self.store.write(|tx| {
+            let candidates = repo::startable(tx, now, slots, per_job)?;
+            let short = candidates.len() < slots;
+            let mut running: std::collections::HashMap<i64, usize> = Default::default();
+            let mut jobs_seen: std::collections::HashMap<i64, Option<Job>> = Default::default();
+            let mut out = Vec::with_capacity(candidates.len());
+            for mut r in candidates {
+                let job = match r.job_id {
+                    Some(id) => match jobs_seen.get(&id) {
+                        Some(j) => j.clone(),
+                        None => {
+                            let j = jobs::get_by_id(tx, id)?;
+                            jobs_seen.insert(id, j.clone());
+                            j
+                        }
+                    },
+                    None => None,
+                };
+                let Some(job) = job else {
+                    repo::finish(
+                        tx,
+                        r.id,
+                        &Finish {
+                            status: RunStatus::Failed,
+                            exit_code: None,
+                            error: Some("its job was removed"),
+                            result: None,
+                        },
+                        now,
+                    )?;
+                    super::handoff::settle_run_in(tx, r.id, now)?;
+                    continue;
+                };
+                let limit = if job.overlap == crate::domain::Overlap::Allow {
+                    per_job
+                } else {
+                    1
+                };
+                let n = match running.get(&job.id) {
+                    Some(n) => *n,
+                    None => repo::running_of_job(tx, job.id)?,
+                };
+                if n >= limit {
+                    continue;
+                }
+                if !repo::claim(tx, r.id, &me.holder, me.pid, &me.host, now)? {
+                    continue;
+                }
+                running.insert(job.id, n + 1);
+                r.status = RunStatus::Running;
+                r.started_at = Some(now);
+                r.owner = Some(me.holder.clone());
+                r.owner_pid = Some(i64::from(me.pid));
+                r.owner_host = Some(me.host.clone());
+                out.push((r, job));
+            }
+            Ok((out, short))
+        })?;
+        let wake = if short {
+            repo::next_backoff(self.store.conn(), now)?
+        } else {
+            None
+        };
         Ok((out, wake))
     }
 

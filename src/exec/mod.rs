@@ -6,7 +6,6 @@
 pub mod agent;
 pub mod ambient;
 pub mod dagster;
-pub mod output;
 pub mod shell;
 pub mod tree;
 

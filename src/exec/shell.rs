@@ -17,7 +17,7 @@ use super::{BoxFuture, Event, Events, Executor, Outcome, RunCtx, Stream};
 use crate::domain::JobSpec;
 
 /// Longest line kept whole; longer ones are split (by the output log).
-pub use super::output::MAX_LINE;
+pub use crate::engine::output_log::MAX_LINE;
 
 #[derive(Debug, Clone)]
 pub struct ShellExecutor {

@@ -41,6 +41,44 @@ struct Proc {
 impl RunTree {
     /// Every live process of the run (never this process or init).
     pub fn members(&self) -> Vec<Pid> {
+        if let Some(found) = self.members_after_group() {
+            return found;
+        }
+        self.members_by_scan()
+    }
+
+    /// The cheap answer once the run's group is empty (the usual end of a
+    /// run): a process that left the group and outlived its parent was
+    /// re-parented to this subreaper, so the run's leftovers are among this
+    /// process's children and their descendants. None when the group still
+    /// has members or the kernel does not list children (then: scan /proc).
+    fn members_after_group(&self) -> Option<Vec<Pid>> {
+        let g = self.pgid.filter(|g| *g > 1)?;
+        match killpg(Pid::from_raw(g as i32), None) {
+            Err(nix::errno::Errno::ESRCH) => {}
+            _ => return None,
+        }
+        let id_marker = format!("JR_RUN_ID={}", self.run_id);
+        let job_marker = format!("JR_JOB={}", self.job);
+        let mut stack: Vec<i32> = children_of(std::process::id() as i32)?
+            .into_iter()
+            .filter(|pid| {
+                stat(*pid).is_some_and(|p| p.pgid == g as i32)
+                    || has_env(*pid, &id_marker, &job_marker)
+            })
+            .collect();
+        let mut found = Vec::new();
+        while let Some(pid) = stack.pop() {
+            if pid <= 1 || found.contains(&Pid::from_raw(pid)) {
+                continue;
+            }
+            found.push(Pid::from_raw(pid));
+            stack.extend(children_of(pid).unwrap_or_default());
+        }
+        Some(found)
+    }
+
+    fn members_by_scan(&self) -> Vec<Pid> {
         let me = std::process::id() as i32;
         let Ok(dir) = std::fs::read_dir("/proc") else {
             return Vec::new();
@@ -139,6 +177,19 @@ pub fn reap_orphans() {
     let Some(my_sid) = stat(me).map(|p| p.sid) else {
         return;
     };
+    // Orphans are re-parented to this process: its children list them
+    // (a few reads instead of a /proc scan), where the kernel has it.
+    if let Some(kids) = children_of(me) {
+        for pid in kids {
+            if let Some(p) = stat(pid)
+                && p.zombie
+                && p.sid != my_sid
+            {
+                let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+            }
+        }
+        return;
+    }
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return;
     };
@@ -154,6 +205,25 @@ pub fn reap_orphans() {
             let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
         }
     }
+}
+
+/// The children of `pid` (of all its threads), from
+/// /proc/PID/task/*/children; None when the kernel does not provide it.
+fn children_of(pid: i32) -> Option<Vec<i32>> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut out = Vec::new();
+    let mut any = false;
+    for t in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(t.path().join("children")) else {
+            continue;
+        };
+        any = true;
+        out.extend(
+            text.split_whitespace()
+                .filter_map(|c| c.parse::<i32>().ok()),
+        );
+    }
+    any.then_some(out)
 }
 
 /// ppid, pgid, session and whether it is a zombie, from /proc/PID/stat

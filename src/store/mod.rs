@@ -55,6 +55,11 @@ pub fn redacted_opt(text: Option<&str>) -> Option<String> {
 
 /// How long a writer waits for another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a writer keeps trying for the write lock in all (busy timeout
+/// included) before it reports the database locked.
+pub const WRITE_WAIT: Duration = Duration::from_secs(60);
+/// A write transaction held longer than this is logged as slow.
+pub const SLOW_WRITE: Duration = Duration::from_millis(50);
 
 pub struct Store {
     conn: Connection,
@@ -209,11 +214,52 @@ impl Store {
     /// Run `f` in an IMMEDIATE transaction: the write lock is taken up front, so
     /// two processes never deadlock upgrading a read, and a failed `f` leaves
     /// nothing behind.
+    ///
+    /// Writers wait their turn: when the busy timeout passes while others
+    /// write (a crowd of processes can starve one through SQLite's sleeping
+    /// busy handler), taking the lock is retried with a growing, jittered
+    /// pause for up to `WRITE_WAIT` before "database is locked" is reported.
+    /// A transaction that held the lock longer than `SLOW_WRITE` is logged.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let tx = self.begin_immediate()?;
+        let held = std::time::Instant::now();
         let out = f(&tx)?;
         tx.commit()?;
+        let took = held.elapsed();
+        if took > SLOW_WRITE {
+            tracing::warn!(
+                ms = took.as_millis() as u64,
+                "slow write transaction: held the database's write lock for {} ms",
+                took.as_millis()
+            );
+        }
         Ok(out)
+    }
+
+    fn begin_immediate(&self) -> Result<Transaction<'_>> {
+        let deadline = std::time::Instant::now() + WRITE_WAIT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate) {
+                Ok(tx) => return Ok(tx),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    // Jitter from the clock's low bits: waiters spread out.
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos());
+                    let jitter =
+                        Duration::from_micros(u64::from(nanos % 1000) * pause.as_millis() as u64);
+                    std::thread::sleep(pause + jitter);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Size of the database file plus its WAL, in bytes.

@@ -394,3 +394,55 @@ pub fn active_for_task(conn: &Connection, task_id: i64) -> Result<Option<Run>> {
     ))?;
     Ok(st.query_row([task_id], row_to_run).optional()?)
 }
+
+/// Queued runs that may start now, oldest first, at most `limit`: their
+/// backoff has passed and their job has fewer running runs than it may
+/// (one, or `per_job` when the job allows overlap). Walks the `(status, id)`
+/// index of active runs and counts each job's running runs through the
+/// `runs_job_active` index, so a pass costs what it returns, not the whole
+/// queue. Runs whose job is gone are included (the caller fails them).
+pub fn startable(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+    per_job: usize,
+) -> Result<Vec<Run>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?1) \
+         AND coalesce((SELECT CASE WHEN j.overlap = 'allow' THEN ?3 ELSE 1 END \
+                       FROM jobs j WHERE j.id = runs.job_id), 1) \
+             > (SELECT count(*) FROM runs x WHERE x.job_id = runs.job_id AND x.status = 'running') \
+         ORDER BY id LIMIT ?2"
+    ))?;
+    let rows = st.query_map(
+        params![to_millis(now), limit as i64, per_job as i64],
+        row_to_run,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The earliest backoff of a queued run still ahead of `now`.
+pub fn next_backoff(conn: &Connection, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let t: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(not_before) FROM runs WHERE status = 'queued' AND not_before > ?1",
+        )?
+        .query_row([to_millis(now)], |r| r.get(0))?;
+    Ok(t.map(from_millis))
+}
+
+/// Running runs per job (for the per-job limit within one batch).
+pub fn running_of_job(conn: &Connection, job_id: i64) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM runs WHERE job_id = ?1 AND status = 'running'")?
+        .query_row([job_id], |r| r.get(0))?;
+    Ok(n.max(0) as usize)
+}
+
+/// Running runs, oldest first (not the queue: a burst's queued runs are
+/// not read at every heartbeat).
+pub fn running(conn: &Connection) -> Result<Vec<Run>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE status = 'running' ORDER BY id"))?;
+    let rows = st.query_map([], row_to_run)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

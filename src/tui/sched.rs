@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::drive::{Holding, Scheduler, Settings};
 use crate::engine::Engine;
 use crate::engine::runs::Me;
-use crate::engine::scheduler::{Holding, Scheduler, Settings};
 use crate::engine::shared::Shared;
 
 /// What the scheduler thread needs: its own engine (its own connection), the

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::Engine;
-use super::jobs::close_names;
+use super::job_def::close_names;
 use crate::clients::dagster::types::{JobRef, Workspace};
 use crate::clients::dagster::{Client, Settings};
 use crate::error::{Error, Result};

@@ -17,10 +17,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::runs::Me;
-use super::shared::Shared;
 use crate::config::Config;
 use crate::domain::{Job, Run};
+use crate::engine::runs::Me;
+use crate::engine::shared::Shared;
 use crate::error::Result;
 use crate::schedule::CronSchedule;
 use crate::schedule::fires::{self, FireAction};
@@ -30,6 +30,8 @@ pub use runner::{StopReason, Stopper};
 pub struct Settings {
     pub role: String,
     pub concurrency: usize,
+    /// Runs of one `overlap = "allow"` job at once.
+    pub per_job: usize,
     pub lease_ttl: Duration,
     pub shutdown_grace: Duration,
     pub misfire_grace: Duration,
@@ -46,13 +48,14 @@ impl Settings {
         Settings {
             role: role.to_string(),
             concurrency: cfg.scheduler.concurrency,
+            per_job: cfg.scheduler.per_job,
             lease_ttl: cfg.scheduler.lease_ttl,
             shutdown_grace: cfg.scheduler.shutdown_grace,
             misfire_grace: cfg.scheduler.misfire_grace,
             output_cap: cfg.runs.output_cap,
             keep_per_job: cfg.runs.keep_per_job,
             keep_days: cfg.runs.keep_days,
-            poll: Duration::from_secs(2),
+            poll: Duration::from_secs(10),
         }
     }
 }
@@ -82,10 +85,18 @@ pub struct Scheduler {
     /// Look at queued runs again on the next pass.
     recheck: bool,
     /// Wakes the loop when another process writes the database.
-    watch: Option<super::watch::DbWatch>,
+    watch: Option<crate::engine::watch::DbWatch>,
     /// Quick re-checks left after a file event: the event comes with the
     /// first WAL write, possibly before the writer's commit is visible.
     burst: u8,
+    /// Since when this process has held the lease without a break: a fire
+    /// after it that is reached late was missed by a scheduler that was
+    /// behind, not absent.
+    awake_since: Option<DateTime<Utc>>,
+    /// The wall and monotonic clocks at the last pass: when the wall clock
+    /// ran ahead of the monotonic one, the machine was asleep (suspended)
+    /// and no scheduler ran meanwhile.
+    last_pass: Option<(DateTime<Utc>, Instant)>,
 }
 
 /// What a caller can observe about the scheduler.
@@ -115,6 +126,8 @@ impl Scheduler {
             recheck: true,
             watch: None,
             burst: 0,
+            awake_since: None,
+            last_pass: None,
         }
     }
 
@@ -130,7 +143,7 @@ impl Scheduler {
             .db
             .call(|e| Ok(e.store().path().map(|p| p.to_path_buf())))
             .await?;
-        self.watch = path.as_deref().and_then(super::watch::watch);
+        self.watch = path.as_deref().and_then(crate::engine::watch::watch);
         if self.watch.is_none() {
             self.s.poll = self.s.poll.min(Duration::from_millis(250));
             tracing::warn!(
@@ -173,6 +186,11 @@ impl Scheduler {
                 _ = shutdown.cancelled() => break,
                 Some(id) = self.done_rx.recv() => {
                     self.in_flight.remove(&id);
+                    // Every run that ended meanwhile frees its slot before
+                    // the next pass: one claim fills them all.
+                    while let Ok(id) = self.done_rx.try_recv() {
+                        self.in_flight.remove(&id);
+                    }
                     self.recheck = true;
                 }
                 _ = tokio::time::sleep_until(wake) => {}
@@ -203,6 +221,8 @@ impl Scheduler {
                     tracing::info!(holder = %self.me.holder, "took the scheduler lease");
                     self.jobs_rev = None;
                     self.recheck = true;
+                    self.awake_since = Some(Utc::now());
+                    self.last_pass = None;
                 }
                 self.holding = true;
                 let previous = before
@@ -237,6 +257,7 @@ impl Scheduler {
                     tracing::warn!("lost the scheduler lease to another process; no longer firing");
                 }
                 self.holding = false;
+                self.awake_since = None;
             }
             Err(e) if e.kind == crate::error::ErrorKind::Unwritable => return Err(e),
             Err(e) => tracing::error!("scheduler lease: {e}"),
@@ -304,18 +325,34 @@ impl Scheduler {
 
     async fn fire_due(&mut self) -> Result<()> {
         let now = Utc::now();
+        let mono = Instant::now();
+        // Asleep (suspended) since the last pass: nothing ran meanwhile.
+        if let Some((wall, at)) = self.last_pass {
+            let wall_gap = now - wall;
+            let mono_gap = chrono::Duration::from_std(mono - at).unwrap_or_default();
+            if wall_gap - mono_gap > fires::ON_TIME {
+                let woke = now - mono_gap;
+                self.awake_since = Some(self.awake_since.map_or(woke, |a| a.max(woke)));
+            }
+        }
+        self.last_pass = Some((now, mono));
         let grace = chrono::Duration::from_std(self.s.misfire_grace).unwrap_or_default();
+        let awake = self.awake_since;
         let mut plans: Vec<(Job, Vec<FireAction>, DateTime<Utc>)> = Vec::new();
         for w in self.jobs.values_mut() {
             if w.next.is_some_and(|n| n <= now) {
-                let actions = fires::plan(
-                    &w.cron,
-                    w.tz,
-                    w.job.fired_through,
-                    now,
-                    w.job.misfire,
-                    grace,
-                );
+                let from = w.job.fired_through;
+                let actions = match awake.filter(|a| *a < now) {
+                    // Part of the span passed while this process held the
+                    // lease: those fires were reached late, not missed.
+                    Some(a) if a > from => {
+                        let mut v = fires::plan(&w.cron, w.tz, from, a, w.job.misfire, grace);
+                        v.extend(behind(&w.cron, w.tz, a, now, grace));
+                        v
+                    }
+                    Some(_) => behind(&w.cron, w.tz, from, now, grace),
+                    None => fires::plan(&w.cron, w.tz, from, now, w.job.misfire, grace),
+                };
                 plans.push((w.job.clone(), actions, now));
                 w.job.fired_through = now;
                 w.next = w.cron.next_after(now, w.tz).map(|t| t.with_timezone(&Utc));
@@ -338,7 +375,11 @@ impl Scheduler {
             return Ok(());
         }
         let me = self.me.clone();
-        let (runs, wake) = self.db.call(move |e| e.claim_startable(&me, slots)).await?;
+        let per_job = self.s.per_job;
+        let (runs, wake) = self
+            .db
+            .call(move |e| e.claim_startable(&me, slots, per_job))
+            .await?;
         self.next_retry = wake;
         for (run, job) in runs {
             self.spawn_run(run, job);
@@ -429,6 +470,68 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Late fires a scheduler holding the lease reaches only now (it was busy,
+/// or its database was): each still runs, as the scheduled fire it is,
+/// unless it is older than the misfire grace or beyond the newest
+/// `LATE_RUNS` of one pass; those are recorded missed with the true reason,
+/// how far behind the scheduler was.
+fn behind(
+    cron: &CronSchedule,
+    tz: Tz,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+    grace: chrono::Duration,
+) -> Vec<FireAction> {
+    const LATE_RUNS: usize = 100;
+    const SCAN: usize = 10_000;
+    let fires: Vec<DateTime<Utc>> = cron
+        .fires_between(from, now, tz, SCAN)
+        .into_iter()
+        .map(|t| t.with_timezone(&Utc))
+        .collect();
+    let first_run = fires.len().saturating_sub(LATE_RUNS);
+    let mut out = Vec::with_capacity(fires.len().min(2 * LATE_RUNS));
+    let mut summed = 0usize;
+    let late_by = |t: &DateTime<Utc>| (now - *t).num_milliseconds().max(0) as f64 / 1000.0;
+    for (i, t) in fires.iter().enumerate() {
+        let why = if now - *t > grace {
+            Some(format!(
+                "the scheduler was behind by {:.1} s, over the misfire grace ({} s)",
+                late_by(t),
+                grace.num_seconds()
+            ))
+        } else if i < first_run {
+            Some(format!(
+                "the scheduler was behind by {:.1} s; only the newest {LATE_RUNS} late fires of a pass run",
+                late_by(t)
+            ))
+        } else {
+            None
+        };
+        match why {
+            None => out.push(FireAction::Run {
+                at: *t,
+                catchup: false,
+            }),
+            // One row each up to the cap of rows, then one that sums up.
+            Some(_) if i + 1 < fires.len() && i >= fires::MISSED_ROWS_CAP - 1 && i < first_run => {
+                summed += 1;
+            }
+            Some(reason) => out.push(FireAction::Missed { at: *t, reason }),
+        }
+        if summed > 0 && i + 1 == first_run {
+            out.push(FireAction::Missed {
+                at: *t,
+                reason: format!(
+                    "{summed} more fires missed up to this one; the scheduler was behind by {:.1} s",
+                    late_by(t)
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// Process groups of lost runs that still exist on this host are stopped:

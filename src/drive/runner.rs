@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::external::External;
 use crate::domain::{Job, Run, RunStatus};
 use crate::engine::handoff::TaskBrief;
+use crate::engine::output_log::CappedLog;
 use crate::engine::shared::Shared;
-use crate::exec::output::CappedLog;
 use crate::exec::{self, Event, RunCtx, Stream};
 use crate::store::runs::Finish;
 
@@ -88,7 +88,11 @@ async fn drive(
     stopper: Stopper,
     resume: Option<External>,
 ) -> RunStatus {
-    let dagster = db.call(|e| Ok(e.dagster())).await.unwrap_or_default();
+    // A shell run needs no Dagster settings: no trip to the database thread.
+    let dagster = match job.spec {
+        crate::domain::JobSpec::Shell(_) => Default::default(),
+        _ => db.call(|e| Ok(e.dagster())).await.unwrap_or_default(),
+    };
     let (start, elapsed) = match &resume {
         Some(_) => {
             let id = run.id;
@@ -341,15 +345,17 @@ async fn write_output(
     // SQLite works, so a job never waits on the database.
     let mut inflight: Option<tokio::task::JoinHandle<()>> = None;
     let mut ticks = 0u32;
+    let mut pending_pgid: Option<i64> = None;
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(Event::Line { stream, text }) => log.push(stream.as_str(), text, Utc::now()),
                 Some(Event::Chunk { stream, bytes }) => log.push_bytes(stream.as_str(), bytes, Utc::now()),
                 Some(Event::Closed(stream)) => log.end_stream(stream.as_str(), Utc::now()),
-                Some(Event::Spawned { pgid }) => {
-                    let _ = db.call(move |e| e.set_run_pgid(run_id, Some(pgid))).await;
-                }
+                // Written with the next flush (a run that ends sooner never
+                // needs it: its end clears it); a run orphaned before that is
+                // still found by its JR_RUN_ID (exec::tree).
+                Some(Event::Spawned { pgid }) => pending_pgid = Some(pgid),
                 Some(Event::External(x)) => {
                     external = Some(x);
                     if !has_external {
@@ -367,10 +373,16 @@ async fn write_output(
                 // The head every tick; a rolling tail (a rewrite) once a second.
                 let f = if ticks.is_multiple_of(TAIL_EVERY) { log.flush() } else { log.flush_head() };
                 let x = external.take();
+                let pgid = pending_pgid.take();
                 let work = !f.append.is_empty() || f.tail.is_some();
-                if work || x.is_some() {
+                if work || x.is_some() || pgid.is_some() {
                     let db = db.clone();
                     inflight = Some(tokio::spawn(async move {
+                        if let Some(g) = pgid
+                            && let Err(e) = db.call(move |e| e.set_run_pgid(run_id, Some(g))).await
+                        {
+                            tracing::warn!(run = run_id, "could not store the process group: {e}");
+                        }
                         if work && let Err(e) = db.call(move |e| e.write_output(run_id, &f)).await {
                             tracing::warn!(run = run_id, "could not store output: {e}");
                         }
