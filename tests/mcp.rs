@@ -226,7 +226,14 @@ fn the_contract_every_tool_and_malformed_input() {
         ),
         (
             "conversation_log",
-            vec!["channel", "client", "content", "role", "session"],
+            vec![
+                "channel",
+                "client",
+                "content",
+                "message_id",
+                "role",
+                "session",
+            ],
         ),
         (
             "extract",
@@ -306,13 +313,32 @@ fn the_contract_every_tool_and_malformed_input() {
         (logged["duplicate"].as_bool(), logged["redactions"].as_u64()),
         (Some(false), Some(1))
     );
+    // The same call twice stores one row, and says why.
+    let again = m.ok(230, "conversation_log", json!({"channel": "cursor-jr", "session": "s1",
+        "client": "cursor", "role": "user", "content": "스케줄러에서 DST 버그, token=9f86d081884c7d659a2feaa0c55ad015"}));
+    assert_eq!(
+        (again["duplicate"].as_bool(), again["by"].as_str()),
+        (Some(true), Some("window"))
+    );
+    assert_eq!(again["id"], logged["id"]);
+    let keyed = json!({"channel": "cursor-jr", "session": "s1", "client": "cursor",
+        "role": "assistant", "content": "네", "message_id": "msg-7"});
+    assert_eq!(
+        m.ok(231, "conversation_log", keyed.clone())["duplicate"],
+        false
+    );
+    let again = m.ok(232, "conversation_log", keyed);
+    assert_eq!(
+        (again["duplicate"].as_bool(), again["by"].as_str()),
+        (Some(true), Some("message_id"))
+    );
     let found = m.ok(24, "extract", json!({"query": "스케줄러", "since": "7d"}));
     assert_eq!(
         found["hits"][0]["snippet"],
         "[스케줄러]에서 DST 버그, token=[REDACTED:secret]"
     );
     let stats = m.ok(25, "context_stats", json!({}));
-    assert_eq!(stats["clients"]["cursor"]["messages"], 1);
+    assert_eq!(stats["clients"]["cursor"]["messages"], 2);
 
     // Refusals are tool errors the model can read, with jr's hints.
     let e = m.tool_error(30, "task_get", json!({"id": 999}));

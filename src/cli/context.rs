@@ -55,6 +55,10 @@ pub struct LogArgs {
     /// When it was said (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
+    /// The client's own id for the message: logging it again in the same
+    /// session is a no-op. Without one, the same text within 10 minutes is.
+    #[arg(long)]
+    pub message_id: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -180,26 +184,36 @@ pub fn run(ctx: &Ctx, cmd: ContextCmd) -> Result<i32> {
                     .format("%Y-%m-%d")
                     .to_string()
             });
-            let logged = e.log_message(NewMessage {
-                channel: a.channel,
-                session,
-                client: a.client,
-                role: a.role,
-                content,
-                created_at,
-                metadata,
-                external_id: None,
-            })?;
+            let logged = e.log_message_keyed(
+                NewMessage {
+                    channel: a.channel,
+                    session,
+                    client: a.client,
+                    role: a.role,
+                    content,
+                    created_at,
+                    metadata,
+                    external_id: None,
+                },
+                a.message_id.as_deref(),
+            )?;
+            let id = logged.id.unwrap_or_default();
             if a.json {
                 output::json(&logged)?;
-            } else if let Some(id) = logged.id {
+            } else if logged.duplicate {
+                let by = match logged.by {
+                    Some("message_id") => "the same message id",
+                    _ => "the same text within 10 minutes",
+                };
+                output::out(&format!(
+                    "already stored as message #{id} ({by}); skipped\n"
+                ))?;
+            } else {
                 let note = match logged.redactions {
                     0 => String::new(),
                     n => format!(" ({n} secret(s) redacted)"),
                 };
                 output::out(&format!("logged message #{id}{note}\n"))?;
-            } else {
-                output::out("already stored; skipped\n")?;
             }
             Ok(0)
         }

@@ -135,6 +135,8 @@ pub struct ConversationLogP {
     /// user, assistant, system or tool.
     pub role: String,
     pub content: String,
+    /// Your id for this message: logging it twice is a no-op. Without it, the same text in the session within 10 min is a duplicate.
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

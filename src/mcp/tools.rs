@@ -337,14 +337,17 @@ impl JrServer {
     )]
     async fn conversation_log(&self, Parameters(p): Parameters<ConversationLogP>) -> Out {
         self.call(move |e| {
-            to_value(&e.log_message(NewMessage {
-                channel: p.channel,
-                session: p.session,
-                client: p.client,
-                role: p.role,
-                content: p.content,
-                ..Default::default()
-            })?)
+            to_value(&e.log_message_keyed(
+                NewMessage {
+                    channel: p.channel,
+                    session: p.session,
+                    client: p.client,
+                    role: p.role,
+                    content: p.content,
+                    ..Default::default()
+                },
+                p.message_id.as_deref(),
+            )?)
         })
         .await
     }

@@ -73,6 +73,34 @@ pub fn insert(conn: &Connection, m: &InsertMessage<'_>) -> Result<Option<i64>> {
     Ok(Some(id))
 }
 
+/// The id of the message stored under this duplicate key, if any.
+pub fn id_by_hash(conn: &Connection, hash: &[u8]) -> Result<Option<i64>> {
+    let mut st = conn.prepare_cached("SELECT id FROM ctx_messages WHERE hash = ?1")?;
+    Ok(st.query_row([hash], |r| r.get(0)).optional()?)
+}
+
+/// The newest message of this session with the same role and content, said
+/// between `from` and `to` (ms, inclusive): a repeat of one call within the
+/// duplicate window. Uses the (channel, session, created_at) index.
+pub fn same_in_window(
+    conn: &Connection,
+    m: &InsertMessage<'_>,
+    from: i64,
+    to: i64,
+) -> Result<Option<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id FROM ctx_messages WHERE channel = ?1 AND session = ?2 \
+         AND created_at BETWEEN ?3 AND ?4 AND role = ?5 AND client = ?6 AND content = ?7 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )?;
+    Ok(st
+        .query_row(
+            params![m.channel, m.session, from, to, m.role, m.client, m.content],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Give a session a title (Claude Code's summary lines), replacing any.
 pub fn set_title(conn: &Connection, channel: &str, session: &str, title: &str) -> Result<()> {
     conn.prepare_cached("UPDATE ctx_sessions SET title = ?3 WHERE channel = ?1 AND session = ?2")?
