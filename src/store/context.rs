@@ -122,6 +122,50 @@ pub fn messages_after(conn: &Connection, after_id: i64, limit: usize) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Messages above `after_id` and at most `upto`, oldest first, only from
+/// `channels` (all when empty) and `clients` (all when empty), never from
+/// `skip_channels`: what an ambient job that names its sources reads.
+pub fn messages_after_in(
+    conn: &Connection,
+    after_id: i64,
+    upto: i64,
+    channels: &[String],
+    clients: &[String],
+    skip_channels: &[&str],
+    limit: usize,
+) -> Result<Vec<Message>> {
+    let list = |v: &[String]| serde_json::Value::from(v.to_vec()).to_string();
+    let skip: Vec<String> = skip_channels.iter().map(|s| s.to_string()).collect();
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE m.id > ?1 AND m.id <= ?2 \
+         AND (?3 = '[]' OR m.channel IN (SELECT value FROM json_each(?3))) \
+         AND (?4 = '[]' OR m.client IN (SELECT value FROM json_each(?4))) \
+         AND m.channel NOT IN (SELECT value FROM json_each(?5)) \
+         ORDER BY m.id LIMIT ?6"
+    ))?;
+    let rows = st.query_map(
+        params![
+            after_id,
+            upto,
+            list(channels),
+            list(clients),
+            list(&skip),
+            limit as i64
+        ],
+        row_to_message,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest message id (0 when none).
+pub fn max_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM ctx_messages", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 /// Messages of one session in order, a page after `after_id`.
 pub fn session_messages(
     conn: &Connection,
