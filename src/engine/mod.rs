@@ -17,6 +17,7 @@ pub mod handoff;
 pub mod handoff_run;
 pub mod handoff_text;
 pub mod hub;
+pub mod importers;
 pub mod jobs;
 pub mod pages;
 pub mod runs;
