@@ -88,15 +88,6 @@ pub(super) fn tool_error(err: &Error) -> CallToolResult {
 }
 
 impl JrServer {
-    /// The server with the default tool groups.
-    pub fn new(db: Shared) -> JrServer {
-        let groups: Vec<String> = super::groups::DEFAULT
-            .iter()
-            .map(|g| g.to_string())
-            .collect();
-        Self::with_groups(db, &groups).expect("the default groups exist")
-    }
-
     /// The server offering only these tool groups (`[mcp] tools`).
     pub fn with_groups(db: Shared, groups: &[String]) -> Result<JrServer> {
         let keep = super::groups::tools_of(groups)?;
