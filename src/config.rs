@@ -25,6 +25,16 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// Dagster instances, polling and give-up times.
     pub dagster: crate::clients::dagster::DagsterConfig,
+    /// `jr mcp`: which tool groups the server offers.
+    pub mcp: McpConfig,
+}
+
+/// `[mcp] tools = ["tasks", "jobs", ...]`: the tool groups `jr mcp` serves
+/// (see `jr mcp --print-tools --count`); unset means the default set.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpConfig {
+    pub tools: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -205,7 +205,10 @@ fn log_reads_stdin_skips_duplicates_and_refuses_bad_input() {
         ],
     );
     assert_eq!(again["duplicate"], true);
-    assert_eq!(again["id"], Value::Null);
+    assert_eq!(
+        again["id"], first["id"],
+        "the duplicate names the stored message"
+    );
     assert_eq!(env.json(&["context", "stats", "--json"])["messages"], 1);
 
     let err = env.fails(&["context", "log", "hi", "--role", "narrator"], 1);

@@ -1,13 +1,38 @@
-//! The Agent Skill is exact: every `$ jr ...` line in SKILL.md runs, in
-//! order, against the real binary. `jr setup` installs it and registers
-//! `jr mcp` (a stand-in `claude` on PATH records what it was asked);
-//! `jr completions` prints scripts for each shell.
+//! The Agent Skills are exact: every `$ jr ...` line in each SKILL.md runs,
+//! in order, against the real binary — the main skill with a wire-protocol
+//! model server for its agents and cards, the Dagster skill against a real
+//! `dagster dev`. `jr setup` installs both and registers `jr mcp` (a
+//! stand-in `claude` on PATH records what it was asked); `jr completions`
+//! prints scripts for each shell.
 
 mod common;
+mod fake_llm;
 
 use common::Env;
 
 const SKILL: &str = include_str!("../assets/skill/jr/SKILL.md");
+const DAGSTER_SKILL: &str = include_str!("../assets/skill/jr-dagster/SKILL.md");
+
+/// Run every `$ jr` line of a skill; the number run. Model names the skill
+/// shows are swapped for the test server's.
+fn run_skill(env: &Env, skill: &str) -> usize {
+    let mut count = 0;
+    for line in skill.lines().filter_map(|l| l.strip_prefix("$ jr ")) {
+        let cmd = line.split("  #").next().unwrap().trim();
+        let cmd = cmd
+            .replace("ollama/qwen2.5-coder:7b", "ollama/echo:1b")
+            .replace("ollama/qwen2.5:7b", "ollama/cards:1b");
+        let args = words(&cmd);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = env.ok(&argv);
+        if argv.contains(&"--json") {
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|e| panic!("jr {cmd}: not JSON ({e}): {out}"));
+        }
+        count += 1;
+    }
+    count
+}
 
 /// Split a command line into words, honouring double quotes.
 fn words(line: &str) -> Vec<String> {
@@ -41,21 +66,27 @@ fn words(line: &str) -> Vec<String> {
 
 #[test]
 fn every_command_in_the_skill_runs() {
+    let server = fake_llm::FakeLlm::start();
     let env = Env::new();
+    env.config(&format!(
+        "[llm]\nollama_url = \"{}\"\nread_timeout = \"5s\"\n",
+        server.url
+    ));
     env.ok(&["jobs", "add", "backup", "--command", "echo backed up"]);
-    let mut count = 0;
-    for line in SKILL.lines().filter_map(|l| l.strip_prefix("$ jr ")) {
-        let cmd = line.split("  #").next().unwrap().trim();
-        let args = words(cmd);
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = env.ok(&argv);
-        if argv.contains(&"--json") {
-            serde_json::from_str::<serde_json::Value>(&out)
-                .unwrap_or_else(|e| panic!("jr {cmd}: not JSON ({e}): {out}"));
-        }
-        count += 1;
+    // Codex has written a session on this machine.
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/codex-sessions/2026/11/20");
+    let to = env.home().join(".codex/sessions/2026/11/20");
+    std::fs::create_dir_all(&to).unwrap();
+    for f in std::fs::read_dir(&from).unwrap().flatten() {
+        std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
     }
-    assert!(count >= 25, "only {count} commands found in SKILL.md");
+    let count = run_skill(&env, SKILL);
+    assert!(count >= 35, "only {count} commands found in SKILL.md");
+    assert_eq!(
+        env.json(&["agents", "runs", "--json"])[0]["status"],
+        "success"
+    );
     // The worked example ends where it says it does.
     let t = env.json(&["tasks", "show", "1", "--json"]);
     assert_eq!(t["status"], "review");
@@ -63,19 +94,37 @@ fn every_command_in_the_skill_runs() {
 }
 
 #[test]
+fn every_command_in_the_dagster_skill_runs_against_a_real_dagster() {
+    let d = common::dagster::shared();
+    let server = fake_llm::FakeLlm::start();
+    let env = Env::new();
+    env.config(&d.jr_config(&format!("\n[llm]\nollama_url = \"{}\"\n", server.url)));
+    let count = run_skill(&env, DAGSTER_SKILL);
+    assert!(
+        count >= 10,
+        "only {count} commands found in jr-dagster/SKILL.md"
+    );
+    // The scheduled Dagster job ran and links its Dagster run.
+    let runs = env.json(&["runs", "list", "--job", "nightly-hello", "--json"]);
+    assert_eq!(runs[0]["status"], "success", "{runs}");
+}
+
+#[test]
 fn the_skill_front_matter() {
-    let front = SKILL.split("---").nth(1).unwrap();
-    let field = |k: &str| {
-        front
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}: ")))
-            .unwrap_or_else(|| panic!("no {k} in the front matter"))
-    };
-    assert_eq!(field("name"), "jr");
-    let d = field("description");
-    assert!(d.len() <= 1024 && d.contains("Use it when"), "{d}");
-    assert_eq!(field("allowed-tools"), "Bash(jr *)");
-    assert!(SKILL.lines().count() < 500);
+    for (folder, skill) in [("jr", SKILL), ("jr-dagster", DAGSTER_SKILL)] {
+        let front = skill.split("---").nth(1).unwrap();
+        let field = |k: &str| {
+            front
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+                .unwrap_or_else(|| panic!("no {k} in the front matter"))
+        };
+        assert_eq!(field("name"), folder);
+        let d = field("description");
+        assert!(d.len() <= 1024 && d.contains("Use it when"), "{d}");
+        assert_eq!(field("allowed-tools"), "Bash(jr *)");
+        assert!(skill.lines().count() < 500);
+    }
 }
 
 #[test]
@@ -84,6 +133,8 @@ fn setup_installs_the_skill_and_prints_or_runs_the_registration() {
     let out = env.ok(&["setup", "claude"]);
     let installed = env.home().join(".claude/skills/jr/SKILL.md");
     assert_eq!(std::fs::read_to_string(&installed).unwrap(), SKILL);
+    let dagster = env.home().join(".claude/skills/jr-dagster/SKILL.md");
+    assert_eq!(std::fs::read_to_string(&dagster).unwrap(), DAGSTER_SKILL);
     assert!(
         out.contains("claude mcp add --scope user -e JR_DB="),
         "{out}"
@@ -95,6 +146,11 @@ fn setup_installs_the_skill_and_prints_or_runs_the_registration() {
 
     let out = env.ok(&["setup", "gemini"]);
     assert!(env.home().join(".gemini/skills/jr/SKILL.md").exists());
+    assert!(
+        env.home()
+            .join(".gemini/skills/jr-dagster/SKILL.md")
+            .exists()
+    );
     assert!(out.contains("gemini mcp add -s user -e JR_DB="), "{out}");
 
     // --apply runs the host's command; a stand-in records its arguments.

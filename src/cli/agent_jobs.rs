@@ -30,6 +30,12 @@ pub struct AgentJobFlags {
     /// ambient: cards per run at most (default 10).
     #[arg(long, value_name = "N")]
     pub max_cards: Option<u32>,
+    /// ambient: read only this channel (repeatable, replaces on edit; default: all but gateway).
+    #[arg(long = "channel", value_name = "NAME")]
+    pub channels: Vec<String>,
+    /// ambient: read only this client's messages (repeatable, replaces on edit).
+    #[arg(long = "client", value_name = "NAME")]
+    pub clients: Vec<String>,
     /// Queue this job when a run succeeds (after its last attempt); repeatable, replaces on edit.
     #[arg(long, value_name = "JOB")]
     pub on_success: Vec<String>,
@@ -57,6 +63,12 @@ pub fn apply_job_flags(def: &mut JobDef, f: AgentJobFlags) {
     }
     if let Some(n) = f.max_cards {
         def.max_cards = Some(n);
+    }
+    if !f.channels.is_empty() {
+        def.channels = f.channels;
+    }
+    if !f.clients.is_empty() {
+        def.clients = f.clients;
     }
     if let Some(p) = f.prompt {
         def.prompt = Some(p);

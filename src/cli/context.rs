@@ -11,6 +11,7 @@ use super::output::{self, Table, fit, one_line, paint, styled};
 use crate::domain::context::{NewMessage, parse_since};
 use crate::engine::Engine;
 use crate::engine::context::{ContextImport, ContextQuery};
+use crate::engine::importers::Source;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +56,10 @@ pub struct LogArgs {
     /// When it was said (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
+    /// The client's own id for the message: logging it again in the same
+    /// session is a no-op. Without one, the same text within 10 minutes is.
+    #[arg(long)]
+    pub message_id: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -119,6 +124,10 @@ pub struct JsonArgs {
 pub enum ImportCmd {
     /// Claude Code's JSONL session files (default: ~/.claude/projects).
     ClaudeCode(ImportArgs),
+    /// Codex CLI's rollout files (default: ~/.codex/sessions).
+    Codex(ImportArgs),
+    /// Gemini CLI's chat recordings (default: ~/.gemini/tmp, the chats/ folders).
+    Gemini(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +137,13 @@ pub struct ImportArgs {
     /// Put every session in this channel (default: the project's folder name).
     #[arg(long, short)]
     pub channel: Option<String>,
+    /// Keep running: import new sessions and new messages as the client
+    /// writes them (checked every --poll; Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
+    /// How often --watch looks for changed files.
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub poll: String,
     #[arg(long)]
     pub json: bool,
 }
@@ -180,26 +196,36 @@ pub fn run(ctx: &Ctx, cmd: ContextCmd) -> Result<i32> {
                     .format("%Y-%m-%d")
                     .to_string()
             });
-            let logged = e.log_message(NewMessage {
-                channel: a.channel,
-                session,
-                client: a.client,
-                role: a.role,
-                content,
-                created_at,
-                metadata,
-                external_id: None,
-            })?;
+            let logged = e.log_message_keyed(
+                NewMessage {
+                    channel: a.channel,
+                    session,
+                    client: a.client,
+                    role: a.role,
+                    content,
+                    created_at,
+                    metadata,
+                    external_id: None,
+                },
+                a.message_id.as_deref(),
+            )?;
+            let id = logged.id.unwrap_or_default();
             if a.json {
                 output::json(&logged)?;
-            } else if let Some(id) = logged.id {
+            } else if logged.duplicate {
+                let by = match logged.by {
+                    Some("message_id") => "the same message id",
+                    _ => "the same text within 10 minutes",
+                };
+                output::out(&format!(
+                    "already stored as message #{id} ({by}); skipped\n"
+                ))?;
+            } else {
                 let note = match logged.redactions {
                     0 => String::new(),
                     n => format!(" ({n} secret(s) redacted)"),
                 };
                 output::out(&format!("logged message #{id}{note}\n"))?;
-            } else {
-                output::out("already stored; skipped\n")?;
             }
             Ok(0)
         }
@@ -356,14 +382,95 @@ pub fn run(ctx: &Ctx, cmd: ContextCmd) -> Result<i32> {
             output::out(&o)?;
             Ok(0)
         }
-        ContextCmd::Import(ImportCmd::ClaudeCode(a)) => {
+        ContextCmd::Import(cmd) => {
+            let (source, a) = match cmd {
+                ImportCmd::ClaudeCode(a) => (Source::ClaudeCode, a),
+                ImportCmd::Codex(a) => (Source::Codex, a),
+                ImportCmd::Gemini(a) => (Source::Gemini, a),
+            };
             let path = match a.path {
                 Some(p) => p,
-                None => ctx.home_dir()?.join(".claude").join("projects"),
+                None => source.default_dir(&ctx.home_dir()?),
             };
-            let r = e.import_claude_code(&path, a.channel.as_deref())?;
+            if a.watch {
+                let poll = crate::domain::job::parse_duration(&a.poll)
+                    .map_err(|err| Error::user(format!("--poll: {err}")))?;
+                return watch_import(e, source, &path, a.channel.as_deref(), poll, a.json);
+            }
+            let r = e.import_sessions(source, &path, a.channel.as_deref())?;
             print_import(&r, a.json)
         }
+    }
+}
+
+/// `import --watch`: import everything once, then every `poll` re-import the
+/// files whose size or modification time changed (new sessions too), and say
+/// what each added. Each file's import is one transaction and idempotent, so
+/// stopping at any moment loses nothing and doubles nothing.
+fn watch_import(
+    e: &Engine,
+    source: Source,
+    path: &std::path::Path,
+    channel: Option<&str>,
+    poll: std::time::Duration,
+    json: bool,
+) -> Result<i32> {
+    use std::collections::HashMap;
+    let poll = poll.max(std::time::Duration::from_millis(100));
+    let mut seen: HashMap<PathBuf, (u64, Option<std::time::SystemTime>)> = HashMap::new();
+    let mut first = true;
+    let mut total = ContextImport::default();
+    loop {
+        // A folder that is not there yet (the client never ran) is waited for.
+        let files = match source.files(path) {
+            Ok(f) => f,
+            Err(err) if first && !path.exists() => {
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "waiting for {} ({})",
+                    path.display(),
+                    err.message
+                );
+                Vec::new()
+            }
+            Err(err) => return Err(err),
+        };
+        for f in files {
+            let Ok(meta) = std::fs::metadata(&f) else {
+                continue;
+            };
+            let stamp = (meta.len(), meta.modified().ok());
+            if seen.get(&f) == Some(&stamp) {
+                continue;
+            }
+            let r = e.import_session_file(source, &f, channel)?;
+            seen.insert(f.clone(), stamp);
+            total.imported += r.imported;
+            if r.imported > 0 {
+                if json {
+                    let mut v = serde_json::to_value(&r).unwrap_or_default();
+                    v["file"] = serde_json::json!(f.display().to_string());
+                    output::json(&v)?;
+                } else {
+                    output::out(&format!(
+                        "{}: imported {} message(s)\n",
+                        f.display(),
+                        r.imported
+                    ))?;
+                }
+            }
+        }
+        if first && !json {
+            output::out(&format!(
+                "watching {} for {} sessions ({} messages so far); Ctrl-C stops\n",
+                path.display(),
+                source.client(),
+                total.imported
+            ))?;
+        }
+        first = false;
+        std::thread::sleep(poll);
     }
 }
 

@@ -10,8 +10,8 @@ use super::Ctx;
 use super::output;
 use crate::error::{Error, Result};
 
-/// The skill, as shipped in assets/skill/jr/SKILL.md.
-pub const SKILL_MD: &str = include_str!("../../assets/skill/jr/SKILL.md");
+/// The skills, as shipped in assets/skill/*/SKILL.md.
+pub use crate::mcp::skills::{SKILL_MD, SKILLS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Host {
@@ -86,21 +86,28 @@ pub fn run(ctx: &Ctx, a: SetupArgs) -> Result<i32> {
     let home = ctx.home_dir()?;
     let cwd = std::env::current_dir()?;
     let dir = skill_dir(a.host, a.scope, &home, &cwd);
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(dir.join("SKILL.md"), SKILL_MD))
-        .map_err(|e| {
-            Error::user(format!(
-                "cannot write the skill into {}: {e}",
-                dir.display()
-            ))
-        })?;
+    // Every skill goes beside the main one: skills/jr, skills/jr-dagster.
+    let root = dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.clone());
+    let mut installed = Vec::new();
+    for (name, text) in SKILLS {
+        let d = root.join(name);
+        std::fs::create_dir_all(&d)
+            .and_then(|_| std::fs::write(d.join("SKILL.md"), text))
+            .map_err(|e| {
+                Error::user(format!("cannot write the skill into {}: {e}", d.display()))
+            })?;
+        installed.push(d.join("SKILL.md").display().to_string());
+    }
     let jr = std::env::current_exe()
         .map_err(|e| Error::config(format!("cannot find jr's own path: {e}")))?;
     let db = std::path::absolute(&ctx.db_path).unwrap_or_else(|_| ctx.db_path.clone());
     let argv = register_argv(a.host, a.scope, &jr, &db);
     let line: Vec<String> = argv.iter().map(|s| shell_quote(s)).collect();
     let line = line.join(" ");
-    let mut o = format!("installed the skill: {}\n", dir.join("SKILL.md").display());
+    let mut o = format!("installed the skills: {}\n", installed.join(", "));
     if !a.apply {
         o.push_str(&format!(
             "register the MCP server with:\n  {line}\n(or run `jr setup {} --apply`)\n",

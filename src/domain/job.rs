@@ -95,6 +95,12 @@ pub struct AmbientSpec {
     /// Cards asked for per run at most.
     #[serde(default = "default_max_cards")]
     pub max_cards: u32,
+    /// Read only these channels; empty: every channel but jr's own `gateway`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    /// Read only messages from these clients; empty: every client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<String>,
 }
 
 fn default_max_cards() -> u32 {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
+use crate::domain::AmbientSpec;
 use crate::domain::cards::{Card, Sm2};
 use crate::domain::context::Message;
 use crate::error::{Error, Result};
@@ -19,6 +20,21 @@ pub struct ProposedCard {
     pub source_ids: Vec<i64>,
 }
 
+/// Channels an ambient job skips unless it names its channels: the chat
+/// gateway's own conversation (questions like "오늘 할일 뭐야?" are not
+/// knowledge).
+pub const DEFAULT_SKIP_CHANNELS: [&str; 1] = ["gateway"];
+
+/// What `unread_messages` found.
+#[derive(Debug)]
+pub struct Unread {
+    pub messages: Vec<Message>,
+    /// Where the job had stopped.
+    pub mark: i64,
+    /// Every message up to this id is read once `messages` are.
+    pub through: i64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct CardCounts {
     pub cards: i64,
@@ -26,13 +42,40 @@ pub struct CardCounts {
 }
 
 impl Engine {
-    /// Messages an ambient job has not read yet, and where it stopped.
-    pub fn unread_messages(&self, job: &str, limit: usize) -> Result<(Vec<Message>, i64)> {
-        let mark = repo::mark(self.store.conn(), job, "context")?;
-        Ok((
-            context::messages_after(self.store.conn(), mark, limit)?,
+    /// Messages an ambient job has not read yet from the channels and
+    /// clients it names (by default every channel but jr's own `gateway`
+    /// chatter), where it stopped, and the newest message id looked at:
+    /// once every message up to it is read, the job's mark can move there,
+    /// past the messages it does not read.
+    pub fn unread_messages(&self, job: &str, limit: usize, spec: &AmbientSpec) -> Result<Unread> {
+        let conn = self.store.conn();
+        let mark = repo::mark(conn, job, "context")?;
+        let upto = context::max_id(conn)?;
+        let skip: &[&str] = if spec.channels.is_empty() {
+            &DEFAULT_SKIP_CHANNELS
+        } else {
+            &[]
+        };
+        let messages = context::messages_after_in(
+            conn,
             mark,
-        ))
+            upto,
+            &spec.channels,
+            &spec.clients,
+            skip,
+            limit,
+        )?;
+        // A full batch may leave more behind: then stop at its last message.
+        let through = if messages.len() == limit {
+            messages.last().map_or(mark, |m| m.id)
+        } else {
+            upto.max(mark)
+        };
+        Ok(Unread {
+            messages,
+            mark,
+            through,
+        })
     }
 
     /// Store proposed cards (dropping empty ones and sources outside `read`)

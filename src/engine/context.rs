@@ -24,15 +24,30 @@ use crate::domain::{rfc3339, to_millis};
 use crate::error::{Error, Result};
 use crate::store::context::{self as repo, InsertMessage, SearchFilter, SessionRow};
 
+#[cfg(test)]
+#[path = "context_log_tests.rs"]
+mod log_tests;
+
 /// How many of the newest matches a search ranks when there are more.
 pub const CANDIDATES: usize = 2000;
+
+/// Without a client message id, the same message (channel, session, client,
+/// role, content) said again within this many milliseconds of the first is a
+/// duplicate: a client that retries a call, or logs a turn twice, stores it
+/// once. Ten minutes: longer than any retry, shorter than a person repeating
+/// a question on purpose later in the day.
+pub const DUPLICATE_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// What `log_message` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Logged {
-    /// The new message's id; None when it was a duplicate.
+    /// The stored message's id: the new one, or the one it duplicates.
     pub id: Option<i64>,
     pub duplicate: bool,
+    /// Why it was a duplicate: "message_id" (the client's id was seen in this
+    /// session) or "window" (the same text within `DUPLICATE_WINDOW_MS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<&'static str>,
     /// How many secrets were replaced by `[REDACTED:kind]`.
     pub redactions: usize,
 }
@@ -228,34 +243,81 @@ fn title_of(p: &Prepared) -> Option<String> {
     })
 }
 
+fn as_row<'a>(p: &'a Prepared, title: Option<&'a str>) -> InsertMessage<'a> {
+    InsertMessage {
+        channel: &p.channel,
+        session: &p.session,
+        client: &p.client,
+        role: &p.role,
+        content: &p.content,
+        created_at: p.created_at,
+        metadata: p.metadata.as_deref(),
+        hash: &p.hash,
+        index_text: &p.index,
+        title,
+    }
+}
+
 fn insert(tx: &rusqlite::Connection, p: &Prepared) -> Result<Option<i64>> {
     let title = title_of(p);
-    repo::insert(
-        tx,
-        &InsertMessage {
-            channel: &p.channel,
-            session: &p.session,
-            client: &p.client,
-            role: &p.role,
-            content: &p.content,
-            created_at: p.created_at,
-            metadata: p.metadata.as_deref(),
-            hash: &p.hash,
-            index_text: &p.index,
-            title: title.as_deref(),
-        },
-    )
+    repo::insert(tx, &as_row(p, title.as_deref()))
 }
 
 impl Engine {
     /// Store one message (redacted); a copy of one already stored is skipped.
     pub fn log_message(&self, m: NewMessage) -> Result<Logged> {
+        self.log_message_keyed(m, None)
+    }
+
+    /// Store one message, idempotent on (client, session, `message_id`) when
+    /// the client gives its own message id, else on the same text in the same
+    /// session within `DUPLICATE_WINDOW_MS`. The result says which matched.
+    /// The message id is kept in the metadata as `message_id`.
+    pub fn log_message_keyed(&self, mut m: NewMessage, message_id: Option<&str>) -> Result<Logged> {
+        let message_id = message_id
+            .map(|id| check_name("message id", id).map_err(Error::user))
+            .transpose()?;
+        if let Some(id) = &message_id {
+            let session = check_name("session", &m.session).map_err(Error::user)?;
+            // Unit separator: names have no control characters, so
+            // (session, id) pairs never collide.
+            m.external_id = Some(format!("{session}\u{1f}{id}"));
+            let mut meta = match m.metadata.take() {
+                None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+                Some(serde_json::Value::Object(o)) => o,
+                Some(_) => return Err(Error::user("metadata must be a JSON object")),
+            };
+            meta.insert("message_id".into(), serde_json::Value::String(id.clone()));
+            m.metadata = Some(serde_json::Value::Object(meta));
+        }
+        let keyed = message_id.is_some();
         let p = prepare(m, self.now(), false)?;
-        let id = self.store.write(|tx| insert(tx, &p))?;
+        let (id, by) = self.store.write(|tx| {
+            if !keyed {
+                let at = to_millis(p.created_at);
+                let row = as_row(&p, None);
+                if let Some(old) = repo::same_in_window(
+                    tx,
+                    &row,
+                    at - DUPLICATE_WINDOW_MS,
+                    at + DUPLICATE_WINDOW_MS,
+                )? {
+                    return Ok((old, Some("window")));
+                }
+            }
+            Ok(match insert(tx, &p)? {
+                Some(id) => (id, None),
+                None => {
+                    let old = repo::id_by_hash(tx, &p.hash)?.unwrap_or_default();
+                    (old, Some(if keyed { "message_id" } else { "window" }))
+                }
+            })
+        })?;
         Ok(Logged {
-            id,
-            duplicate: id.is_none(),
-            redactions: p.redactions,
+            id: Some(id),
+            duplicate: by.is_some(),
+            by,
+            redactions: if by.is_some() { 0 } else { p.redactions },
         })
     }
 

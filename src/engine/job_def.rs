@@ -85,6 +85,12 @@ pub struct JobDef {
     /// ambient: cards per run at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cards: Option<u32>,
+    /// ambient: read only these channels (default: all but `gateway`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    /// ambient: read only these clients (default: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<String>,
     /// A worker: each run claims the top ready task with this tag (see engine/handoff.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takes_tasks: Option<String>,

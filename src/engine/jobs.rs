@@ -401,6 +401,8 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
                 task,
                 model,
                 max_cards: def.max_cards.unwrap_or(10).max(1),
+                channels: names(&def.channels, "channel")?,
+                clients: names(&def.clients, "client")?,
             }))
         }
         "dagster" => dagster_spec(def),
@@ -408,6 +410,13 @@ fn spec_of(def: &JobDef) -> Result<JobSpec> {
             "unknown job kind {other:?}; this jr runs: shell, agent, ambient, dagster"
         ))),
     }
+}
+
+/// ambient `--channel` / `--client` names, checked as the registry checks them.
+fn names(list: &[String], what: &str) -> Result<Vec<String>> {
+    list.iter()
+        .map(|n| crate::domain::context::check_name(what, n).map_err(Error::user))
+        .collect()
 }
 
 /// `--takes-tasks`: a clean tag, for kinds that can work on a task.
@@ -459,6 +468,8 @@ pub fn def_of(j: &Job) -> JobDef {
             def.ambient = Some(a.task.clone());
             def.model = Some(a.model.clone());
             def.max_cards = Some(a.max_cards);
+            def.channels = a.channels.clone();
+            def.clients = a.clients.clone();
         }
         JobSpec::Dagster(d) => {
             def.dagster_job = Some(d.job.clone()).filter(|j| !j.is_empty());

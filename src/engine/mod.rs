@@ -18,6 +18,7 @@ pub mod handoff;
 pub mod handoff_run;
 pub mod handoff_text;
 pub mod hub;
+pub mod importers;
 pub mod job_def;
 pub mod jobs;
 pub mod output_log;

@@ -74,11 +74,28 @@ impl AmbientExecutor {
         }
         let job = ctx.job.name.clone();
         let j = job.clone();
-        let (messages, mark) = match self.db.call(move |e| e.unread_messages(&j, BATCH)).await {
+        let sp = spec.clone();
+        let unread = match self
+            .db
+            .call(move |e| e.unread_messages(&j, BATCH, &sp))
+            .await
+        {
             Ok(m) => m,
             Err(e) => return Outcome::failed(e.message),
         };
+        let (messages, mark) = (unread.messages, unread.mark);
         if messages.is_empty() {
+            // Nothing it reads: move past what it does not read.
+            if unread.through > mark {
+                let (j, t) = (job.clone(), unread.through);
+                if let Err(e) = self
+                    .db
+                    .call(move |e| e.save_cards(&j, None, &[], &[], t))
+                    .await
+                {
+                    return Outcome::failed(e.message);
+                }
+            }
             note(
                 &events,
                 format!("[jr] no new conversation since message #{mark}"),
@@ -109,7 +126,12 @@ impl AmbientExecutor {
             text.push_str(&line);
             read.push(m.id);
         }
-        let through = *read.last().unwrap_or(&mark);
+        // All read: through the newest message looked at (past skipped ones).
+        let through = if read.len() == messages.len() {
+            unread.through
+        } else {
+            *read.last().unwrap_or(&mark)
+        };
         note(
             &events,
             format!(

@@ -9,8 +9,14 @@
 //! rmcp's replies and the filter's never interleave within a line. When stdin
 //! closes, rmcp sees end of input, finishes, and the process exits 0.
 
+pub mod extras;
+pub mod groups;
 pub mod params;
+pub mod skills;
 pub mod tools;
+pub mod tools_context;
+pub mod tools_ext;
+pub mod tools_jobs;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
@@ -71,15 +77,15 @@ async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// Serve MCP on stdin/stdout until stdin closes.
-pub fn serve(engine: Engine) -> Result<()> {
+/// Serve MCP on stdin/stdout until stdin closes, offering these tool groups.
+pub fn serve(engine: Engine, groups: &[String]) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
     let out = rt.block_on(async move {
-        let server = tools::JrServer::new(Shared::new(engine));
+        let server = tools::JrServer::with_groups(Shared::new(engine), groups)?;
         let (to_rmcp, rmcp_in) = tokio::io::duplex(1 << 20);
         let (rmcp_out, mut from_rmcp) = tokio::io::duplex(1 << 20);
         let (errors, mut error_rx) = mpsc::unbounded_channel::<String>();
@@ -166,16 +172,21 @@ pub fn serve(engine: Engine) -> Result<()> {
     out
 }
 
-/// The tool list as `tools/list` returns it, and its size in tokens
-/// (estimated as characters / 4, the usual rule of thumb for English JSON).
-pub fn tool_list() -> (serde_json::Value, usize) {
+/// Tokens of a text in OpenAI's cl100k_base encoding (what GPT-4-class
+/// tokenizers give; Claude's and Gemini's differ by some percent either way).
+pub fn count_tokens(text: &str) -> Result<usize> {
+    let bpe = tiktoken_rs::cl100k_base()
+        .map_err(|e| Error::config(format!("cannot load the cl100k tokenizer: {e}")))?;
+    Ok(bpe.encode_with_special_tokens(text).len())
+}
+
+/// The tool list of these groups as `tools/list` returns it.
+pub fn tool_list(groups: &[String]) -> Result<serde_json::Value> {
     let engine = Engine::new(
-        crate::store::Store::open_in_memory().expect("an in-memory database opens"),
+        crate::store::Store::open_in_memory()?,
         crate::clock::Clock::System,
         chrono_tz::UTC,
     );
-    let server = tools::JrServer::new(Shared::new(engine));
-    let list = serde_json::json!({ "tools": server.tools() });
-    let chars = list.to_string().chars().count();
-    (list, chars.div_ceil(4))
+    let server = tools::JrServer::with_groups(Shared::new(engine), groups)?;
+    Ok(serde_json::json!({ "tools": server.tools() }))
 }

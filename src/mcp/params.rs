@@ -135,6 +135,8 @@ pub struct ConversationLogP {
     /// user, assistant, system or tool.
     pub role: String,
     pub content: String,
+    /// Your id for this message: logging it twice is a no-op. Without it, the same text in the session within 10 min is a duplicate.
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -148,4 +150,139 @@ pub struct ExtractP {
     pub since: Option<String>,
     /// Default 10, at most 50.
     pub limit: Option<u32>,
+}
+
+/// job_add / job_edit: a job's settings, named like `jr jobs add` flags.
+/// On job_edit, an omitted field keeps its value and "" clears an optional one.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobP {
+    /// A slug: a-z 0-9 - _ .
+    pub name: String,
+    /// job_edit: the new name.
+    pub rename: Option<String>,
+    /// 5-field cron, 6 with seconds, or @daily; "" = on demand only.
+    pub cron: Option<String>,
+    /// IANA zone of the schedule.
+    pub tz: Option<String>,
+    /// Shell command (sh -c).
+    pub command: Option<String>,
+    pub cwd: Option<String>,
+    /// K=V each; on edit they are added.
+    pub env: Option<Vec<String>>,
+    /// Kill after, e.g. 30s, 10m.
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    /// skip, queue or allow.
+    pub overlap: Option<String>,
+    /// once, skip or all.
+    pub misfire: Option<String>,
+    pub description: Option<String>,
+    /// Make it an agent job running this agent, with `prompt`.
+    pub agent: Option<String>,
+    pub prompt: Option<String>,
+    /// Make it launch this Dagster job.
+    pub dagster: Option<String>,
+    /// job_add: false adds it paused.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameP {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionGetP {
+    pub session: String,
+    /// Needed when the session name is used in several channels.
+    pub channel: Option<String>,
+    /// Paging: only messages with an id above this (the last page's next_after).
+    pub after: Option<i64>,
+    /// Default 100, at most 500.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsListP {
+    pub channel: Option<String>,
+    pub client: Option<String>,
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitP {
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardGradeP {
+    pub id: i64,
+    /// 0-5, or again, hard, good, easy.
+    pub grade: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRunP {
+    /// A configured agent (agents_list).
+    pub name: String,
+    pub prompt: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRunsP {
+    pub agent: Option<String>,
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DagsterP {
+    /// A [dagster.instances] name (default: the configured one).
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DagsterRunsP {
+    pub instance: Option<String>,
+    pub job: Option<String>,
+    /// QUEUED, STARTED, SUCCESS, FAILURE, CANCELED, ...
+    pub status: Option<String>,
+    /// Default 20.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DagsterLaunchP {
+    pub instance: Option<String>,
+    /// Bare name when unambiguous, or location/job.
+    pub job: String,
+    /// Run config as JSON or YAML text.
+    pub run_config: Option<String>,
+    /// K=V each.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DagsterRunP {
+    pub instance: Option<String>,
+    /// A Dagster run id (or its first 8 characters) or a jr run id.
+    pub run_id: String,
+    /// dagster_logs: the last N events (default 50). dagster_terminate: ignored.
+    pub tail: Option<u32>,
+    /// dagster_terminate: mark it canceled at once.
+    pub force: Option<bool>,
 }

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::store::runs::RunFilter;
 use crate::store::tasks::TaskFilter;
 
-type Out = std::result::Result<CallToolResult, ErrorData>;
+pub(super) type Out = std::result::Result<CallToolResult, ErrorData>;
 
 #[derive(Clone)]
 pub struct JrServer {
@@ -31,7 +31,7 @@ pub struct JrServer {
     tool_router: ToolRouter<JrServer>,
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
+pub(super) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::user(format!("cannot encode the result: {e}")))
 }
 
@@ -47,8 +47,39 @@ fn parse<T: std::str::FromStr<Err = String>>(v: Option<&str>) -> Result<Option<T
     v.map(|s| s.parse::<T>().map_err(Error::user)).transpose()
 }
 
+/// Fewer tokens for the same meaning: no `$schema` line, `"type": "string"`
+/// for an optional string (optional is what `required` leaves out), no
+/// integer `format`, and annotations only where they differ from the
+/// spec's defaults (idempotentHint false is the default).
+fn compact(tool: &mut rmcp::model::Tool) {
+    let mut schema = (*tool.input_schema).clone();
+    schema.remove("$schema");
+    schema.remove("additionalProperties");
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for prop in props.values_mut() {
+            let Value::Object(p) = prop else { continue };
+            if let Some(Value::Array(types)) = p.get("type") {
+                let not_null: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+                if let [one] = not_null.as_slice() {
+                    p.insert("type".into(), one.clone());
+                }
+            }
+            p.remove("format");
+            if p.get("minimum") == Some(&json!(0)) {
+                p.remove("minimum");
+            }
+        }
+    }
+    tool.input_schema = std::sync::Arc::new(schema);
+    if let Some(a) = tool.annotations.as_mut()
+        && a.idempotent_hint == Some(false)
+    {
+        a.idempotent_hint = None;
+    }
+}
+
 /// A tool error the model reads: jr's message, then its hints.
-fn tool_error(err: &Error) -> CallToolResult {
+pub(super) fn tool_error(err: &Error) -> CallToolResult {
     let mut text = format!("error: {}", err.message);
     for h in &err.hints {
         text.push_str(&format!("\nhint: {h}"));
@@ -57,18 +88,41 @@ fn tool_error(err: &Error) -> CallToolResult {
 }
 
 impl JrServer {
-    pub fn new(db: Shared) -> JrServer {
-        JrServer {
-            db,
-            tool_router: Self::tool_router(),
+    /// The server offering only these tool groups (`[mcp] tools`).
+    pub fn with_groups(db: Shared, groups: &[String]) -> Result<JrServer> {
+        let keep = super::groups::tools_of(groups)?;
+        let mut router = Self::tool_router();
+        for r in [
+            Self::jobs_router(),
+            Self::cards_router(),
+            Self::context_router(),
+            Self::agents_router(),
+            Self::dagster_router(),
+        ] {
+            router.merge(r);
         }
+        let mut served = ToolRouter::new();
+        for mut route in router {
+            if keep.contains(&route.attr.name.as_ref()) {
+                compact(&mut route.attr);
+                served.add_route(route);
+            }
+        }
+        Ok(JrServer {
+            db,
+            tool_router: served,
+        })
     }
 
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
         self.tool_router.list_all()
     }
 
-    async fn call<F>(&self, f: F) -> Out
+    pub(super) fn db(&self) -> &Shared {
+        &self.db
+    }
+
+    pub(super) async fn call<F>(&self, f: F) -> Out
     where
         F: FnOnce(&Engine) -> Result<Value> + Send + 'static,
     {
@@ -337,14 +391,17 @@ impl JrServer {
     )]
     async fn conversation_log(&self, Parameters(p): Parameters<ConversationLogP>) -> Out {
         self.call(move |e| {
-            to_value(&e.log_message(NewMessage {
-                channel: p.channel,
-                session: p.session,
-                client: p.client,
-                role: p.role,
-                content: p.content,
-                ..Default::default()
-            })?)
+            to_value(&e.log_message_keyed(
+                NewMessage {
+                    channel: p.channel,
+                    session: p.session,
+                    client: p.client,
+                    role: p.role,
+                    content: p.content,
+                    ..Default::default()
+                },
+                p.message_id.as_deref(),
+            )?)
         })
         .await
     }
@@ -444,14 +501,53 @@ fn update(e: &Engine, p: TaskUpdateP) -> Result<Value> {
     to_value(&TaskRecord::from_task(&task, e.tz(), None))
 }
 
-#[tool_handler]
+#[tool_handler(router = self.tool_router)]
 impl ServerHandler for JrServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("jr", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "jr: the user's task manager, scheduled jobs, run history and saved AI conversations. \
-                 Orient with plan; work tasks with tasks_ready → task_update(claim_as, status in_progress) → review.",
-            )
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("jr", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "jr: the user's task manager, scheduled jobs, run history and saved AI conversations. \
+             Orient with plan; work tasks with tasks_ready → task_update(claim_as, status in_progress) → review. \
+             Resources: the Skills (how to use jr) and jr://status.",
+        )
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> std::result::Result<rmcp::model::ListResourcesResult, ErrorData> {
+        super::extras::list_resources()
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> std::result::Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        super::extras::read_resource(&self.db, &request.uri).await
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> std::result::Result<rmcp::model::ListPromptsResult, ErrorData> {
+        super::extras::list_prompts()
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> std::result::Result<rmcp::model::GetPromptResponse, ErrorData> {
+        super::extras::get_prompt(&self.db, &request.name, request.arguments.as_ref()).await
     }
 }

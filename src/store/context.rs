@@ -73,6 +73,34 @@ pub fn insert(conn: &Connection, m: &InsertMessage<'_>) -> Result<Option<i64>> {
     Ok(Some(id))
 }
 
+/// The id of the message stored under this duplicate key, if any.
+pub fn id_by_hash(conn: &Connection, hash: &[u8]) -> Result<Option<i64>> {
+    let mut st = conn.prepare_cached("SELECT id FROM ctx_messages WHERE hash = ?1")?;
+    Ok(st.query_row([hash], |r| r.get(0)).optional()?)
+}
+
+/// The newest message of this session with the same role and content, said
+/// between `from` and `to` (ms, inclusive): a repeat of one call within the
+/// duplicate window. Uses the (channel, session, created_at) index.
+pub fn same_in_window(
+    conn: &Connection,
+    m: &InsertMessage<'_>,
+    from: i64,
+    to: i64,
+) -> Result<Option<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id FROM ctx_messages WHERE channel = ?1 AND session = ?2 \
+         AND created_at BETWEEN ?3 AND ?4 AND role = ?5 AND client = ?6 AND content = ?7 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )?;
+    Ok(st
+        .query_row(
+            params![m.channel, m.session, from, to, m.role, m.client, m.content],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Give a session a title (Claude Code's summary lines), replacing any.
 pub fn set_title(conn: &Connection, channel: &str, session: &str, title: &str) -> Result<()> {
     conn.prepare_cached("UPDATE ctx_sessions SET title = ?3 WHERE channel = ?1 AND session = ?2")?
@@ -92,6 +120,50 @@ pub fn messages_after(conn: &Connection, after_id: i64, limit: usize) -> Result<
         conn.prepare_cached(&format!("{SELECT} WHERE m.id > ?1 ORDER BY m.id LIMIT ?2"))?;
     let rows = st.query_map(rusqlite::params![after_id, limit as i64], row_to_message)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Messages above `after_id` and at most `upto`, oldest first, only from
+/// `channels` (all when empty) and `clients` (all when empty), never from
+/// `skip_channels`: what an ambient job that names its sources reads.
+pub fn messages_after_in(
+    conn: &Connection,
+    after_id: i64,
+    upto: i64,
+    channels: &[String],
+    clients: &[String],
+    skip_channels: &[&str],
+    limit: usize,
+) -> Result<Vec<Message>> {
+    let list = |v: &[String]| serde_json::Value::from(v.to_vec()).to_string();
+    let skip: Vec<String> = skip_channels.iter().map(|s| s.to_string()).collect();
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE m.id > ?1 AND m.id <= ?2 \
+         AND (?3 = '[]' OR m.channel IN (SELECT value FROM json_each(?3))) \
+         AND (?4 = '[]' OR m.client IN (SELECT value FROM json_each(?4))) \
+         AND m.channel NOT IN (SELECT value FROM json_each(?5)) \
+         ORDER BY m.id LIMIT ?6"
+    ))?;
+    let rows = st.query_map(
+        params![
+            after_id,
+            upto,
+            list(channels),
+            list(clients),
+            list(&skip),
+            limit as i64
+        ],
+        row_to_message,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest message id (0 when none).
+pub fn max_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM ctx_messages", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Messages of one session in order, a page after `after_id`.
