@@ -9,7 +9,7 @@ use jr::domain::{NewTask, Source};
 use jr::engine::Engine;
 use jr::store::Store;
 use jr::tui::headless::Headless;
-use jr::tui::panes::PaneId;
+use jr::tui::pane::PaneId;
 use jr::tui::panes::chat::ChatPane;
 use jr::tui::panes::runs::RunsPane;
 use jr::tui::panes::tasks::TasksPane;

@@ -229,7 +229,7 @@ fn an_opened_run_follows_its_output_and_can_be_cancelled() {
     h.key("j");
     h.key("r");
     h.key("<Enter>");
-    assert_eq!(h.app.pane_id(), jr::tui::panes::PaneId::Runs);
+    assert_eq!(h.app.pane_id(), jr::tui::pane::PaneId::Runs);
     assert_eq!(runs_pane(&h).filter_text, "job:slow");
     until(&mut h, "the run in the list", |h| {
         !runs_pane(h).list.rows.is_empty()

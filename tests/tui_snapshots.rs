@@ -194,7 +194,7 @@ fn dashboard_on_an_empty_database_says_what_to_do() {
     let h = Headless::new(engine(), (80, 24));
     snap("dashboard_empty", (80, 24), &h);
     let mut h = h;
-    h.send(Action::GoPane(jr::tui::panes::PaneId::Tasks));
+    h.send(Action::GoPane(jr::tui::pane::PaneId::Tasks));
     snap("tasks_empty", (80, 24), &h);
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::panes::PaneId;
+use super::pane::id::PaneId;
 use super::worker::Response;
 
 /// Editing a one-line text field; keys map to these outside the keymap (readline style).

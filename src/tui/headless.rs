@@ -149,7 +149,8 @@ impl Headless {
     pub fn render(&self) -> Terminal<TestBackend> {
         let (w, h) = self.app.size;
         let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        term.draw(|f| super::ui::draw(f, &self.app)).expect("draw");
+        term.draw(|f| super::draw::draw(f, &self.app))
+            .expect("draw");
         term
     }
 

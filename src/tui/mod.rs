@@ -7,19 +7,23 @@
 
 pub mod action;
 pub mod app;
+pub mod chrome;
+pub mod draw;
 pub mod effect;
 pub mod filter;
 pub mod headless;
 pub mod input;
 pub mod keymap;
 pub mod keys;
+pub mod layout;
 pub mod palette;
+pub mod pane;
 pub mod panes;
 pub mod sched;
 pub mod terminal;
 pub mod text;
 pub mod theme;
-pub mod ui;
+pub mod widgets;
 pub mod worker;
 
 #[cfg(test)]
@@ -181,7 +185,7 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let mut last_error: Option<String> = None;
     while !quit {
         if dirty {
-            term.draw(|f| ui::draw(f, &app)).map_err(io)?;
+            term.draw(|f| draw::draw(f, &app)).map_err(io)?;
             dirty = false;
             if let Some(f) = bench.as_mut() {
                 use std::io::Write;

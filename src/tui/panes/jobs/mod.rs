@@ -5,17 +5,17 @@
 //! `ui::jobs`.
 
 pub mod form;
+mod view;
 
-use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use self::form::JobForm;
-use super::scroll::Scroller;
-use super::{Cx, Pane, PaneId, View};
 use crate::engine::jobs::def_of;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Section;
+use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::list::Scroller;
 use crate::tui::worker::{JobMutation, JobRow, Mutation, Payload, Request, Response, Slot};
 
 /// Rows the detail box under the list takes, when the pane is tall enough.
@@ -119,13 +119,7 @@ impl Pane for JobsPane {
             return effects;
         }
         match action {
-            Action::Up => self.list.move_by(-1),
-            Action::Down => self.list.move_by(1),
-            Action::PageUp => self.list.move_by(-self.list.page()),
-            Action::PageDown => self.list.move_by(self.list.page()),
-            Action::Scroll(n) => self.list.move_by(*n as isize),
-            Action::Top => self.list.select(0),
-            Action::Bottom => self.list.select(usize::MAX),
+            a if self.list.navigate(a) => {}
             Action::Open => {
                 if let Some(r) = self.selected() {
                     let name = r.job.name.clone();
@@ -245,10 +239,6 @@ impl Pane for JobsPane {
 
     fn loaded(&self) -> bool {
         self.loaded
-    }
-
-    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
-        crate::tui::ui::jobs::draw(f, area, self, v);
     }
 }
 

@@ -1,0 +1,162 @@
+//! The Cards pane: review the knowledge cards that are due — the question,
+//! a key shows the answer, a grade (again/hard/good/easy: SM-2's 1/3/4/5)
+//! schedules the card and the next one comes up — or list every card. State
+//! and update only; drawing is in `view.rs`.
+
+mod view;
+
+use ratatui::layout::Rect;
+
+use crate::domain::cards::Card;
+use crate::domain::due::relative;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Section;
+use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::list::Scroller;
+use crate::tui::widgets::loadable::Loadable;
+use crate::tui::worker::{CardsData, Mutation, Payload, Request, Response, Slot};
+
+/// Rows the selected card's box takes under the list.
+pub const DETAIL_ROWS: u16 = 7;
+
+/// The command that sets up the job making cards, shown when there are none.
+pub const HOW_TO_ADD: &str =
+    "jr jobs add cards --ambient knowledge-cards --model ollama/qwen2.5:7b --cron \"0 3 * * *\"";
+
+#[derive(Debug, Default)]
+pub struct CardsPane {
+    pub data: Loadable<CardsData>,
+    /// Listing every card (true) or reviewing the due ones (false).
+    pub listing: bool,
+    /// The answer of the card under review is shown.
+    pub revealed: bool,
+    /// Over every card, in the list.
+    pub list: Scroller,
+    pub area: Rect,
+}
+
+impl CardsPane {
+    /// The card under review: the one due longest.
+    pub fn current(&self) -> Option<&Card> {
+        self.data.as_ref().and_then(|d| d.due.first())
+    }
+
+    pub fn selected(&self) -> Option<&Card> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.all.get(self.list.selected))
+    }
+
+    fn grade(&mut self, grade: u8, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let Some(id) = self.current().map(|c| c.id) else {
+            cx.info("no card is due");
+            return Vec::new();
+        };
+        if !self.revealed {
+            cx.info("Space shows the answer first; then grade it");
+            return Vec::new();
+        }
+        self.revealed = false;
+        vec![
+            cx.requests
+                .make(Slot::Mutation, Request::Mutate(Mutation::Grade(id, grade))),
+        ]
+    }
+}
+
+impl Pane for CardsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Cards
+    }
+
+    fn slots(&self) -> &'static [Slot] {
+        &[Slot::Cards]
+    }
+
+    fn sections(&self) -> (Vec<Section>, bool) {
+        (vec![Section::Pane(PaneId::Cards), Section::Global], false)
+    }
+
+    fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
+        match action {
+            Action::NextView => {
+                self.listing = !self.listing;
+                self.list.select(0);
+            }
+            Action::Refresh => return self.reload(cx),
+            Action::Reveal if !self.listing => self.revealed = !self.revealed,
+            Action::Grade(g) if !self.listing => return self.grade(*g, cx),
+            Action::Grade(_) | Action::Reveal => cx.info("v goes back to the review"),
+            a if self.list.navigate(a) => {}
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
+        match (resp.slot, resp.payload) {
+            (_, Payload::Cards(d)) => {
+                // A different card on top: its answer starts hidden.
+                if self.current().map(|c| c.id) != d.due.first().map(|c| c.id) {
+                    self.revealed = false;
+                }
+                self.list.set_len(d.all.len());
+                self.data.set(*d);
+            }
+            (Slot::Mutation, Payload::CardGraded(c)) => {
+                cx.info(format!(
+                    "card #{} is due again {}",
+                    c.id,
+                    relative(c.due_at, cx.now)
+                ));
+            }
+            (Slot::Cards, Payload::Failed(e)) => self.data.fail(e.message),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        vec![cx.requests.make(Slot::Cards, Request::Cards)]
+    }
+
+    fn resize(&mut self, area: Rect) {
+        self.area = area;
+        // A header line, and the selected card's box under the list.
+        let rows = area.height.saturating_sub(1 + DETAIL_ROWS);
+        self.list.set_height(rows as usize);
+    }
+
+    fn footer(&self) -> Vec<Action> {
+        if self.listing {
+            vec![
+                Action::NextView,
+                Action::Palette,
+                Action::Help,
+                Action::Quit,
+            ]
+        } else if self.revealed {
+            vec![
+                Action::Grade(1),
+                Action::Grade(3),
+                Action::Grade(4),
+                Action::Grade(5),
+                Action::NextView,
+                Action::Help,
+            ]
+        } else {
+            vec![
+                Action::Reveal,
+                Action::NextView,
+                Action::Palette,
+                Action::Help,
+                Action::Quit,
+            ]
+        }
+    }
+
+    fn loaded(&self) -> bool {
+        self.data.loaded()
+    }
+}
