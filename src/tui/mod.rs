@@ -127,8 +127,8 @@ pub fn run(o: TuiOptions) -> Result<()> {
         .and_then(|p| crate::files::private_append(p).ok());
     terminal::install_panic_hook(o.state_dir.clone());
     let (mut term, guard) = terminal::enter(app.mouse)
-        .map_err(|e| Error::config(format!("cannot take the terminal: {e}")))?;
-    let io = |e: std::io::Error| Error::config(format!("terminal: {e}"));
+        .map_err(|e| Error::system(format!("cannot take the terminal: {e}")))?;
+    let io = |e: std::io::Error| Error::system(format!("terminal: {e}"));
 
     let (tx, rx) = mpsc::channel::<Event>();
     let input_tx = tx.clone();
@@ -296,7 +296,7 @@ fn exec(
             }
             Effect::Quit => return Ok(true),
             Effect::Mouse(on) => {
-                terminal::set_mouse(on).map_err(|e| Error::config(format!("terminal: {e}")))?
+                terminal::set_mouse(on).map_err(|e| Error::system(format!("terminal: {e}")))?
             }
             Effect::Copy(text) => {
                 // Through the terminal's own writer, between frames.

@@ -7,6 +7,7 @@
 //! input; the app drops answers it no longer waits for.
 
 mod agents;
+mod background;
 mod chat;
 mod context;
 pub mod dagster;
@@ -98,6 +99,8 @@ pub enum Mutation {
     },
     /// Remove an agent.
     RemoveAgent(String),
+    /// Stop the run of this agent going on.
+    StopAgent(String),
     /// Hand a task to an agent or a job (see worker/handoff.rs).
     Assign(i64, crate::engine::handoff::Assignee),
 }
