@@ -3,9 +3,10 @@
 //! model registry — one list at a time, `v` for the next, the selected
 //! item's details under it. The selected agent runs with a prompt typed in a
 //! one-line input (`r`; the answer streams into the detail box, then the
-//! execution shows in the list) or is removed (`D`, asked first). Other
-//! changes go through `jr agents`, `jr skills`, `jr mcps` and `jr models`.
-//! Drawing is in `ui::agents`.
+//! execution shows in the list), stopped while it runs (`x`: recorded as
+//! cancelled), or removed (`D`, asked first). Other changes go through
+//! `jr agents`, `jr skills`, `jr mcps` and `jr models`. Drawing is in
+//! `view.rs`.
 
 mod view;
 
@@ -192,6 +193,14 @@ impl Pane for AgentsPane {
                 Some(name) => self.prompt = Some((name.to_string(), TextField::default())),
                 None => cx.info("select an agent in the agents list (v) to run it"),
             },
+            Action::Cancel => match &self.running {
+                Some(r) => {
+                    let agent = r.agent.clone();
+                    cx.info(format!("stopping {agent}…"));
+                    return Self::mutate(Mutation::StopAgent(agent), cx);
+                }
+                None => cx.info("no agent is running"),
+            },
             Action::Delete => match self.selected_agent() {
                 Some(name) => self.confirm = Some(name.to_string()),
                 None => cx.info("select an agent in the agents list (v) to remove it"),
@@ -268,6 +277,15 @@ impl Pane for AgentsPane {
         }
         if self.prompt.is_some() {
             return vec![Action::Submit, Action::Back];
+        }
+        if self.running.is_some() {
+            return vec![
+                Action::Cancel,
+                Action::NextView,
+                Action::Palette,
+                Action::Help,
+                Action::Quit,
+            ];
         }
         vec![
             Action::NextView,
