@@ -92,6 +92,14 @@ pub enum Mutation {
     Rate(i64, Option<i8>),
     /// Grade a knowledge card 0..=5.
     Grade(i64, u8),
+    /// Correct a card's question and answer.
+    EditCard {
+        id: i64,
+        question: String,
+        answer: String,
+    },
+    /// Delete a card.
+    RemoveCard(i64),
     /// Run an agent with a prompt (the answer streams in as `AgentPartial`).
     RunAgent {
         agent: String,

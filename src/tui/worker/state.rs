@@ -207,6 +207,18 @@ impl WorkerState {
             Mutation::Chat { session, message } => return self.chat(&session, &message),
             Mutation::Rate(id, r) => return self.rate(id, r),
             Mutation::Grade(id, g) => return self.grade(id, g),
+            Mutation::EditCard {
+                id,
+                question,
+                answer,
+            } => {
+                let c = e.edit_card(id, Some(&question), Some(&answer))?;
+                (format!("saved card #{}", c.id), None)
+            }
+            Mutation::RemoveCard(id) => {
+                let c = e.remove_card(id)?;
+                (format!("deleted card #{}", c.id), None)
+            }
             Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),
             Mutation::RemoveAgent(name) => return self.remove_agent(&name),
             Mutation::StopAgent(name) => return self.stop_agent(&name),

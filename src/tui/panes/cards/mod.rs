@@ -1,7 +1,9 @@
 //! The Cards pane: review the knowledge cards that are due — the question,
 //! a key shows the answer, a grade (again/hard/good/easy: SM-2's 1/3/4/5)
-//! schedules the card and the next one comes up — or list every card. State
-//! and update only; drawing is in `view.rs`.
+//! schedules the card and the next one comes up — or list every card. The
+//! card shown (under review, or selected in the list) is corrected in place
+//! (`e`: question and answer) or deleted (`D`, asked first). State and
+//! update only; drawing is in `view.rs`.
 
 mod view;
 
@@ -11,6 +13,7 @@ use crate::domain::cards::Card;
 use crate::domain::due::relative;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
+use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
 use crate::tui::pane::{Cx, Pane, PaneId};
 use crate::tui::widgets::list::Scroller;
@@ -34,6 +37,42 @@ pub struct CardsPane {
     /// Over every card, in the list.
     pub list: Scroller,
     pub area: Rect,
+    /// Correcting a card.
+    pub form: Option<CardForm>,
+    /// Delete this card (id, question)?
+    pub confirm: Option<(i64, String)>,
+    /// A change was asked for; its answer closes the form.
+    changing: bool,
+}
+
+/// The card form: question and answer, Tab between them, Enter saves.
+#[derive(Debug, Clone, Default)]
+pub struct CardForm {
+    pub id: i64,
+    pub question: TextField,
+    pub answer: TextField,
+    /// The answer field has the focus.
+    pub on_answer: bool,
+    pub error: Option<String>,
+    initial: (String, String),
+}
+
+impl CardForm {
+    fn new(c: &Card) -> CardForm {
+        CardForm {
+            id: c.id,
+            question: TextField::new(&c.question),
+            answer: TextField::new(&c.answer),
+            on_answer: false,
+            error: None,
+            initial: (c.question.clone(), c.answer.clone()),
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        (self.question.value(), self.answer.value())
+            != (self.initial.0.as_str(), self.initial.1.as_str())
+    }
 }
 
 impl CardsPane {
@@ -46,6 +85,60 @@ impl CardsPane {
         self.data
             .as_ref()
             .and_then(|d| d.all.get(self.list.selected))
+    }
+
+    /// The card the keys act on: the selected one in the list, else the one under review.
+    fn shown(&self) -> Option<&Card> {
+        if self.listing {
+            self.selected()
+        } else {
+            self.current()
+        }
+    }
+
+    /// Keys while the form or the question is open; None when neither is.
+    fn update_modal(&mut self, action: &Action, cx: &mut Cx<'_>) -> Option<Vec<Effect>> {
+        if let Some((id, _)) = self.confirm {
+            if *action == Action::Yes {
+                self.changing = true;
+                self.confirm = None;
+                let m = Mutation::RemoveCard(id);
+                return Some(vec![cx.requests.make(Slot::Mutation, Request::Mutate(m))]);
+            }
+            if matches!(action, Action::No | Action::Back) {
+                self.confirm = None;
+            }
+            return Some(Vec::new());
+        }
+        let form = self.form.as_mut()?;
+        match action {
+            Action::Back => self.form = None,
+            Action::NextField | Action::PrevField => form.on_answer = !form.on_answer,
+            Action::Text(e) => {
+                form.error = None;
+                if form.on_answer {
+                    form.answer.edit(e)
+                } else {
+                    form.question.edit(e)
+                }
+            }
+            Action::Submit => {
+                let (q, a) = (form.question.value().trim(), form.answer.value().trim());
+                if q.is_empty() || a.is_empty() {
+                    form.error = Some("a card needs a question and an answer".into());
+                    return Some(Vec::new());
+                }
+                let m = Mutation::EditCard {
+                    id: form.id,
+                    question: q.to_string(),
+                    answer: a.to_string(),
+                };
+                self.changing = true;
+                return Some(vec![cx.requests.make(Slot::Mutation, Request::Mutate(m))]);
+            }
+            _ => {}
+        }
+        Some(Vec::new())
     }
 
     fn grade(&mut self, grade: u8, cx: &mut Cx<'_>) -> Vec<Effect> {
@@ -75,11 +168,28 @@ impl Pane for CardsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        (vec![Section::Pane(PaneId::Cards), Section::Global], false)
+        if self.confirm.is_some() {
+            (vec![Section::Confirm], false)
+        } else if self.form.is_some() {
+            (vec![Section::Form], true)
+        } else {
+            (vec![Section::Pane(PaneId::Cards), Section::Global], false)
+        }
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
+        if let Some(effects) = self.update_modal(action, cx) {
+            return effects;
+        }
         match action {
+            Action::Edit => match self.shown() {
+                Some(c) => self.form = Some(CardForm::new(c)),
+                None => cx.info("no card to edit here"),
+            },
+            Action::Delete => match self.shown() {
+                Some(c) => self.confirm = Some((c.id, crate::tui::text::clean(&c.question))),
+                None => cx.info("no card to delete here"),
+            },
             Action::NextView => {
                 self.listing = !self.listing;
                 self.list.select(0);
@@ -111,6 +221,18 @@ impl Pane for CardsPane {
                     relative(c.due_at, cx.now)
                 ));
             }
+            (Slot::Mutation, Payload::Changed { message, .. }) if self.changing => {
+                self.changing = false;
+                self.form = None;
+                cx.info(message);
+            }
+            (Slot::Mutation, Payload::Failed(e)) if self.changing => {
+                self.changing = false;
+                match self.form.as_mut() {
+                    Some(f) => f.error = Some(e.message),
+                    None => cx.error(e.message),
+                }
+            }
             (Slot::Cards, Payload::Failed(e)) => self.data.fail(e.message),
             _ => {}
         }
@@ -128,7 +250,17 @@ impl Pane for CardsPane {
         self.list.set_height(rows as usize);
     }
 
+    fn unsaved(&self) -> bool {
+        self.form.as_ref().is_some_and(|f| f.dirty())
+    }
+
     fn footer(&self) -> Vec<Action> {
+        if self.confirm.is_some() {
+            return vec![Action::Yes, Action::No];
+        }
+        if self.form.is_some() {
+            return vec![Action::Submit, Action::NextField, Action::Back];
+        }
         if self.listing {
             vec![
                 Action::NextView,

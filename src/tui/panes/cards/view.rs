@@ -4,16 +4,17 @@
 //! cards.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{CardsPane, DETAIL_ROWS, HOW_TO_ADD};
+use super::{CardForm, CardsPane, DETAIL_ROWS, HOW_TO_ADD};
 use crate::domain::cards::Card;
 use crate::domain::due::relative;
 use crate::tui::pane::{Draw, View};
 use crate::tui::text;
+use crate::tui::widgets::form::{boxed, confirm, field_view};
 
 fn wrapped(s: &str, width: usize, lead: &str, style: Style) -> Vec<Line<'static>> {
     text::clean_lines(s)
@@ -65,6 +66,58 @@ fn empty_lines(width: usize, v: &View<'_>) -> Vec<Line<'static>> {
 impl Draw for CardsPane {
     fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
         draw(f, area, self, v);
+        if let Some(form) = &self.form {
+            draw_form(f, area, form, v);
+        }
+        if let Some((id, q)) = &self.confirm {
+            let q = format!(
+                "Delete card #{id} {}? It cannot be undone.",
+                text::fit(q, 40)
+            );
+            confirm(f, area, "Delete", &q, "delete", "keep", v);
+        }
+    }
+}
+
+/// The card form over the bottom of the pane: question, answer, and a line
+/// for what is wrong (or how to save). The cursor sits in the focused field.
+fn draw_form(f: &mut Frame<'_>, area: Rect, form: &CardForm, v: &View<'_>) {
+    let t = v.theme;
+    let h = 6.min(area.height);
+    let r = Rect::new(area.x, area.bottom().saturating_sub(h), area.width, h);
+    let block = boxed(format!("Edit card #{}", form.id), v);
+    let inner = block.inner(r);
+    f.render_widget(Clear, r);
+    f.render_widget(block, r);
+    let input_w = inner.width.saturating_sub(11) as usize;
+    for (i, (label, field, on)) in [
+        ("question", &form.question, !form.on_answer),
+        ("answer", &form.answer, form.on_answer),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let (shown, cur) = field_view(field, input_w);
+        let line = Line::from(vec![
+            Span::styled(format!(" {label:<9}"), if on { t.key } else { t.dim }),
+            Span::styled(shown, if on { t.selected } else { t.text }),
+        ]);
+        f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
+        if on {
+            f.set_cursor_position(Position::new(inner.x + 10 + cur, y));
+        }
+    }
+    let msg = match &form.error {
+        Some(e) => Line::styled(format!(" {}", text::clean(e)), t.error),
+        None => Line::styled(" Tab: the other field · Enter: save · Esc: cancel", t.dim),
+    };
+    let y = inner.y + 3;
+    if y < inner.bottom() {
+        f.render_widget(Paragraph::new(msg), Rect::new(inner.x, y, inner.width, 1));
     }
 }
 
