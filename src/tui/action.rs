@@ -47,6 +47,8 @@ pub enum Action {
     Add,
     AddSub,
     Edit,
+    /// Edit the focused text (or the pane's object) in $VISUAL/$EDITOR.
+    ExternalEdit,
     Start,
     Review,
     Done,
@@ -109,6 +111,13 @@ pub enum Action {
     /// Open this run in the Runs pane.
     OpenRun(i64),
     Worker(Response),
+    /// The editor's answer for a pane's `Effect::Edit`: the new text, or
+    /// why there is none.
+    Edited {
+        pane: PaneId,
+        key: String,
+        text: Result<String, String>,
+    },
 }
 
 /// Every action a keymap or the palette can name: (name, action, what it does).
@@ -156,6 +165,11 @@ const FIXED: &[(&str, Action, &str)] = &[
         "Add a sub-task of the selected task",
     ),
     ("edit", Action::Edit, "Edit the selected task or job"),
+    (
+        "external_edit",
+        Action::ExternalEdit,
+        "Edit the text in $VISUAL/$EDITOR",
+    ),
     ("start", Action::Start, "Start: → in_progress"),
     ("review", Action::Review, "Send to review: → review"),
     ("done", Action::Done, "Done: → done"),

@@ -278,6 +278,14 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Edited { pane, .. } = &action {
+            // The editor's answer goes to the pane that asked, in view or not.
+            self.notice = None;
+            return match self.panes.iter().position(|p| p.id() == *pane) {
+                Some(i) => self.with_pane(i, |p, cx| p.update(&action, cx)),
+                None => Vec::new(),
+            };
+        }
         match action {
             Action::Worker(resp) => return self.on_response(resp),
             Action::Tick(now) => {

@@ -11,6 +11,15 @@ use crate::tui::layout::centered;
 use crate::tui::pane::View;
 use crate::tui::text;
 
+/// Text back from the editor, as a field takes it: without the one final
+/// newline editors add.
+pub fn from_editor(text: &str) -> String {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
+        .to_string()
+}
+
 /// A field's visible text and the cursor's column within it.
 pub fn field_view(field: &TextField, width: usize) -> (String, u16) {
     let scroll = field.scroll(width);

@@ -10,6 +10,7 @@ use super::{Payload, WorkerState};
 use crate::clients::llm::Chunk;
 use crate::domain::agent::tool_start_line;
 use crate::engine::agent_run::{Invocation, run_agent};
+use crate::engine::agents::parse_yaml;
 use crate::engine::shared::Shared;
 use crate::error::{Error, Result};
 
@@ -65,6 +66,27 @@ impl WorkerState {
             }
             None => Err(Error::user(format!("agent {name} is not running"))),
         }
+    }
+
+    /// Add or replace an agent from its YAML (exactly one agent).
+    pub(super) fn save_agent(&self, old: Option<&str>, yaml: &str) -> Result<Payload> {
+        let mut defs = parse_yaml(yaml).map_err(|e| {
+            Error::user(format!("the agent's YAML: {e}"))
+                .hint("the same YAML as `jr agents import`")
+        })?;
+        let def = match (defs.pop(), defs.is_empty()) {
+            (Some(d), true) => d,
+            (None, _) => return Err(Error::user("the YAML holds no agent")),
+            (Some(_), false) => return Err(Error::user("the YAML holds more than one agent")),
+        };
+        let (a, verb) = match old {
+            Some(name) => (self.engine.update_agent(name, &def)?, "saved"),
+            None => (self.engine.add_agent(&def)?, "added"),
+        };
+        Ok(Payload::Changed {
+            message: format!("{verb} agent {}", a.name),
+            task: None,
+        })
     }
 
     pub(super) fn remove_agent(&self, name: &str) -> Result<Payload> {

@@ -109,6 +109,12 @@ pub enum Mutation {
     RemoveAgent(String),
     /// Stop the run of this agent going on.
     StopAgent(String),
+    /// Add (`old` None) or replace agent `old` from YAML (one agent, the
+    /// `jr agents import` format).
+    SaveAgent {
+        old: Option<String>,
+        yaml: String,
+    },
     /// Hand a task to an agent or a job (see worker/handoff.rs).
     Assign(i64, crate::engine::handoff::Assignee),
 }

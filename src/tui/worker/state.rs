@@ -222,6 +222,7 @@ impl WorkerState {
             Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),
             Mutation::RemoveAgent(name) => return self.remove_agent(&name),
             Mutation::StopAgent(name) => return self.stop_agent(&name),
+            Mutation::SaveAgent { old, yaml } => return self.save_agent(old.as_deref(), &yaml),
             Mutation::Assign(id, to) => return self.assign(id, to),
         };
         Ok(Payload::Changed { message, task })

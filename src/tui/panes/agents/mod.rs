@@ -4,16 +4,21 @@
 //! item's details under it. The selected agent runs with a prompt typed in a
 //! one-line input (`r`; the answer streams into the detail box, then the
 //! execution shows in the list), stopped while it runs (`x`: recorded as
-//! cancelled), or removed (`D`, asked first). Other changes go through
-//! `jr agents`, `jr skills`, `jr mcps` and `jr models`. Drawing is in
-//! `view.rs`.
+//! cancelled), or removed (`D`, asked first). Agents are added (`a`) and
+//! changed (`e`) as YAML in the user's editor — the same YAML as
+//! `jr agents import` — and when what was written cannot be saved, the
+//! notice says why and the next `a`/`e` opens the text again. Skills, MCP
+//! servers and models change through `jr skills`, `jr mcps` and `jr models`.
+//! Drawing is in `view.rs`.
 
 mod view;
 
 use ratatui::layout::Rect;
 
+use crate::engine::agents::to_yaml;
 use crate::error::Error;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
 use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
@@ -75,7 +80,27 @@ pub struct AgentsPane {
     removing: Option<String>,
     /// An agent run on its way: its answer so far.
     pub running: Option<Running>,
+    /// Text from the editor not saved yet (its key, `agent:` or
+    /// `agent:NAME`, and the text): it opens again rather than being lost.
+    pub draft: Option<(String, String)>,
+    /// In the editor: the key and the text it was given.
+    editing: Option<(String, String)>,
+    /// A save was asked for (its key).
+    saving: Option<String>,
 }
+
+/// What `a` opens in the editor.
+pub const NEW_AGENT: &str = "# A new agent (the same YAML as `jr agents import`). Save to add it;
+# leave the file as it is to cancel.
+name: new-agent
+description: what it is for
+model: ollama/qwen2.5:7b
+system_prompt: |
+  You are a careful assistant. Answer in the language you are asked in.
+skills: []
+config:
+  temperature: 0.2
+";
 
 /// An agent run the pane started.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,6 +141,51 @@ impl AgentsPane {
         }
         let d = self.data.as_ref()?;
         d.agents.get(self.list.selected).map(|a| a.name.as_str())
+    }
+
+    /// Open `text` (or the draft kept for `key`) in the editor.
+    fn edit(&mut self, key: String, text: String) -> Vec<Effect> {
+        let text = match &self.draft {
+            Some((k, t)) if *k == key => t.clone(),
+            _ => text,
+        };
+        self.editing = Some((key.clone(), text.clone()));
+        vec![Effect::Edit(EditRequest {
+            pane: PaneId::Agents,
+            key,
+            text,
+            suffix: ".yaml",
+        })]
+    }
+
+    /// The editor's answer: save what changed.
+    fn edited(&mut self, key: &str, text: &Result<String, String>, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let sent = self
+            .editing
+            .take()
+            .filter(|(k, _)| k == key)
+            .map(|(_, t)| t);
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                cx.error(e.clone());
+                return Vec::new();
+            }
+        };
+        if sent.as_deref().map(str::trim) == Some(text.trim()) {
+            cx.info("nothing changed");
+            return Vec::new();
+        }
+        self.draft = Some((key.to_string(), text.clone()));
+        self.saving = Some(key.to_string());
+        let old = key.strip_prefix("agent:").filter(|n| !n.is_empty());
+        Self::mutate(
+            Mutation::SaveAgent {
+                old: old.map(String::from),
+                yaml: text.clone(),
+            },
+            cx,
+        )
     }
 
     fn mutate(m: Mutation, cx: &mut Cx<'_>) -> Vec<Effect> {
@@ -189,6 +259,19 @@ impl Pane for AgentsPane {
             return effects;
         }
         match action {
+            Action::Edited { key, text, .. } => return self.edited(key, text, cx),
+            Action::Add => return self.edit("agent:".into(), NEW_AGENT.into()),
+            Action::Edit => {
+                let agent = self.selected_agent().and_then(|n| {
+                    let d = self.data.as_ref()?;
+                    d.agents.iter().find(|a| a.name == n)
+                });
+                match agent.map(|a| (a.name.clone(), to_yaml(&[a.def()]))) {
+                    Some((name, Ok(yaml))) => return self.edit(format!("agent:{name}"), yaml),
+                    Some((_, Err(e))) => cx.error(e.message),
+                    None => cx.info("select an agent in the agents list (v) to edit it"),
+                }
+            }
             Action::RunNow => match self.selected_agent() {
                 Some(name) => self.prompt = Some((name.to_string(), TextField::default())),
                 None => cx.info("select an agent in the agents list (v) to run it"),
@@ -239,6 +322,16 @@ impl Pane for AgentsPane {
                 self.view = AgentsView::Runs;
                 self.list.set_len(self.len_of(self.view));
                 self.list.select(0);
+            }
+            (Slot::Mutation, Payload::Changed { message, .. }) if self.saving.is_some() => {
+                self.saving = None;
+                self.draft = None;
+                cx.info(message);
+            }
+            (Slot::Mutation, Payload::Failed(e)) if self.saving.is_some() => {
+                let key = self.saving.take().unwrap_or_default();
+                let again = if key == "agent:" { "a" } else { "e" };
+                cx.error(format!("{} — {again} opens your text again", with_hint(&e)));
             }
             (Slot::Mutation, Payload::Changed { message, .. }) if self.removing.is_some() => {
                 self.removing = None;

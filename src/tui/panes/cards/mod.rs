@@ -12,10 +12,12 @@ use ratatui::layout::Rect;
 use crate::domain::cards::Card;
 use crate::domain::due::relative;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
 use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
 use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::form::from_editor;
 use crate::tui::widgets::list::Scroller;
 use crate::tui::widgets::loadable::Loadable;
 use crate::tui::worker::{CardsData, Mutation, Payload, Request, Response, Slot};
@@ -114,6 +116,24 @@ impl CardsPane {
         match action {
             Action::Back => self.form = None,
             Action::NextField | Action::PrevField => form.on_answer = !form.on_answer,
+            Action::ExternalEdit => {
+                let (key, text) = if form.on_answer {
+                    ("answer", form.answer.value())
+                } else {
+                    ("question", form.question.value())
+                };
+                return Some(vec![Effect::Edit(EditRequest {
+                    pane: PaneId::Cards,
+                    key: key.into(),
+                    text: text.to_string(),
+                    suffix: ".md",
+                })]);
+            }
+            Action::Edited { key, text, .. } => match text {
+                Ok(t) if key == "answer" => form.answer = TextField::new(&from_editor(t)),
+                Ok(t) => form.question = TextField::new(&from_editor(t)),
+                Err(e) => form.error = Some(e.clone()),
+            },
             Action::Text(e) => {
                 form.error = None;
                 if form.on_answer {

@@ -96,6 +96,16 @@ impl JobField {
         }
     }
 
+    /// The temp file's ending when the field opens in the editor.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            JobField::RunConfig => ".yaml",
+            JobField::Command => ".sh",
+            JobField::Prompt | JobField::Description => ".md",
+            _ => ".txt",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             JobField::Name => "name",
@@ -219,6 +229,21 @@ impl JobForm {
             .find(|(k, _)| *k == field)
             .map(|(_, f)| f.value())
             .unwrap_or("")
+    }
+
+    /// The focused field: its kind and text (for the editor).
+    pub fn focused(&self) -> (JobField, &str) {
+        let (k, f) = &self.fields[self.focus];
+        (*k, f.value())
+    }
+
+    /// Replace a field's text (from the editor); the cron check follows.
+    pub fn set(&mut self, field: JobField, value: &str, now: DateTime<Utc>, tz: Tz) {
+        if let Some((_, f)) = self.fields.iter_mut().find(|(k, _)| *k == field) {
+            *f = TextField::new(value);
+            self.error = None;
+            self.recheck(now, tz);
+        }
     }
 
     pub fn dirty(&self) -> bool {

@@ -12,9 +12,11 @@ use ratatui::layout::Rect;
 use self::form::JobForm;
 use crate::engine::jobs::def_of;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Section;
 use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::form::from_editor;
 use crate::tui::widgets::list::Scroller;
 use crate::tui::worker::{JobMutation, JobRow, Mutation, Payload, Request, Response, Slot};
 
@@ -89,6 +91,28 @@ impl JobsPane {
                 Err(e) => form.error = Some(e),
             },
             Action::Back => self.form = None,
+            Action::ExternalEdit => {
+                let (field, text) = form.focused();
+                return Some(vec![Effect::Edit(EditRequest {
+                    pane: PaneId::Jobs,
+                    key: field.label().to_string(),
+                    text: text.to_string(),
+                    suffix: field.suffix(),
+                })]);
+            }
+            Action::Edited { key, text, .. } => match text {
+                Ok(t) => {
+                    let field = form
+                        .fields
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .find(|k| k.label() == key);
+                    if let Some(field) = field {
+                        form.set(field, &from_editor(t), cx.now, cx.tz);
+                    }
+                }
+                Err(e) => form.error = Some(e.clone()),
+            },
             other => form.update(other, cx.now, cx.tz),
         }
         Some(Vec::new())
