@@ -526,6 +526,62 @@ fn the_dagster_pane_lists_launches_toggles_and_copies() {
     assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
     assert!(pane(&h).busy);
     h.hold = false;
+    // C: the run config opens in the editor. JSON that does not parse is
+    // refused and kept (C opens it again); YAML then launches with it.
+    use super::editor::EditRequest;
+    use super::worker::Request;
+    use super::worker::dagster::DagsterAsk;
+    let edit = |h: &mut Headless| match &h.app.update(Action::ExternalEdit)[..] {
+        [Effect::Edit(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    let r: EditRequest = edit(&mut h);
+    assert_eq!((r.key.as_str(), r.suffix), ("etl/load", ".yaml"));
+    assert!(
+        r.text.starts_with("# Run config for etl/load"),
+        "{}",
+        r.text
+    );
+    let back = |text: &str| Action::Edited {
+        pane: PaneId::Dagster,
+        key: "etl/load".into(),
+        text: Ok(text.into()),
+    };
+    h.send(back("{\"ops\": "));
+    let n = h.app.notice.clone().unwrap();
+    assert!(
+        n.error && n.text.ends_with("C opens your text again"),
+        "{}",
+        n.text
+    );
+    assert!(pane(&h).confirm.is_none());
+    assert_eq!(edit(&mut h).text, "{\"ops\": ");
+    h.send(back("# 하루치\nops:\n  load:\n    config: {day: 1}\n"));
+    assert!(
+        h.screen().contains("etl/load with its run config?"),
+        "{}",
+        h.screen()
+    );
+    let fx = h.app.update(Action::Yes);
+    assert!(
+        fx.iter().any(|e| matches!(e,
+            Effect::Request { req: Request::Dagster(DagsterAsk::Launch { path, config: Some(c) }), .. }
+                if path == "etl/load" && c.contains("day: 1"))),
+        "{fx:?}"
+    );
+    // A plain launch after sends none.
+    h.key("L");
+    let fx = h.app.update(Action::Yes);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Request {
+                req: Request::Dagster(DagsterAsk::Launch { config: None, .. }),
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
     // Start/stop on the schedule.
     h.key("j");
     h.key("j");

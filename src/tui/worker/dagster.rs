@@ -28,8 +28,12 @@ pub enum DagsterAsk {
     Health,
     /// Health, jobs, schedules, sensors and recent runs for the pane.
     Overview,
-    /// Launch a job (`location/repository/job`), as `jr dagster launch` does.
-    Launch(String),
+    /// Launch a job (`location/repository/job`) with its run config (YAML
+    /// or a JSON object), as `jr dagster launch --run-config` does.
+    Launch {
+        path: String,
+        config: Option<String>,
+    },
     /// Start (`true`) or stop a schedule or sensor.
     SetRunning {
         it: Box<Instigator>,
@@ -73,7 +77,9 @@ pub async fn answer(dg: Arc<Dagster>, ask: DagsterAsk) -> Payload {
         DagsterAsk::Overview => overview(&dg)
             .await
             .map(|o| Payload::DagsterOverview(Some(Box::new(o)))),
-        DagsterAsk::Launch(path) => launch(&dg, &path).await.map(Payload::DagsterDone),
+        DagsterAsk::Launch { path, config } => launch(&dg, &path, config.as_deref())
+            .await
+            .map(Payload::DagsterDone),
         DagsterAsk::SetRunning { it, sensor, on } => {
             async {
                 let c = dg.client(None)?;
@@ -130,12 +136,16 @@ async fn overview(dg: &Dagster) -> Result<DagsterOverview> {
     })
 }
 
-/// The same calls as `jr dagster launch JOB` (no run config, no tags).
-async fn launch(dg: &Dagster, path: &str) -> Result<String> {
+/// The same calls as `jr dagster launch JOB [--run-config TEXT]` (no tags).
+async fn launch(dg: &Dagster, path: &str, config: Option<&str>) -> Result<String> {
+    let config = match config {
+        Some(t) => crate::engine::dagster::run_config(t)?,
+        None => None,
+    };
     let c = dg.client(None)?;
     let (job, _) = dg.find_job(&c, path).await?;
     let id = c
-        .launch(&job, None, &std::collections::BTreeMap::new())
+        .launch(&job, config.as_ref(), &std::collections::BTreeMap::new())
         .await?;
     Ok(format!(
         "launched Dagster run {} of {}",

@@ -9,8 +9,10 @@ mod view;
 use ratatui::layout::Rect;
 
 use crate::clients::dagster::types::{Instigator, JobRef};
+use crate::engine::dagster::run_config;
 use crate::engine::dagster::views::RunView;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Section;
 use crate::tui::pane::{Cx, Pane, PaneId};
@@ -47,6 +49,11 @@ pub struct DagsterPane {
     pub list: Scroller,
     /// Launch this job (its path)?
     pub confirm: Option<String>,
+    /// Run config last written for a job (by path), sent with its next
+    /// launch from `C`; kept when it does not parse, to open again.
+    pub run_configs: std::collections::HashMap<String, String>,
+    /// The launch asked for sends the job's run config.
+    pub with_config: bool,
     /// A launch or start/stop is out.
     pub busy: bool,
     pub error: Option<String>,
@@ -116,9 +123,17 @@ impl Pane for DagsterPane {
                 Action::Yes => {
                     self.confirm = None;
                     cx.info(format!("launching {path}…"));
-                    return self.act(DagsterAsk::Launch(path), cx);
+                    let config = self
+                        .with_config
+                        .then(|| self.run_configs.get(&path).cloned())
+                        .flatten();
+                    self.with_config = false;
+                    return self.act(DagsterAsk::Launch { path, config }, cx);
                 }
-                Action::No | Action::Back => self.confirm = None,
+                Action::No | Action::Back => {
+                    self.confirm = None;
+                    self.with_config = false;
+                }
                 _ => {}
             }
             return Vec::new();
@@ -128,6 +143,41 @@ impl Pane for DagsterPane {
             Action::Launch | Action::RunNow => match self.selected() {
                 Some(Item::Job(j)) => self.confirm = Some(j.path()),
                 _ => cx.error("select a job to launch"),
+            },
+            Action::ExternalEdit => match self.selected() {
+                Some(Item::Job(j)) => {
+                    let path = j.path();
+                    let text = self.run_configs.get(&path).cloned().unwrap_or_else(|| {
+                        format!(
+                            "# Run config for {path}: YAML, or a JSON object.\n# Save it empty to launch without.\n"
+                        )
+                    });
+                    return vec![Effect::Edit(EditRequest {
+                        pane: PaneId::Dagster,
+                        key: path,
+                        text,
+                        suffix: ".yaml",
+                    })];
+                }
+                _ => cx.error("select a job to launch it with run config"),
+            },
+            Action::Edited { key, text, .. } => match text {
+                Err(e) => cx.error(e.clone()),
+                Ok(t) => {
+                    self.run_configs.insert(key.clone(), t.clone());
+                    let bare: String = t
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with('#'))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    match run_config(&bare) {
+                        Err(e) => cx.error(format!("{} — C opens your text again", e.message)),
+                        Ok(c) => {
+                            self.with_config = c.is_some();
+                            self.confirm = Some(key.clone());
+                        }
+                    }
+                }
             },
             Action::ToggleEnabled => {
                 let (it, sensor) = match self.selected() {

@@ -282,7 +282,12 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &DagsterPane, v: &View<'_>) {
         Rect::new(rest.x, rest.y + rest.height - 1, rest.width, 1),
     );
     if let Some(path) = &p.confirm {
-        let q = format!("Launch the Dagster job {}?", text::clean(path));
+        let with = if p.with_config {
+            " with its run config"
+        } else {
+            ""
+        };
+        let q = format!("Launch the Dagster job {}{with}?", text::clean(path));
         confirm(f, area, "Launch", &q, "launch", "keep", v);
     }
 }
