@@ -49,6 +49,9 @@ pub enum Action {
     Edit,
     /// Edit the focused text (or the pane's object) in $VISUAL/$EDITOR.
     ExternalEdit,
+    /// Scroll sideways (the log viewer with wrap off).
+    ScrollLeft,
+    ScrollRight,
     Start,
     Review,
     Done,
@@ -165,6 +168,16 @@ const FIXED: &[(&str, Action, &str)] = &[
         "Add a sub-task of the selected task",
     ),
     ("edit", Action::Edit, "Edit the selected task or job"),
+    (
+        "scroll_left",
+        Action::ScrollLeft,
+        "Scroll sideways to the left",
+    ),
+    (
+        "scroll_right",
+        Action::ScrollRight,
+        "Scroll sideways to the right",
+    ),
     (
         "external_edit",
         Action::ExternalEdit,

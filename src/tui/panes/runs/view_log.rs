@@ -97,7 +97,10 @@ fn rows_of(lv: &LogView, i: usize, width: usize, v: &View<'_>) -> Vec<Line<'stat
     let pieces: Vec<String> = if lv.wrap {
         text::wrap(&l.text, width.saturating_sub(1).max(1))
     } else {
-        vec![text::fit(&l.text, width.saturating_sub(1))]
+        vec![text::fit(
+            &text::skip_cols(&l.text, lv.left),
+            width.saturating_sub(1),
+        )]
     };
     let ranges = lv.ranges(i);
     // Walk the pieces in step with the byte offsets of the original text.
@@ -145,7 +148,11 @@ pub(super) fn draw(f: &mut Frame<'_>, area: Rect, lv: &LogView, v: &View<'_>) {
     };
     let mut title = format!(
         " output — {state} · {} · {} lines",
-        if lv.wrap { "wrap" } else { "no wrap" },
+        match (lv.wrap, lv.left) {
+            (true, _) => "wrap".to_string(),
+            (false, 0) => "no wrap".to_string(),
+            (false, n) => format!("no wrap, from column {}", n + 1),
+        },
         lv.lines.len()
     );
     if let Some(q) = &lv.search {

@@ -72,8 +72,15 @@ impl RunsPane {
                     (false, _) => "paused: the view stays where it is",
                 });
             }
+            Action::ScrollLeft | Action::ScrollRight => {
+                let by = if *action == Action::ScrollLeft { -8 } else { 8 };
+                if !v.scroll_sideways(by) {
+                    cx.info("long lines wrap: w cuts them, then < > scroll sideways");
+                }
+            }
             Action::Wrap => {
                 v.wrap = !v.wrap;
+                v.left = 0;
                 cx.info(if v.wrap {
                     "long lines wrap"
                 } else {

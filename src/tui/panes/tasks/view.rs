@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::TasksPane;
 use crate::domain::due::relative;
 use crate::tui::pane::{Draw, View};
-use crate::tui::text::{self, pad, pad_left};
+use crate::tui::text::{self, pad, pad_left, skip_cols};
 use crate::tui::worker::TreeRow;
 
 /// Column widths for a list `width` columns wide: (claim, tags, title).
@@ -153,18 +153,6 @@ fn status_line(p: &TasksPane, width: usize, f: &mut Frame<'_>, area: Rect, v: &V
         Paragraph::new(Line::styled(text::fit(&s, width), t.dim)),
         area,
     );
-}
-
-/// The text after its first `cols` display columns.
-fn skip_cols(s: &str, cols: usize) -> String {
-    let mut w = 0;
-    s.chars()
-        .skip_while(|c| {
-            let skip = w < cols;
-            w += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
-            skip
-        })
-        .collect()
 }
 
 impl Draw for TasksPane {
