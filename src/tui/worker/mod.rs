@@ -30,7 +30,7 @@ use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
 pub use chat::FIRST_SESSION;
 pub use context::{AgentsData, CardsData, Hits, SessionPage};
-pub use jobs::{RECENT, schedule_words};
+pub use jobs::{JOBS_WINDOW, RECENT, schedule_words};
 pub use runs::LOG_CHUNK;
 pub use state::{WorkerState, flatten};
 
@@ -130,6 +130,20 @@ pub enum JobMutation {
     RunNow(String),
 }
 
+/// A window of the Jobs pane's rows: only these are read in full (recent
+/// runs, next fire), so thousands of jobs cost what a window does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsPage {
+    pub rows: Vec<JobRow>,
+    /// The first row's place among all jobs.
+    pub offset: usize,
+    pub total: usize,
+    /// Jobs enabled, among all.
+    pub enabled: usize,
+    /// Where the wanted job is among all, when one was asked for and exists.
+    pub want: Option<usize>,
+}
+
 /// One line of the Jobs pane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
@@ -158,7 +172,12 @@ pub enum Request {
     Mutate(Mutation),
     /// Who holds the scheduler lease (alive), for the header.
     Lease,
-    Jobs,
+    /// A window of the jobs (by name) from `offset`; with `want`, the window
+    /// around that job instead.
+    Jobs {
+        offset: usize,
+        want: Option<String>,
+    },
     /// Runs newest first, `limit` of them, keyset-paged by the filter.
     RunPage(RunFilter),
     /// A run and its output after line `after`; `cut` is the output_cut known.
@@ -263,7 +282,7 @@ pub enum Payload {
     /// Another process wrote to the database.
     DataChanged,
     Lease(Option<Lease>),
-    Jobs(Vec<JobRow>),
+    Jobs(Box<JobsPage>),
     RunPage(RunPage),
     RunLog(Box<LogChunk>),
     ChatHistory {

@@ -64,7 +64,9 @@ impl WorkerState {
             }),
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
-            Request::Jobs => self.jobs().map(Payload::Jobs),
+            Request::Jobs { offset, want } => self
+                .jobs(offset, want.as_deref())
+                .map(|p| Payload::Jobs(Box::new(p))),
             Request::ChatHistory(session) => self.chat_history(session.as_deref()),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
             Request::Dagster(ask) => Ok(self.dagster_now(ask)),

@@ -18,14 +18,21 @@ use crate::tui::keymap::Section;
 use crate::tui::pane::{Cx, Pane, PaneId};
 use crate::tui::widgets::form::from_editor;
 use crate::tui::widgets::list::Scroller;
-use crate::tui::worker::{JobMutation, JobRow, Mutation, Payload, Request, Response, Slot};
+use crate::tui::worker::{
+    JOBS_WINDOW, JobMutation, JobRow, Mutation, Payload, Request, Response, Slot,
+};
 
 /// Rows the detail box under the list takes, when the pane is tall enough.
 pub const DETAIL_ROWS: u16 = 8;
 
 #[derive(Debug, Default)]
 pub struct JobsPane {
+    /// The window of rows read in full; `list` runs over all `total` jobs.
     pub rows: Vec<JobRow>,
+    /// The window's first row among all jobs.
+    pub offset: usize,
+    pub total: usize,
+    pub enabled: usize,
     pub list: Scroller,
     pub loaded: bool,
     pub error: Option<String>,
@@ -39,7 +46,35 @@ pub struct JobsPane {
 
 impl JobsPane {
     pub fn selected(&self) -> Option<&JobRow> {
-        self.rows.get(self.list.selected)
+        self.list
+            .selected
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    /// A row by its place among all jobs, if it is in the window.
+    pub fn row(&self, i: usize) -> Option<&JobRow> {
+        i.checked_sub(self.offset).and_then(|i| self.rows.get(i))
+    }
+
+    /// Ask for the window around the selection when it left the one held.
+    fn follow_selection(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        if !self.loaded || self.total == 0 {
+            return Vec::new();
+        }
+        let end = (self.list.top + self.list.height.max(1)).min(self.total);
+        let held = self.offset..self.offset + self.rows.len();
+        if held.contains(&self.list.top)
+            && held.contains(&(end.max(1) - 1))
+            && held.contains(&self.list.selected)
+        {
+            return Vec::new();
+        }
+        let offset = self.list.selected.saturating_sub(JOBS_WINDOW / 2);
+        vec![
+            cx.requests
+                .make(Slot::Jobs, Request::Jobs { offset, want: None }),
+        ]
     }
 
     /// Whether the detail box fits under the list.
@@ -143,7 +178,7 @@ impl Pane for JobsPane {
             return effects;
         }
         match action {
-            a if self.list.navigate(a) => {}
+            a if self.list.navigate(a) => return self.follow_selection(cx),
             Action::Open => {
                 if let Some(r) = self.selected() {
                     let name = r.job.name.clone();
@@ -169,6 +204,14 @@ impl Pane for JobsPane {
             Action::SelectJob(name) => {
                 self.want = Some(name.clone());
                 self.select_wanted();
+                if self.want.is_some() && self.loaded {
+                    // Not in the window held: ask for the window around it.
+                    let want = self.want.clone();
+                    return vec![
+                        cx.requests
+                            .make(Slot::Jobs, Request::Jobs { offset: 0, want }),
+                    ];
+                }
             }
             Action::Click { row, .. } => {
                 let first = self.area.y as usize + 1;
@@ -187,16 +230,29 @@ impl Pane for JobsPane {
 
     fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
         match (resp.slot, resp.payload) {
-            (_, Payload::Jobs(rows)) => {
+            (_, Payload::Jobs(page)) => {
                 let keep = self.selected().map(|r| r.job.name.clone());
-                self.rows = rows;
+                let page = *page;
+                let found = page.want;
+                self.rows = page.rows;
+                self.offset = page.offset;
+                self.total = page.total;
+                self.enabled = page.enabled;
                 self.loaded = true;
                 self.error = None;
-                self.list.set_len(self.rows.len());
-                if self.want.is_none() {
-                    self.want = keep;
+                self.list.set_len(self.total);
+                match found {
+                    Some(i) => {
+                        self.list.select(i);
+                        self.want = None;
+                    }
+                    None => {
+                        if self.want.is_none() {
+                            self.want = keep;
+                        }
+                        self.select_wanted();
+                    }
                 }
-                self.select_wanted();
             }
             (Slot::Jobs, Payload::Failed(e)) => {
                 self.loaded = true;
@@ -223,7 +279,12 @@ impl Pane for JobsPane {
     }
 
     fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
-        vec![cx.requests.make(Slot::Jobs, Request::Jobs)]
+        let offset = self.offset;
+        let want = self
+            .want
+            .clone()
+            .or_else(|| self.selected().map(|r| r.job.name.clone()));
+        vec![cx.requests.make(Slot::Jobs, Request::Jobs { offset, want })]
     }
 
     fn resize(&mut self, area: Rect) {
@@ -271,7 +332,7 @@ impl JobsPane {
         if let Some(name) = &self.want
             && let Some(i) = self.rows.iter().position(|r| &r.job.name == name)
         {
-            self.list.select(i);
+            self.list.select(self.offset + i);
             self.want = None;
         }
     }

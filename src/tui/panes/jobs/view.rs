@@ -165,15 +165,14 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &JobsPane, v: &View<'_>) {
         vec![Line::styled(" loading…", t.dim)]
     } else if let Some(e) = &p.error {
         vec![Line::styled(format!(" {}", text::clean(e)), t.error)]
-    } else if p.rows.is_empty() {
+    } else if p.total == 0 {
         empty_lines(v)
     } else {
-        p.rows
-            .iter()
-            .enumerate()
-            .skip(p.list.top)
-            .take(list.height as usize)
-            .map(|(i, r)| row_line(r, width, v, i == p.list.selected))
+        (p.list.top..p.total.min(p.list.top + list.height as usize))
+            .map(|i| match p.row(i) {
+                Some(r) => row_line(r, width, v, i == p.list.selected),
+                None => Line::styled(" …", t.dim),
+            })
             .collect()
     };
     f.render_widget(Paragraph::new(lines), list);
@@ -198,11 +197,11 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &JobsPane, v: &View<'_>) {
             box_area,
         );
     }
-    let enabled = p.rows.iter().filter(|r| r.job.enabled).count();
     let status = format!(
-        " {} jobs: {enabled} enabled, {} paused",
-        p.rows.len(),
-        p.rows.len() - enabled
+        " {} jobs: {} enabled, {} paused",
+        p.total,
+        p.enabled,
+        p.total.saturating_sub(p.enabled)
     );
     f.render_widget(
         Paragraph::new(Line::styled(text::fit(&status, width), t.dim)),
