@@ -59,6 +59,19 @@ pub struct View<'a> {
     pub tz: Tz,
 }
 
+/// The keymap sections of a pane that may have a yes/no question or a
+/// form (or prompt) open over it, most specific first; `true` when
+/// unclaimed keys type text.
+pub fn sections(id: PaneId, confirm: bool, form: bool) -> (Vec<Section>, bool) {
+    if confirm {
+        (vec![Section::Confirm], false)
+    } else if form {
+        (vec![Section::Form], true)
+    } else {
+        (vec![Section::Pane(id), Section::Global], false)
+    }
+}
+
 /// A pane's drawing: pure, from its state and the `View`. Each pane
 /// implements it in its `view.rs`, which imports the pane (never the other
 /// way round).

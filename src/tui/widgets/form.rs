@@ -46,6 +46,37 @@ pub fn boxed<'a>(title: String, v: &View<'_>) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), v.theme.title))
 }
 
+/// Labelled one-line fields, one a row from the top of `inner` (as many
+/// as fit), the focused one highlighted with the terminal's cursor in it (so
+/// an input method composes Korean in place).
+pub fn fields(
+    f: &mut Frame<'_>,
+    inner: Rect,
+    rows: &[(&str, &TextField)],
+    focus: usize,
+    v: &View<'_>,
+) {
+    let t = v.theme;
+    let label_w = 10u16;
+    let input_w = inner.width.saturating_sub(label_w + 1) as usize;
+    for (i, (label, field)) in rows.iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = i == focus;
+        let (shown, cur) = field_view(field, input_w);
+        let line = Line::from(vec![
+            Span::styled(format!(" {label:<9}"), if focused { t.key } else { t.dim }),
+            Span::styled(shown, if focused { t.selected } else { t.text }),
+        ]);
+        f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
+        if focused {
+            f.set_cursor_position(ratatui::layout::Position::new(inner.x + label_w + cur, y));
+        }
+    }
+}
+
 /// A yes/no question centred in `area`.
 pub fn confirm(
     f: &mut Frame<'_>,

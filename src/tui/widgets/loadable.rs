@@ -54,6 +54,21 @@ impl<T> Loadable<T> {
         self.data.is_some() || self.error.is_some()
     }
 
+    /// The data, or (drawn in `area` instead of it) the loading or error
+    /// line and None: how a view starts.
+    pub fn or_status(
+        &self,
+        f: &mut ratatui::Frame<'_>,
+        area: ratatui::layout::Rect,
+        t: &Theme,
+    ) -> Option<&T> {
+        if self.data.is_none() {
+            let msg = self.status_line(t).unwrap_or_default();
+            f.render_widget(ratatui::widgets::Paragraph::new(msg), area);
+        }
+        self.data.as_ref()
+    }
+
     /// The line a view shows instead of (or above) the data: the error, or
     /// "loading…" before the first answer; None when there is data and no error.
     pub fn status_line(&self, t: &Theme) -> Option<Line<'static>> {

@@ -245,13 +245,11 @@ impl Pane for AgentsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        if self.confirm.is_some() {
-            (vec![Section::Confirm], false)
-        } else if self.prompt.is_some() {
-            (vec![Section::Form], true)
-        } else {
-            (vec![Section::Pane(PaneId::Agents), Section::Global], false)
-        }
+        crate::tui::pane::sections(
+            PaneId::Agents,
+            self.confirm.is_some(),
+            self.prompt.is_some(),
+        )
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {

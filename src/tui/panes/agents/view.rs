@@ -260,9 +260,7 @@ impl Draw for AgentsPane {
 fn draw(f: &mut Frame<'_>, area: Rect, p: &AgentsPane, v: &View<'_>) {
     let t = v.theme;
     let width = area.width as usize;
-    let Some(d) = p.data.as_ref() else {
-        let msg = p.data.status_line(t).unwrap_or_default();
-        f.render_widget(Paragraph::new(msg), area);
+    let Some(d) = p.data.or_status(f, area, t) else {
         return;
     };
     let mut tabs = vec![Span::raw(" ")];

@@ -188,13 +188,7 @@ impl Pane for CardsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        if self.confirm.is_some() {
-            (vec![Section::Confirm], false)
-        } else if self.form.is_some() {
-            (vec![Section::Form], true)
-        } else {
-            (vec![Section::Pane(PaneId::Cards), Section::Global], false)
-        }
+        crate::tui::pane::sections(PaneId::Cards, self.confirm.is_some(), self.form.is_some())
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {

@@ -4,7 +4,7 @@
 //! cards.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -14,7 +14,7 @@ use crate::domain::cards::Card;
 use crate::domain::due::relative;
 use crate::tui::pane::{Draw, View};
 use crate::tui::text;
-use crate::tui::widgets::form::{boxed, confirm, field_view};
+use crate::tui::widgets::form::{boxed, confirm, fields};
 
 fn wrapped(s: &str, width: usize, lead: &str, style: Style) -> Vec<Line<'static>> {
     text::clean_lines(s)
@@ -89,28 +89,8 @@ fn draw_form(f: &mut Frame<'_>, area: Rect, form: &CardForm, v: &View<'_>) {
     let inner = block.inner(r);
     f.render_widget(Clear, r);
     f.render_widget(block, r);
-    let input_w = inner.width.saturating_sub(11) as usize;
-    for (i, (label, field, on)) in [
-        ("question", &form.question, !form.on_answer),
-        ("answer", &form.answer, form.on_answer),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let y = inner.y + i as u16;
-        if y >= inner.bottom() {
-            break;
-        }
-        let (shown, cur) = field_view(field, input_w);
-        let line = Line::from(vec![
-            Span::styled(format!(" {label:<9}"), if on { t.key } else { t.dim }),
-            Span::styled(shown, if on { t.selected } else { t.text }),
-        ]);
-        f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
-        if on {
-            f.set_cursor_position(Position::new(inner.x + 10 + cur, y));
-        }
-    }
+    let rows = [("question", &form.question), ("answer", &form.answer)];
+    fields(f, inner, &rows, form.on_answer as usize, v);
     let msg = match &form.error {
         Some(e) => Line::styled(format!(" {}", text::clean(e)), t.error),
         None => Line::styled(" Tab: the other field · Enter: save · Esc: cancel", t.dim),
@@ -124,9 +104,7 @@ fn draw_form(f: &mut Frame<'_>, area: Rect, form: &CardForm, v: &View<'_>) {
 fn draw(f: &mut Frame<'_>, area: Rect, p: &CardsPane, v: &View<'_>) {
     let t = v.theme;
     let width = area.width as usize;
-    let Some(d) = p.data.as_ref() else {
-        let msg = p.data.status_line(t).unwrap_or_default();
-        f.render_widget(Paragraph::new(msg), area);
+    let Some(d) = p.data.or_status(f, area, t) else {
         return;
     };
     let (total, due) = d.counts;

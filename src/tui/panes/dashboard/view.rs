@@ -58,9 +58,7 @@ impl Draw for Dashboard {
 
 fn draw(f: &mut Frame<'_>, area: Rect, d: &Dashboard, v: &View<'_>) {
     let t = v.theme;
-    let Some(data) = d.data.as_ref() else {
-        let msg = d.data.status_line(t).unwrap_or_default();
-        f.render_widget(Paragraph::new(msg), area);
+    let Some(data) = d.data.or_status(f, area, t) else {
         return;
     };
     let [left, right] =

@@ -164,13 +164,7 @@ impl Pane for JobsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        if self.confirm.is_some() {
-            (vec![Section::Confirm], false)
-        } else if self.form.is_some() {
-            (vec![Section::Form], true)
-        } else {
-            (vec![Section::Pane(PaneId::Jobs), Section::Global], false)
-        }
+        crate::tui::pane::sections(PaneId::Jobs, self.confirm.is_some(), self.form.is_some())
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {

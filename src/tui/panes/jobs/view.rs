@@ -3,7 +3,7 @@
 //! add/edit form with its live cron check, the delete question.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -11,10 +11,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::form::{CronCheck, JobForm};
 use super::{DETAIL_ROWS, JobsPane};
 use crate::domain::due::relative;
+use crate::tui::input::TextField;
 use crate::tui::pane::{Draw, View};
 use crate::tui::text::{self, pad};
 use crate::tui::widgets::fmt::{run_style, short_duration};
-use crate::tui::widgets::form::{boxed, confirm, field_view};
+use crate::tui::widgets::form::{boxed, confirm, fields};
 use crate::tui::worker::{JobRow, RECENT};
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -246,27 +247,8 @@ fn draw_form(f: &mut Frame<'_>, area: Rect, form: &JobForm, v: &View<'_>) {
     let inner = block.inner(r);
     f.render_widget(Clear, r);
     f.render_widget(block, r);
-    let label_w = 10u16;
-    let input_w = inner.width.saturating_sub(label_w + 1) as usize;
-    for (i, (kind, field)) in form.fields.iter().enumerate() {
-        let y = inner.y + i as u16;
-        if y >= inner.bottom() {
-            break;
-        }
-        let focused = i == form.focus;
-        let (shown, cur) = field_view(field, input_w);
-        let line = Line::from(vec![
-            Span::styled(
-                format!(" {:<9}", kind.label()),
-                if focused { t.key } else { t.dim },
-            ),
-            Span::styled(shown, if focused { t.selected } else { t.text }),
-        ]);
-        f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
-        if focused {
-            f.set_cursor_position(Position::new(inner.x + label_w + cur, y));
-        }
-    }
+    let rows: Vec<(&str, &TextField)> = form.fields.iter().map(|(k, f)| (k.label(), f)).collect();
+    fields(f, inner, &rows, form.focus, v);
     let w = inner.width as usize;
     let check = match &form.check {
         CronCheck::OnDemand => {

@@ -4,13 +4,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::TasksPane;
+use crate::tui::input::TextField;
 use crate::tui::pane::View;
 use crate::tui::text;
-use crate::tui::widgets::form::{boxed, confirm, field_view};
+use crate::tui::widgets::form::{boxed, confirm, field_view, fields};
 
 pub(super) fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
     let t = v.theme;
@@ -21,24 +22,9 @@ pub(super) fn draw(f: &mut Frame<'_>, area: Rect, p: &TasksPane, v: &View<'_>) {
         let inner = block.inner(r);
         f.render_widget(Clear, r);
         f.render_widget(block, r);
-        let label_w = 10u16;
-        let input_w = inner.width.saturating_sub(label_w + 1) as usize;
-        for (i, (kind, field)) in form.fields.iter().enumerate() {
-            let y = inner.y + i as u16;
-            let focused = i == form.focus;
-            let (shown, cur) = field_view(field, input_w);
-            let line = Line::from(vec![
-                Span::styled(
-                    format!(" {:<9}", kind.label()),
-                    if focused { t.key } else { t.dim },
-                ),
-                Span::styled(shown, if focused { t.selected } else { t.text }),
-            ]);
-            f.render_widget(Paragraph::new(line), Rect::new(inner.x, y, inner.width, 1));
-            if focused {
-                f.set_cursor_position(Position::new(inner.x + label_w + cur, y));
-            }
-        }
+        let rows: Vec<(&str, &TextField)> =
+            form.fields.iter().map(|(k, f)| (k.label(), f)).collect();
+        fields(f, inner, &rows, form.focus, v);
         let msg = match (&form.error, form.saving) {
             (Some(e), _) => Line::styled(format!(" {}", text::clean(e)), t.error),
             (None, true) => Line::styled(" saving…", t.dim),
