@@ -18,6 +18,10 @@ pub enum ErrorKind {
     Unwritable,
     /// A service jr talks to (Dagster, Ollama) is unreachable or misbehaved.
     Service,
+    /// The machine would not give jr what it needs to run — an async
+    /// runtime, a thread, the terminal, a signal handler: nothing in the
+    /// user's config is wrong.
+    System,
 }
 
 #[derive(Debug, Clone)]
@@ -54,17 +58,28 @@ impl Error {
         }
     }
 
+    /// The runtime, a thread, the terminal or a signal handler failed (not the user's config).
+    pub fn system(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::System,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
         self.hints.push(hint.into());
         self
     }
 
-    /// Exit code of the CLI: 1 user error, 3 config or database, 4 service.
+    /// Exit code of the CLI: 1 user error, 3 config or database, 4 service,
+    /// 5 system (runtime, thread, terminal, signal).
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::User => 1,
             ErrorKind::Config | ErrorKind::Database | ErrorKind::Unwritable => 3,
             ErrorKind::Service => 4,
+            ErrorKind::System => 5,
         }
     }
 }

@@ -1,6 +1,12 @@
 //! jr: a terminal control center for one person running AI agents and
 //! automations. Layers, each using only those before it:
-//! `domain` ← `store`, `schedule` ← `engine` ← `cli`, `tui` (and later `mcp`, `daemon`).
+//! `domain`, `schedule`, `router`, `text`, `clock` (pure) ← `store`,
+//! `clients` (SQLite; Dagster, LLMs, MCP servers over the wire) ←
+//! `engine` with `exec` (the one API, and the executors its scheduler
+//! drives; `exec` still reaches into `engine`) ← the front
+//! ends `cli`, `tui`, `mcp`, `daemon`. `error`, `config` and `files` serve
+//! every layer. No import cycle between files (the test
+//! `tui::tests::no_import_cycles` checks the whole crate; see ARCHITECTURE.md).
 
 pub mod clients;
 pub mod clock;

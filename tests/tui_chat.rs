@@ -9,7 +9,7 @@ use jr::domain::{NewTask, Source};
 use jr::engine::Engine;
 use jr::store::Store;
 use jr::tui::headless::Headless;
-use jr::tui::panes::PaneId;
+use jr::tui::pane::PaneId;
 use jr::tui::panes::chat::ChatPane;
 use jr::tui::panes::runs::RunsPane;
 use jr::tui::panes::tasks::TasksPane;
@@ -381,4 +381,71 @@ fn the_agents_pane_runs_the_selected_agent() {
     );
     down.key("v");
     assert!(down.screen().contains("Skills"));
+}
+
+/// A run going on is stopped (`x` in the Agents pane sends `StopAgent`): the
+/// model never answers (a socket that accepts and stays silent), the stop
+/// ends the run at once, recorded as stopped; a second run of the same agent
+/// while one goes on is refused with a hint, and stopping one not running
+/// says so.
+#[test]
+fn a_running_agent_is_stopped() {
+    use jr::domain::agent::{AgentDef, AgentRunStatus};
+    use jr::tui::worker::{self, Msg, Mutation, Payload, Request, Slot, WorkerState};
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let llm = jr::clients::llm::LlmConfig {
+        ollama_url: format!("http://{}", silent.local_addr().unwrap()),
+        ..Default::default()
+    };
+    let e = engine(&dir.path().join("jr.db")).with_llm(llm);
+    e.add_agent(&AgentDef {
+        name: "coder".into(),
+        model: "ollama/qwen2.5-coder:7b".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let to_worker = worker::spawn(WorkerState::new(e), move |r| tx.send(r).is_ok());
+    let send = |id: u64, m: Mutation| {
+        to_worker
+            .send(Msg::Request(id, Slot::Mutation, Request::Mutate(m)))
+            .unwrap()
+    };
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an answer")
+    };
+    send(9, Mutation::StopAgent("coder".into()));
+    match next().payload {
+        Payload::Failed(e) => assert!(e.message.contains("not running"), "{}", e.message),
+        p => panic!("{p:?}"),
+    }
+    let run = || Mutation::RunAgent {
+        agent: "coder".into(),
+        prompt: "오래 걸리는 일".into(),
+    };
+    send(1, run());
+    assert!(matches!(next().payload, Payload::AgentPartial { .. }));
+    send(2, run());
+    match next().payload {
+        Payload::Failed(e) => {
+            assert!(e.message.contains("running already"), "{}", e.message);
+            assert!(!e.hints.is_empty());
+        }
+        p => panic!("{p:?}"),
+    }
+    let asked = std::time::Instant::now();
+    send(3, Mutation::StopAgent("coder".into()));
+    let run = loop {
+        match next().payload {
+            Payload::AgentRan { run, .. } => break run,
+            Payload::Failed(e) => panic!("{}", e.message),
+            _ => {}
+        }
+    };
+    assert_eq!(run.status, AgentRunStatus::Stopped);
+    assert!(asked.elapsed() < std::time::Duration::from_secs(5));
+    to_worker.send(Msg::Stop).unwrap();
+    drop(silent);
 }

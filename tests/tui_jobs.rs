@@ -226,7 +226,7 @@ fn an_opened_run_follows_its_output_and_can_be_cancelled() {
     h.key("j");
     h.key("r");
     h.key("<Enter>");
-    assert_eq!(h.app.pane_id(), jr::tui::panes::PaneId::Runs);
+    assert_eq!(h.app.pane_id(), jr::tui::pane::PaneId::Runs);
     assert_eq!(runs_pane(&h).filter_text, "job:slow");
     until(&mut h, "the run in the list", |h| {
         !runs_pane(h).list.rows.is_empty()
@@ -353,4 +353,50 @@ fn runs_per_day_are_counted_by_local_day_without_loading_runs() {
         fails.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
         vec!["timeout", "failed"]
     );
+}
+
+/// Thousands of jobs: the pane reads a window of them in full (recent runs,
+/// next fire) and counts the rest; moving to the end, or selecting a job by
+/// name (the palette), brings the window along.
+#[test]
+fn the_jobs_pane_is_paged_for_thousands_of_jobs() {
+    let db = Db::new();
+    let e = db.engine();
+    for i in 0..450 {
+        e.add_job(&jr::engine::jobs::JobDef {
+            name: format!("job-{i:04}"),
+            kind: "shell".into(),
+            enabled: i % 3 != 0,
+            command: "true".into(),
+            schedule: Some("0 3 * * *".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let mut h = Headless::new(db.engine(), (100, 30));
+    h.key("3");
+    let p = jobs(&h);
+    assert_eq!((p.total, p.enabled), (450, 300));
+    assert!(
+        p.rows.len() <= jr::tui::worker::JOBS_WINDOW,
+        "{}",
+        p.rows.len()
+    );
+    assert!(
+        h.screen().contains("450 jobs: 300 enabled, 150 paused"),
+        "{}",
+        h.screen()
+    );
+    h.key("G");
+    let p = jobs(&h);
+    assert_eq!(p.list.selected, 449);
+    assert_eq!(p.selected().map(|r| r.job.name.as_str()), Some("job-0449"));
+    assert!(h.screen().contains("job-0449"), "{}", h.screen());
+    h.send(jr::tui::action::Action::SelectJob("job-0201".into()));
+    let p = jobs(&h);
+    assert_eq!(p.selected().map(|r| r.job.name.as_str()), Some("job-0201"));
+    h.key("g");
+    let p = jobs(&h);
+    assert_eq!(p.selected().map(|r| r.job.name.as_str()), Some("job-0000"));
+    assert!(h.screen().contains("job-0000"), "{}", h.screen());
 }

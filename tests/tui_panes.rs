@@ -336,7 +336,7 @@ fn grading_a_card_moves_it_off_the_due_list() {
     let p: &CardsPane = h.app.pane_state().unwrap();
     assert_eq!(p.data.as_ref().unwrap().counts, (3, 0));
     assert!(h.screen().contains("Nothing is due"));
-    h.send(Action::GoPane(jr::tui::panes::PaneId::Dashboard));
+    h.send(Action::GoPane(jr::tui::pane::PaneId::Dashboard));
     assert!(
         h.screen().contains("cards: none due of 3"),
         "{}",

@@ -194,7 +194,7 @@ fn dashboard_on_an_empty_database_says_what_to_do() {
     let h = Headless::new(engine(), (80, 24));
     snap("dashboard_empty", (80, 24), &h);
     let mut h = h;
-    h.send(Action::GoPane(jr::tui::panes::PaneId::Tasks));
+    h.send(Action::GoPane(jr::tui::pane::PaneId::Tasks));
     snap("tasks_empty", (80, 24), &h);
 }
 
@@ -394,4 +394,39 @@ fn dagster_pane_not_configured_and_unreachable() {
         h.key("9");
         snap("dagster_unreachable", size, &h);
     }
+}
+
+/// With wrap off (`w`) the log viewer scrolls sideways (`>` / `<`, eight
+/// columns a step, never past the widest line); with wrap on it says how.
+#[test]
+fn the_log_viewer_scrolls_sideways_with_wrap_off() {
+    let e = engine();
+    job_fixtures(&e);
+    let mut h = Headless::new(e, (80, 24));
+    h.key("4");
+    h.send(Action::OpenRun(5));
+    h.key(">");
+    assert!(h.screen().contains("w cuts them"), "{}", h.screen());
+    h.key("w");
+    h.key(">");
+    let s = h.screen();
+    assert!(s.contains("no wrap, from column 9"), "{s}");
+    assert!(
+        !s.contains("warning:") && s.contains(" 파일 하나를 읽을 수 없음"),
+        "{s}"
+    );
+    for _ in 0..20 {
+        h.key(">");
+    }
+    // The widest line is 48 columns: its last column is as far as it goes.
+    let s = h.screen();
+    assert!(s.contains("no wrap, from column 48 ·"), "{s}");
+    for _ in 0..20 {
+        h.key("<");
+    }
+    let s = h.screen();
+    assert!(
+        s.contains("no wrap · ") && s.contains("warning: 파일"),
+        "{s}"
+    );
 }

@@ -1,5 +1,6 @@
-//! `jr cards due|list|show|grade|review`: knowledge cards made by the
-//! ambient job, reviewed with spaced repetition (SM-2).
+//! `jr cards due|list|show|grade|review|edit|rm`: knowledge cards made by
+//! the ambient job, reviewed with spaced repetition (SM-2), corrected or
+//! deleted by hand.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -23,6 +24,31 @@ pub enum CardsCmd {
     Grade(GradeArgs),
     /// Review the due cards one by one on the terminal.
     Review(ReviewArgs),
+    /// Correct a card's question and/or answer (its review schedule stays).
+    Edit(EditArgs),
+    /// Delete a card (asks first; --yes does not).
+    #[command(alias = "delete")]
+    Rm(RmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: i64,
+    #[arg(long, short)]
+    pub question: Option<String>,
+    #[arg(long, short)]
+    pub answer: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    pub id: i64,
+    #[arg(long, short)]
+    pub yes: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +130,38 @@ pub fn run(ctx: &Ctx, cmd: CardsCmd) -> Result<i32> {
                     "card #{} next due {}\n",
                     c.id,
                     c.due_at.with_timezone(&e.tz()).format("%Y-%m-%d %H:%M")
+                ))?;
+            }
+            Ok(0)
+        }
+        CardsCmd::Edit(a) => {
+            if a.question.is_none() && a.answer.is_none() {
+                return Err(Error::user("nothing to change").hint(format!(
+                    "jr cards edit {} --question TEXT --answer TEXT",
+                    a.id
+                )));
+            }
+            let c = e.edit_card(a.id, a.question.as_deref(), a.answer.as_deref())?;
+            if a.json {
+                output::json(&c)?;
+            } else {
+                output::out(&format!("saved card #{} {}\n", c.id, one_line(&c.question)))?;
+            }
+            Ok(0)
+        }
+        CardsCmd::Rm(a) => {
+            let c = e.get_card(a.id)?;
+            if !a.yes {
+                super::confirm(&format!("delete card #{} {}?", c.id, one_line(&c.question)))?;
+            }
+            let c = e.remove_card(c.id)?;
+            if a.json {
+                output::json(&c)?;
+            } else {
+                output::out(&format!(
+                    "deleted card #{} {}\n",
+                    c.id,
+                    one_line(&c.question)
                 ))?;
             }
             Ok(0)

@@ -49,6 +49,10 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
         bench_log: args.bench_log,
         crash_test: std::env::var_os("JR_TUI_CRASH_TEST").is_some(),
         scheduler: Some(scheduler),
+        editor: ["VISUAL", "EDITOR"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
+            .unwrap_or_else(|| "vi".into()),
     })?;
     Ok(0)
 }

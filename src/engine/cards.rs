@@ -151,3 +151,57 @@ impl Engine {
         self.get_card(id)
     }
 }
+
+/// A card's question or answer at most (bytes): a card is a flash card.
+pub const MAX_CARD_TEXT_BYTES: usize = 16 * 1024;
+
+/// Changing and deleting cards (the Cards pane, `jr cards edit|rm`).
+impl Engine {
+    /// Replace a card's question and/or answer (None keeps it). The text is
+    /// trimmed, must not be empty, is capped, and has its secrets redacted
+    /// like everything jr stores; the review schedule is kept.
+    pub fn edit_card(&self, id: i64, question: Option<&str>, answer: Option<&str>) -> Result<Card> {
+        let old = self.get_card(id)?;
+        let check = |what: &str, s: &str| -> Result<String> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Err(Error::user(format!("the {what} is empty"))
+                    .hint("a card needs a question and an answer"));
+            }
+            if s.len() > MAX_CARD_TEXT_BYTES {
+                return Err(Error::user(format!(
+                    "the {what} is {} bytes; a card's {what} takes {MAX_CARD_TEXT_BYTES} at most",
+                    s.len()
+                )));
+            }
+            Ok(crate::domain::context::redact::redact(s).0)
+        };
+        let q = match question {
+            Some(q) => check("question", q)?,
+            None => old.question,
+        };
+        let a = match answer {
+            Some(a) => check("answer", a)?,
+            None => old.answer,
+        };
+        self.store.write(|tx| {
+            if !repo::set_text(tx, id, &q, &a)? {
+                return Err(Error::user(format!("no card with id {id}")));
+            }
+            Ok(())
+        })?;
+        self.get_card(id)
+    }
+
+    /// Delete a card (its review history goes with it); returns it as it was.
+    pub fn remove_card(&self, id: i64) -> Result<Card> {
+        let c = self.get_card(id)?;
+        self.store.write(|tx| {
+            if !repo::delete(tx, id)? {
+                return Err(Error::user(format!("no card with id {id}")));
+            }
+            Ok(())
+        })?;
+        Ok(c)
+    }
+}

@@ -113,3 +113,21 @@ pub fn set_mark(conn: &Connection, job: &str, key: &str, value: i64) -> Result<(
     .execute(params![job, key, value])?;
     Ok(())
 }
+
+/// Change a card's question and answer; false when there is no such card.
+pub fn set_text(conn: &Connection, id: i64, question: &str, answer: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE cards SET question = ?2, answer = ?3 WHERE id = ?1")?
+        .execute(params![id, question, answer])?;
+    Ok(n > 0)
+}
+
+/// Delete a card and its sources; false when there is no such card.
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    conn.prepare_cached("DELETE FROM card_sources WHERE card_id = ?1")?
+        .execute([id])?;
+    let n = conn
+        .prepare_cached("DELETE FROM cards WHERE id = ?1")?
+        .execute([id])?;
+    Ok(n > 0)
+}

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::panes::PaneId;
+use super::pane::id::PaneId;
 use super::worker::Response;
 
 /// Editing a one-line text field; keys map to these outside the keymap (readline style).
@@ -47,6 +47,11 @@ pub enum Action {
     Add,
     AddSub,
     Edit,
+    /// Edit the focused text (or the pane's object) in $VISUAL/$EDITOR.
+    ExternalEdit,
+    /// Scroll sideways (the log viewer with wrap off).
+    ScrollLeft,
+    ScrollRight,
     Start,
     Review,
     Done,
@@ -109,6 +114,13 @@ pub enum Action {
     /// Open this run in the Runs pane.
     OpenRun(i64),
     Worker(Response),
+    /// The editor's answer for a pane's `Effect::Edit`: the new text, or
+    /// why there is none.
+    Edited {
+        pane: PaneId,
+        key: String,
+        text: Result<String, String>,
+    },
 }
 
 /// Every action a keymap or the palette can name: (name, action, what it does).
@@ -156,6 +168,21 @@ const FIXED: &[(&str, Action, &str)] = &[
         "Add a sub-task of the selected task",
     ),
     ("edit", Action::Edit, "Edit the selected task or job"),
+    (
+        "scroll_left",
+        Action::ScrollLeft,
+        "Scroll sideways to the left",
+    ),
+    (
+        "scroll_right",
+        Action::ScrollRight,
+        "Scroll sideways to the right",
+    ),
+    (
+        "external_edit",
+        Action::ExternalEdit,
+        "Edit the text in $VISUAL/$EDITOR",
+    ),
     ("start", Action::Start, "Start: → in_progress"),
     ("review", Action::Review, "Send to review: → review"),
     ("done", Action::Done, "Done: → done"),

@@ -11,12 +11,14 @@ use crate::engine::Lease;
 use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 
 use super::action::{self, Action};
+pub use super::chrome::Overlay;
 use super::effect::{Effect, Requests};
 use super::input;
 use super::keymap::{Keymap, Section};
 use super::keys::Key;
 use super::palette::{Command, Palette, Target};
-use super::panes::{self, Cx, Notice, Pane, PaneId};
+use super::pane::{Cx, Notice, Pane, PaneId};
+use super::panes;
 use super::text;
 use super::theme::Theme;
 use super::worker::dagster::DagsterAsk;
@@ -39,16 +41,6 @@ impl SchedulerView {
             None => "nobody".into(),
         }
     }
-}
-
-/// Below this the screen says so instead of drawing a squashed UI.
-pub const MIN_SIZE: (u16, u16) = (60, 15);
-
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Palette(Palette),
-    ConfirmQuit,
 }
 
 pub struct Options {
@@ -183,6 +175,27 @@ impl App {
         }
     }
 
+    /// (key, what) pairs for the footer, in the current context.
+    pub fn hints(&self) -> Vec<(String, String)> {
+        let (sections, _) = self.sections();
+        let actions = match &self.overlay {
+            Some(Overlay::Help { .. }) => vec![Action::Down, Action::Up, Action::Back],
+            Some(Overlay::Palette(_)) => {
+                vec![Action::Submit, Action::Down, Action::Up, Action::Back]
+            }
+            Some(Overlay::ConfirmQuit) => vec![Action::Yes, Action::No],
+            None => self.pane().footer(),
+        };
+        let label = |a: &Action| match a {
+            Action::GoPane(p) => p.name().to_string(),
+            a => action::name_of(a).unwrap_or_default().replace('_', " "),
+        };
+        actions
+            .iter()
+            .filter_map(|a| Some((self.keymap.key_label(&sections, a)?, label(a))))
+            .collect()
+    }
+
     /// Every named action with its description and key, for the palette.
     pub fn commands(&self) -> Vec<Command> {
         let (mut sections, _) = self.pane().sections();
@@ -258,13 +271,21 @@ impl App {
     }
 
     fn layout(&mut self) {
-        let area = super::ui::pane_area(self.size);
+        let area = super::layout::pane_area(self.size);
         for p in &mut self.panes {
             p.resize(area);
         }
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Edited { pane, .. } = &action {
+            // The editor's answer goes to the pane that asked, in view or not.
+            self.notice = None;
+            return match self.panes.iter().position(|p| p.id() == *pane) {
+                Some(i) => self.with_pane(i, |p, cx| p.update(&action, cx)),
+                None => Vec::new(),
+            };
+        }
         match action {
             Action::Worker(resp) => return self.on_response(resp),
             Action::Tick(now) => {
@@ -323,7 +344,7 @@ impl App {
                 vec![Effect::Mouse(self.mouse)]
             }
             Action::Click { col, row: 0 } => {
-                match super::ui::header::tab_at(col, self.size.0, self.active) {
+                match super::layout::tab_at(col, self.size.0, self.active) {
                     Some(i) if i < n => self.switch(i),
                     _ => Vec::new(),
                 }

@@ -17,6 +17,8 @@ pub enum Effect {
     Mouse(bool),
     /// Put this text on the clipboard (OSC 52, so it works over ssh).
     Copy(String),
+    /// Edit this text in the user's editor (the answer is `Action::Edited`).
+    Edit(super::editor::EditRequest),
 }
 
 /// Hands out request ids and remembers the newest per slot, so an answer to

@@ -25,6 +25,10 @@ pub struct Headless {
     /// Hold answers back instead of delivering them (to test staleness).
     pub hold: bool,
     pub held: Vec<Response>,
+    /// The editor `Effect::Edit` runs (a shell command, as `$EDITOR`), its
+    /// temp files in the system's temp folder; None: the effect is kept in
+    /// `effects` like the others.
+    pub editor: Option<String>,
 }
 
 impl Headless {
@@ -49,6 +53,7 @@ impl Headless {
             effects: Vec::new(),
             hold: false,
             held: Vec::new(),
+            editor: None,
         };
         h.send(Action::Resize(size.0, size.1));
         let start = h.app.start();
@@ -73,6 +78,16 @@ impl Headless {
                     } else {
                         self.send(Action::Worker(resp));
                     }
+                }
+                Effect::Edit(req) if self.editor.is_some() => {
+                    let editor = self.editor.clone().unwrap_or_default();
+                    let dir = std::env::temp_dir().join(format!("jr-edit-{}", std::process::id()));
+                    let text = super::editor::run_editor(&editor, &req.text, req.suffix, &dir);
+                    self.send(Action::Edited {
+                        pane: req.pane,
+                        key: req.key,
+                        text,
+                    });
                 }
                 other => self.effects.push(other),
             }
@@ -149,7 +164,8 @@ impl Headless {
     pub fn render(&self) -> Terminal<TestBackend> {
         let (w, h) = self.app.size;
         let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        term.draw(|f| super::ui::draw(f, &self.app)).expect("draw");
+        term.draw(|f| super::draw::draw(f, &self.app))
+            .expect("draw");
         term
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::action::{self, Action};
 use super::keys::Key;
-use super::panes::PaneId;
+use super::pane::id::PaneId;
 
 pub const DEFAULT: &str = include_str!("../../keymap.toml");
 

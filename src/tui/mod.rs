@@ -7,19 +7,24 @@
 
 pub mod action;
 pub mod app;
+pub mod chrome;
+pub mod draw;
+pub mod editor;
 pub mod effect;
 pub mod filter;
 pub mod headless;
 pub mod input;
 pub mod keymap;
 pub mod keys;
+pub mod layout;
 pub mod palette;
+pub mod pane;
 pub mod panes;
 pub mod sched;
 pub mod terminal;
 pub mod text;
 pub mod theme;
-pub mod ui;
+pub mod widgets;
 pub mod worker;
 
 #[cfg(test)]
@@ -68,7 +73,14 @@ pub struct TuiOptions {
     pub crash_test: bool,
     /// Fire jobs while open when no daemon holds the lease (None: never).
     pub scheduler: Option<sched::SchedulerSetup>,
+    /// The editor long text opens in (`$VISUAL`, else `$EDITOR`, else `vi`).
+    pub editor: String,
 }
+
+/// While the user's editor has the terminal, the input thread reads nothing.
+static INPUT_PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The input thread saw the pause and is not reading.
+static INPUT_IDLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 enum Event {
     Term(crossterm::event::Event),
@@ -123,15 +135,31 @@ pub fn run(o: TuiOptions) -> Result<()> {
         .and_then(|p| crate::files::private_append(p).ok());
     terminal::install_panic_hook(o.state_dir.clone());
     let (mut term, guard) = terminal::enter(app.mouse)
-        .map_err(|e| Error::config(format!("cannot take the terminal: {e}")))?;
-    let io = |e: std::io::Error| Error::config(format!("terminal: {e}"));
+        .map_err(|e| Error::system(format!("cannot take the terminal: {e}")))?;
+    let io = |e: std::io::Error| Error::system(format!("terminal: {e}"));
 
     let (tx, rx) = mpsc::channel::<Event>();
     let input_tx = tx.clone();
     std::thread::Builder::new()
         .name("jr-input".into())
         .spawn(move || {
-            while let Ok(ev) = crossterm::event::read() {
+            use std::sync::atomic::Ordering::SeqCst;
+            loop {
+                if INPUT_PAUSED.load(SeqCst) {
+                    INPUT_IDLE.store(true, SeqCst);
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                INPUT_IDLE.store(false, SeqCst);
+                // Poll first, so a pause is seen within 50 ms.
+                match crossterm::event::poll(Duration::from_millis(50)) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(_) => break,
+                }
+                let Ok(ev) = crossterm::event::read() else {
+                    break;
+                };
                 if input_tx.send(Event::Term(ev)).is_err() {
                     break;
                 }
@@ -174,14 +202,19 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let size = term.size().map_err(io)?;
     let mut effects = app.update(Action::Resize(size.width, size.height));
     effects.extend(app.start());
-    let mut quit = exec(effects, &worker, &mut term)?;
+    let edit = EditSetup {
+        editor: o.editor.clone(),
+        dir: o.state_dir.join("edit"),
+        mouse: app.mouse,
+    };
+    let mut quit = exec_all(effects, &mut app, &worker, &mut term, &edit)?;
     let mut first_done = false;
     let mut key_at: Option<Instant> = None;
     let mut dirty = true;
     let mut last_error: Option<String> = None;
     while !quit {
         if dirty {
-            term.draw(|f| ui::draw(f, &app)).map_err(io)?;
+            term.draw(|f| draw::draw(f, &app)).map_err(io)?;
             dirty = false;
             if let Some(f) = bench.as_mut() {
                 use std::io::Write;
@@ -238,7 +271,11 @@ pub fn run(o: TuiOptions) -> Result<()> {
                 let effects = app.update(a);
                 log_error(&o.state_dir, &app, &mut last_error);
                 dirty = true;
-                if exec(effects, &worker, &mut term)? {
+                let edit = EditSetup {
+                    mouse: app.mouse,
+                    ..edit.clone()
+                };
+                if exec_all(effects, &mut app, &worker, &mut term, &edit)? {
                     quit = true;
                     break;
                 }
@@ -278,6 +315,76 @@ fn log_error(dir: &std::path::Path, app: &App, last: &mut Option<String>) {
     }
 }
 
+/// Where the user's editor runs.
+#[derive(Clone)]
+struct EditSetup {
+    editor: String,
+    /// Its temp files (private, under the state folder).
+    dir: PathBuf,
+    mouse: bool,
+}
+
+/// Give the terminal to the user's editor and take it back; the edited
+/// text or why there is none.
+fn edit_outside(
+    req: &editor::EditRequest,
+    term: &mut terminal::Term,
+    setup: &EditSetup,
+) -> Result<std::result::Result<String, String>> {
+    use std::sync::atomic::Ordering::SeqCst;
+    INPUT_PAUSED.store(true, SeqCst);
+    // Wait (a little) until the input thread has stopped reading, so it
+    // takes no key meant for the editor.
+    for _ in 0..100 {
+        if INPUT_IDLE.load(SeqCst) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    terminal::restore();
+    let out = editor::run_editor(&setup.editor, &req.text, req.suffix, &setup.dir);
+    let back = terminal::resume(setup.mouse);
+    INPUT_PAUSED.store(false, SeqCst);
+    back.map_err(|e| Error::system(format!("cannot take the terminal back: {e}")))?;
+    term.clear()
+        .map_err(|e| Error::system(format!("terminal: {e}")))?;
+    Ok(out)
+}
+
+/// Carry out effects, and what they lead to (an editor's answer goes back
+/// to its pane); true when one of them is Quit.
+fn exec_all(
+    effects: Vec<Effect>,
+    app: &mut App,
+    worker: &mpsc::Sender<Msg>,
+    term: &mut terminal::Term,
+    edit: &EditSetup,
+) -> Result<bool> {
+    let mut todo = effects;
+    while !todo.is_empty() {
+        let mut next = Vec::new();
+        for e in std::mem::take(&mut todo) {
+            match e {
+                Effect::Edit(req) => {
+                    let text = edit_outside(&req, term, edit)?;
+                    next.extend(app.update(Action::Edited {
+                        pane: req.pane,
+                        key: req.key,
+                        text,
+                    }));
+                }
+                other => {
+                    if exec(vec![other], worker, term)? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        todo = next;
+    }
+    Ok(false)
+}
+
 /// Carry out effects; true when one of them is Quit.
 fn exec(
     effects: Vec<Effect>,
@@ -292,7 +399,7 @@ fn exec(
             }
             Effect::Quit => return Ok(true),
             Effect::Mouse(on) => {
-                terminal::set_mouse(on).map_err(|e| Error::config(format!("terminal: {e}")))?
+                terminal::set_mouse(on).map_err(|e| Error::system(format!("terminal: {e}")))?
             }
             Effect::Copy(text) => {
                 // Through the terminal's own writer, between frames.
@@ -301,6 +408,8 @@ fn exec(
                     .write_all(terminal::osc52(&text).as_bytes())
                     .and_then(|_| w.flush());
             }
+            // Carried out by `exec_all`.
+            Effect::Edit(_) => {}
         }
     }
     Ok(false)

@@ -43,6 +43,17 @@ pub fn enter(mouse: bool) -> std::io::Result<(Term, Guard)> {
     Ok((term, guard))
 }
 
+/// Take the terminal again after `restore` (the user's editor had it).
+pub fn resume(mouse: bool) -> std::io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
 pub fn set_mouse(on: bool) -> std::io::Result<()> {
     if on {
         execute!(stdout(), EnableMouseCapture)

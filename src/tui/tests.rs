@@ -9,7 +9,7 @@ use super::action::{Action, TextEdit};
 use super::app::Overlay;
 use super::effect::Effect;
 use super::headless::Headless;
-use super::panes::PaneId;
+use super::pane::PaneId;
 use super::worker::Slot;
 use crate::clock::Clock;
 use crate::domain::{NewTask, Source};
@@ -111,7 +111,7 @@ fn panes_switch_by_number_tab_and_click_and_load_when_first_shown() {
     assert_eq!(h.app.pane_id(), PaneId::Dashboard);
     // The header's second tab.
     let col = (0..80)
-        .find(|c| super::ui::header::tab_at(*c, 80, h.app.active) == Some(1))
+        .find(|c| super::layout::tab_at(*c, 80, h.app.active) == Some(1))
         .unwrap();
     h.send(Action::Click { col, row: 0 });
     assert_eq!(h.app.pane_id(), PaneId::Tasks);
@@ -222,6 +222,21 @@ fn a_bad_user_keymap_is_visible_and_the_defaults_work() {
     assert!(tasks(&h).form.is_some(), "the default binding of `a` stays");
 }
 
+mod imports;
+
+/// No import cycle anywhere in the crate: files import down, never back
+/// (the same rules as ../shared/tools/cycles.py).
+#[test]
+fn no_import_cycles() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let edges = imports::graph(&src);
+    assert!(edges.len() > 50, "read {} files", edges.len());
+    // The reader sees a known edge (so a broken reader cannot pass).
+    assert!(edges["tui/app.rs"].contains("tui/pane/mod.rs"));
+    let bad: Vec<Vec<String>> = imports::cycles(&edges);
+    assert!(bad.is_empty(), "import cycles: {bad:#?}");
+}
+
 /// The house rule, checked by reading the `use` lines: the TUI reaches data
 /// only through the engine, and reads no environment variables.
 #[test]
@@ -265,7 +280,7 @@ fn dagster_at(url: &str) -> Engine {
 
 #[test]
 fn dagster_health_in_the_header() {
-    use super::ui::header::dagster_label;
+    use super::chrome::header::dagster_label;
     // Not configured: no network, nothing in the header.
     let h = Headless::new(engine(), (160, 24));
     assert!(h.app.dagster.is_none());
@@ -489,6 +504,62 @@ fn the_dagster_pane_lists_launches_toggles_and_copies() {
     assert_eq!(h.held.pop().map(|r| r.slot), Some(Slot::DagsterAct));
     assert!(pane(&h).busy);
     h.hold = false;
+    // C: the run config opens in the editor. JSON that does not parse is
+    // refused and kept (C opens it again); YAML then launches with it.
+    use super::editor::EditRequest;
+    use super::worker::Request;
+    use super::worker::dagster::DagsterAsk;
+    let edit = |h: &mut Headless| match &h.app.update(Action::ExternalEdit)[..] {
+        [Effect::Edit(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    let r: EditRequest = edit(&mut h);
+    assert_eq!((r.key.as_str(), r.suffix), ("etl/load", ".yaml"));
+    assert!(
+        r.text.starts_with("# Run config for etl/load"),
+        "{}",
+        r.text
+    );
+    let back = |text: &str| Action::Edited {
+        pane: PaneId::Dagster,
+        key: "etl/load".into(),
+        text: Ok(text.into()),
+    };
+    h.send(back("{\"ops\": "));
+    let n = h.app.notice.clone().unwrap();
+    assert!(
+        n.error && n.text.ends_with("C opens your text again"),
+        "{}",
+        n.text
+    );
+    assert!(pane(&h).confirm.is_none());
+    assert_eq!(edit(&mut h).text, "{\"ops\": ");
+    h.send(back("# 하루치\nops:\n  load:\n    config: {day: 1}\n"));
+    assert!(
+        h.screen().contains("etl/load with its run config?"),
+        "{}",
+        h.screen()
+    );
+    let fx = h.app.update(Action::Yes);
+    assert!(
+        fx.iter().any(|e| matches!(e,
+            Effect::Request { req: Request::Dagster(DagsterAsk::Launch { path, config: Some(c) }), .. }
+                if path == "etl/load" && c.contains("day: 1"))),
+        "{fx:?}"
+    );
+    // A plain launch after sends none.
+    h.key("L");
+    let fx = h.app.update(Action::Yes);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Request {
+                req: Request::Dagster(DagsterAsk::Launch { config: None, .. }),
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
     // Start/stop on the schedule.
     h.key("j");
     h.key("j");

@@ -116,6 +116,18 @@ pub fn wrap(s: &str, cols: usize) -> Vec<String> {
     lines
 }
 
+/// The text after its first `cols` display columns.
+pub fn skip_cols(s: &str, cols: usize) -> String {
+    let mut w = 0;
+    s.chars()
+        .skip_while(|c| {
+            let skip = w < cols;
+            w += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            skip
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

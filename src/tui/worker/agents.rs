@@ -1,62 +1,91 @@
 //! The worker's side of the Agents pane's changes: run the selected agent
-//! with a prompt on its own thread (the answer streams in as `AgentPartial`,
-//! the recorded execution follows as `AgentRan`), and remove an agent.
-
-use std::sync::{Arc, Mutex};
+//! with a prompt off the worker (the answer streams in as `AgentPartial`,
+//! the recorded execution follows as `AgentRan`), stop a run going on, and
+//! add, edit or remove an agent.
 
 use tokio_util::sync::CancellationToken;
 
+use super::background::SendPartial;
 use super::{Payload, WorkerState};
 use crate::clients::llm::Chunk;
 use crate::domain::agent::tool_start_line;
 use crate::engine::agent_run::{Invocation, run_agent};
+use crate::engine::agents::parse_yaml;
 use crate::engine::shared::Shared;
 use crate::error::{Error, Result};
 
-/// What an agent run needs off the worker: a runtime for the HTTP calls and
-/// the engine on a second connection to the same database file.
-pub struct AgentDriver {
-    pub(super) rt: tokio::runtime::Runtime,
-    pub(super) db: Shared,
-}
-
 impl WorkerState {
-    /// Run agent `name` with `prompt`. With a reply sender the run goes on its
-    /// own thread and the worker answers at once with an empty partial;
-    /// headless, it runs in line.
+    /// Run agent `name` with `prompt`, off the worker (see
+    /// worker/background.rs); the worker answers at once with an empty
+    /// partial. One run per agent at a time: its stop token is kept until
+    /// it ends.
     pub(super) fn run_agent(&mut self, name: &str, prompt: &str) -> Result<Payload> {
         let inv = self.engine.prepare_agent(name, prompt)?;
-        if self.agent_rt.is_none() {
-            self.agent_rt = Some(Arc::new(Mutex::new(self.agent_driver()?)));
-        }
-        let Some(driver) = self.agent_rt.clone() else {
-            return Err(Error::config("the agent driver failed before"));
-        };
-        let Some(reply) = self.reply.clone() else {
-            let d = driver
+        let (rt, db) = self.background_db("running an agent")?;
+        let running = self.background()?.running.clone();
+        let stop = CancellationToken::new();
+        {
+            let mut map = running
                 .lock()
-                .map_err(|_| Error::config("the agent driver failed before"))?;
-            let mut ignore = |_: Chunk| {};
-            let f = d.rt.block_on(run_agent(
-                &d.db,
-                inv,
-                None,
-                CancellationToken::new(),
-                &mut ignore,
-            ))?;
-            return Ok(Payload::AgentRan {
-                run: Box::new(f.run),
-                error: f.error,
-            });
-        };
+                .map_err(|_| Error::system("the agent registry is poisoned"))?;
+            if map.contains_key(&inv.agent) {
+                return Err(
+                    Error::user(format!("agent {} is running already", inv.agent))
+                        .hint("wait for it to end, or stop it with x"),
+                );
+            }
+            map.insert(inv.agent.clone(), stop.clone());
+        }
         let agent = inv.agent.clone();
-        std::thread::Builder::new()
-            .name("jr-agent".into())
-            .spawn(move || run_later(&driver, &reply, inv))
-            .map_err(|e| Error::config(format!("cannot start the agent thread: {e}")))?;
-        Ok(Payload::AgentPartial {
-            agent,
+        let now = Payload::AgentPartial {
+            agent: agent.clone(),
             text: String::new(),
+        };
+        self.later("jr-agent", now, move |send| {
+            let end = run(&rt, &db, inv, stop, send);
+            if let Ok(mut map) = running.lock() {
+                map.remove(&agent);
+            }
+            end
+        })
+    }
+
+    /// Stop the run of agent `name` going on (it is recorded as cancelled).
+    pub(super) fn stop_agent(&mut self, name: &str) -> Result<Payload> {
+        let token = self
+            .background
+            .as_ref()
+            .and_then(|b| b.running.lock().ok()?.get(name).cloned());
+        match token {
+            Some(t) => {
+                t.cancel();
+                Ok(Payload::Changed {
+                    message: format!("stopping agent {name}…"),
+                    task: None,
+                })
+            }
+            None => Err(Error::user(format!("agent {name} is not running"))),
+        }
+    }
+
+    /// Add or replace an agent from its YAML (exactly one agent).
+    pub(super) fn save_agent(&self, old: Option<&str>, yaml: &str) -> Result<Payload> {
+        let mut defs = parse_yaml(yaml).map_err(|e| {
+            Error::user(format!("the agent's YAML: {e}"))
+                .hint("the same YAML as `jr agents import`")
+        })?;
+        let def = match (defs.pop(), defs.is_empty()) {
+            (Some(d), true) => d,
+            (None, _) => return Err(Error::user("the YAML holds no agent")),
+            (Some(_), false) => return Err(Error::user("the YAML holds more than one agent")),
+        };
+        let (a, verb) = match old {
+            Some(name) => (self.engine.update_agent(name, &def)?, "saved"),
+            None => (self.engine.add_agent(&def)?, "added"),
+        };
+        Ok(Payload::Changed {
+            message: format!("{verb} agent {}", a.name),
+            task: None,
         })
     }
 
@@ -67,33 +96,17 @@ impl WorkerState {
             task: None,
         })
     }
-
-    pub(super) fn agent_driver(&self) -> Result<AgentDriver> {
-        let engine = self
-            .engine
-            .reopen()?
-            .ok_or_else(|| Error::config("running an agent needs a database file"))?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::config(format!("cannot start the agent's runtime: {e}")))?;
-        Ok(AgentDriver {
-            rt,
-            db: Shared::new(engine),
-        })
-    }
 }
 
-/// Run the agent on this thread, sending the answer as it grows and the
-/// recorded execution (or the error) at the end.
-fn run_later(driver: &Mutex<AgentDriver>, reply: &super::Reply, inv: Invocation) {
-    let send = |payload: Payload| super::send_later(reply, payload);
-    let Ok(d) = driver.lock() else {
-        send(Payload::Failed(Error::config(
-            "the agent driver failed before",
-        )));
-        return;
-    };
+/// Run the agent to its end, sending the answer as it grows; the recorded
+/// execution (or the error) is the result.
+fn run(
+    rt: &tokio::runtime::Handle,
+    db: &Shared,
+    inv: Invocation,
+    stop: CancellationToken,
+    send: &SendPartial<'_>,
+) -> Payload {
     let agent = inv.agent.clone();
     let mut so_far = String::new();
     // Tool calls show as lines of their own among the answer, as they happen.
@@ -120,18 +133,11 @@ fn run_later(driver: &Mutex<AgentDriver>, reply: &super::Reply, inv: Invocation)
             text: so_far.clone(),
         });
     };
-    let done = d.rt.block_on(run_agent(
-        &d.db,
-        inv,
-        None,
-        CancellationToken::new(),
-        &mut on_chunk,
-    ));
-    match done {
-        Ok(f) => send(Payload::AgentRan {
+    match rt.block_on(run_agent(db, inv, None, stop, &mut on_chunk)) {
+        Ok(f) => Payload::AgentRan {
             run: Box::new(f.run),
             error: f.error,
-        }),
-        Err(e) => send(Payload::Failed(e)),
+        },
+        Err(e) => Payload::Failed(e),
     }
 }

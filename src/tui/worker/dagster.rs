@@ -1,13 +1,13 @@
 //! The worker's side of the Dagster pane and the header's health line. The
 //! calls are async HTTP and never take the database lock: in the worker
-//! thread they run on a small runtime of its own and answer later through
+//! thread they run on the worker's background runtime (worker/background.rs) and answer later through
 //! the worker's channel (tagged with their request id like every answer),
 //! so a slow or absent Dagster never holds up the other panes. Headless
 //! tests run them in-line. Nothing touches the network when no instance is
 //! configured.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::{Msg, Payload, Response, Slot, WorkerState};
@@ -28,8 +28,12 @@ pub enum DagsterAsk {
     Health,
     /// Health, jobs, schedules, sensors and recent runs for the pane.
     Overview,
-    /// Launch a job (`location/repository/job`), as `jr dagster launch` does.
-    Launch(String),
+    /// Launch a job (`location/repository/job`) with its run config (YAML
+    /// or a JSON object), as `jr dagster launch --run-config` does.
+    Launch {
+        path: String,
+        config: Option<String>,
+    },
     /// Start (`true`) or stop a schedule or sensor.
     SetRunning {
         it: Box<Instigator>,
@@ -47,27 +51,6 @@ pub struct DagsterOverview {
     pub runs: Vec<RunView>,
     /// Why the runs could not be read (the rest may still be there).
     pub runs_error: Option<String>,
-}
-
-/// The runtime Dagster calls run on; made on the first call.
-pub struct DagsterDriver {
-    rt: tokio::runtime::Runtime,
-    health_busy: Arc<AtomicBool>,
-}
-
-impl DagsterDriver {
-    fn new() -> Result<DagsterDriver> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("jr-dagster")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::config(format!("cannot start the Dagster runtime: {e}")))?;
-        Ok(DagsterDriver {
-            rt,
-            health_busy: Arc::new(AtomicBool::new(false)),
-        })
-    }
 }
 
 /// The answer when no instance is configured: no network at all.
@@ -94,7 +77,9 @@ pub async fn answer(dg: Arc<Dagster>, ask: DagsterAsk) -> Payload {
         DagsterAsk::Overview => overview(&dg)
             .await
             .map(|o| Payload::DagsterOverview(Some(Box::new(o)))),
-        DagsterAsk::Launch(path) => launch(&dg, &path).await.map(Payload::DagsterDone),
+        DagsterAsk::Launch { path, config } => launch(&dg, &path, config.as_deref())
+            .await
+            .map(Payload::DagsterDone),
         DagsterAsk::SetRunning { it, sensor, on } => {
             async {
                 let c = dg.client(None)?;
@@ -151,12 +136,16 @@ async fn overview(dg: &Dagster) -> Result<DagsterOverview> {
     })
 }
 
-/// The same calls as `jr dagster launch JOB` (no run config, no tags).
-async fn launch(dg: &Dagster, path: &str) -> Result<String> {
+/// The same calls as `jr dagster launch JOB [--run-config TEXT]` (no tags).
+async fn launch(dg: &Dagster, path: &str, config: Option<&str>) -> Result<String> {
+    let config = match config {
+        Some(t) => crate::engine::dagster::run_config(t)?,
+        None => None,
+    };
     let c = dg.client(None)?;
     let (job, _) = dg.find_job(&c, path).await?;
     let id = c
-        .launch(&job, None, &std::collections::BTreeMap::new())
+        .launch(&job, config.as_ref(), &std::collections::BTreeMap::new())
         .await?;
     Ok(format!(
         "launched Dagster run {} of {}",
@@ -171,23 +160,14 @@ impl WorkerState {
         self.engine.dagster().settings().configured
     }
 
-    fn dagster_driver(&mut self) -> Result<&DagsterDriver> {
-        if self.dagster_rt.is_none() {
-            self.dagster_rt = Some(DagsterDriver::new()?);
-        }
-        self.dagster_rt
-            .as_ref()
-            .ok_or_else(|| Error::config("no Dagster runtime"))
-    }
-
     /// Answer in-line (headless tests, and the rare caller without a loopback).
     pub(super) fn dagster_now(&mut self, ask: DagsterAsk) -> Payload {
         let dg = self.engine.dagster();
         if !dg.settings().configured {
             return unconfigured(&ask);
         }
-        match self.dagster_driver() {
-            Ok(d) => d.rt.block_on(answer(dg, ask)),
+        match self.background() {
+            Ok(b) => b.block_on(answer(dg, ask)),
             Err(e) => Payload::Failed(e),
         }
     }
@@ -206,7 +186,7 @@ impl WorkerState {
             return Some(unconfigured(&ask));
         }
         let health = matches!(ask, DagsterAsk::Health);
-        let d = match self.dagster_driver() {
+        let d = match self.background() {
             Ok(d) => d,
             Err(e) => return Some(Payload::Failed(e)),
         };
@@ -214,7 +194,7 @@ impl WorkerState {
         if health && busy.swap(true, Ordering::SeqCst) {
             return None;
         }
-        d.rt.spawn(async move {
+        d.handle().spawn(async move {
             let payload = answer(dg, ask).await;
             if health {
                 busy.store(false, Ordering::SeqCst);

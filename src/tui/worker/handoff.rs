@@ -1,10 +1,8 @@
 //! The worker's side of handing a task on from the Tasks pane: the names it
 //! can go to (`agent:NAME`, `job:NAME`), and the hand-off itself. A job's run
 //! is queued (the scheduler — this TUI's or the daemon — starts it); an agent
-//! runs on the agent driver's thread and the task moves on when it ends,
+//! runs off the worker (worker/background.rs) and the task moves on when it ends,
 //! told by a `Changed` answer.
-
-use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
@@ -14,7 +12,8 @@ use crate::domain::{JobSpec, Source};
 use crate::engine::agent_run::Invocation;
 use crate::engine::handoff::Assignee;
 use crate::engine::handoff_run::work_on;
-use crate::error::{Error, Result};
+use crate::engine::shared::Shared;
+use crate::error::Result;
 
 impl WorkerState {
     /// Every agent and every job that can take a task, as the picker shows them.
@@ -47,51 +46,28 @@ impl WorkerState {
             Assignee::Agent(name) => name,
         };
         let (t, inv) = self.engine.assign_task_to_agent(id, &name, Source::Tui)?;
-        if self.agent_rt.is_none() {
-            match self.agent_driver() {
-                Ok(d) => self.agent_rt = Some(Arc::new(Mutex::new(d))),
-                Err(e) => {
-                    // Claimed but nothing can run it: give the task back.
-                    self.engine
-                        .abandon_agent_handoff(id, &inv.agent, &e.message)?;
-                    return Err(e);
-                }
+        let (rt, db) = match self.background_db("running an agent") {
+            Ok(x) => x,
+            Err(e) => {
+                // Claimed but nothing can run it: give the task back.
+                self.engine
+                    .abandon_agent_handoff(id, &inv.agent, &e.message)?;
+                return Err(e);
             }
-        }
-        let Some(driver) = self.agent_rt.clone() else {
-            return Err(Error::config("the agent driver failed before"));
         };
-        match self.reply.clone() {
-            // Headless: in line.
-            None => Ok(run_handoff(&driver, id, inv)),
-            Some(reply) => {
-                std::thread::Builder::new()
-                    .name("jr-handoff".into())
-                    .spawn(move || super::send_later(&reply, run_handoff(&driver, id, inv)))
-                    .map_err(|e| Error::config(format!("cannot start the agent thread: {e}")))?;
-                Ok(Payload::Changed {
-                    message: format!("#{} handed to agent {name}; it is working on it", t.id),
-                    task: Some(t.id),
-                })
-            }
-        }
+        let now = Payload::Changed {
+            message: format!("#{} handed to agent {name}; it is working on it", t.id),
+            task: Some(t.id),
+        };
+        self.later("jr-handoff", now, move |_| run_handoff(&rt, &db, id, inv))
     }
 }
 
 /// Run the hand-off to its end; the answer says how the task stands.
-fn run_handoff(driver: &Mutex<super::agents::AgentDriver>, id: i64, inv: Invocation) -> Payload {
-    let Ok(d) = driver.lock() else {
-        return Payload::Failed(Error::config("the agent driver failed before"));
-    };
+fn run_handoff(rt: &tokio::runtime::Handle, db: &Shared, id: i64, inv: Invocation) -> Payload {
     let agent = inv.agent.clone();
     let mut ignore = |_: Chunk| {};
-    match d.rt.block_on(work_on(
-        &d.db,
-        id,
-        inv,
-        CancellationToken::new(),
-        &mut ignore,
-    )) {
+    match rt.block_on(work_on(db, id, inv, CancellationToken::new(), &mut ignore)) {
         Ok((t, f)) => Payload::Changed {
             message: format!(
                 "agent {agent} ended {} on #{}; the task is {}",

@@ -13,6 +13,9 @@ use crate::schedule::words;
 /// Runs read per job for the sparkline and the last status.
 pub const RECENT: usize = 20;
 
+/// Jobs read in full at a time (the rest are only counted).
+pub const JOBS_WINDOW: usize = 200;
+
 /// "weekdays at 07:00 KST", or "on demand".
 pub fn schedule_words(e: &Engine, job: &Job, now: DateTime<Utc>) -> String {
     match &job.schedule {
@@ -41,11 +44,25 @@ fn row(e: &Engine, job: Job, recent: &[Run], now: DateTime<Utc>) -> JobRow {
 }
 
 impl WorkerState {
-    pub(super) fn jobs(&self) -> Result<Vec<JobRow>> {
+    /// A window of `JOBS_WINDOW` jobs from `offset` (or around `want`):
+    /// every job's row is read (one query), but runs and next fires only for
+    /// the window's.
+    pub(super) fn jobs(&self, offset: usize, want: Option<&str>) -> Result<super::JobsPage> {
         let e = &self.engine;
         let now = e.now();
-        e.list_jobs()?
+        let all = e.list_jobs()?;
+        let total = all.len();
+        let enabled = all.iter().filter(|j| j.enabled).count();
+        let at = want.and_then(|w| all.iter().position(|j| j.name == w));
+        let offset = match at {
+            Some(i) => i.saturating_sub(JOBS_WINDOW / 2),
+            None => offset,
+        }
+        .min(total.saturating_sub(1));
+        let rows = all
             .into_iter()
+            .skip(offset)
+            .take(JOBS_WINDOW)
             .map(|job| {
                 let recent = e.list_runs(&RunFilter {
                     job: Some(job.name.clone()),
@@ -54,7 +71,14 @@ impl WorkerState {
                 })?;
                 Ok(row(e, job, &recent, now))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(super::JobsPage {
+            rows,
+            offset,
+            total,
+            enabled,
+            want: at,
+        })
     }
 
     pub(super) fn mutate_job(&self, m: JobMutation) -> Result<Payload> {

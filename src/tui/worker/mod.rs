@@ -7,6 +7,7 @@
 //! input; the app drops answers it no longer waits for.
 
 mod agents;
+mod background;
 mod chat;
 mod context;
 pub mod dagster;
@@ -29,7 +30,7 @@ use crate::engine::{Lease, RunFilter, TaskDetail, TaskEdit, TaskQuery};
 use crate::error::Error;
 pub use chat::FIRST_SESSION;
 pub use context::{AgentsData, CardsData, Hits, SessionPage};
-pub use jobs::{RECENT, schedule_words};
+pub use jobs::{JOBS_WINDOW, RECENT, schedule_words};
 pub use runs::LOG_CHUNK;
 pub use state::{WorkerState, flatten};
 
@@ -91,6 +92,14 @@ pub enum Mutation {
     Rate(i64, Option<i8>),
     /// Grade a knowledge card 0..=5.
     Grade(i64, u8),
+    /// Correct a card's question and answer.
+    EditCard {
+        id: i64,
+        question: String,
+        answer: String,
+    },
+    /// Delete a card.
+    RemoveCard(i64),
     /// Run an agent with a prompt (the answer streams in as `AgentPartial`).
     RunAgent {
         agent: String,
@@ -98,6 +107,14 @@ pub enum Mutation {
     },
     /// Remove an agent.
     RemoveAgent(String),
+    /// Stop the run of this agent going on.
+    StopAgent(String),
+    /// Add (`old` None) or replace agent `old` from YAML (one agent, the
+    /// `jr agents import` format).
+    SaveAgent {
+        old: Option<String>,
+        yaml: String,
+    },
     /// Hand a task to an agent or a job (see worker/handoff.rs).
     Assign(i64, crate::engine::handoff::Assignee),
 }
@@ -111,6 +128,20 @@ pub enum JobMutation {
     Delete(String),
     /// Queue a run (trigger manual); the lease holder starts it.
     RunNow(String),
+}
+
+/// A window of the Jobs pane's rows: only these are read in full (recent
+/// runs, next fire), so thousands of jobs cost what a window does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsPage {
+    pub rows: Vec<JobRow>,
+    /// The first row's place among all jobs.
+    pub offset: usize,
+    pub total: usize,
+    /// Jobs enabled, among all.
+    pub enabled: usize,
+    /// Where the wanted job is among all, when one was asked for and exists.
+    pub want: Option<usize>,
 }
 
 /// One line of the Jobs pane.
@@ -141,7 +172,12 @@ pub enum Request {
     Mutate(Mutation),
     /// Who holds the scheduler lease (alive), for the header.
     Lease,
-    Jobs,
+    /// A window of the jobs (by name) from `offset`; with `want`, the window
+    /// around that job instead.
+    Jobs {
+        offset: usize,
+        want: Option<String>,
+    },
     /// Runs newest first, `limit` of them, keyset-paged by the filter.
     RunPage(RunFilter),
     /// A run and its output after line `after`; `cut` is the output_cut known.
@@ -246,7 +282,7 @@ pub enum Payload {
     /// Another process wrote to the database.
     DataChanged,
     Lease(Option<Lease>),
-    Jobs(Vec<JobRow>),
+    Jobs(Box<JobsPage>),
     RunPage(RunPage),
     RunLog(Box<LogChunk>),
     ChatHistory {

@@ -16,15 +16,14 @@ pub struct WorkerState {
     pub(super) host: String,
     /// The chat gateway's settings; the model stage runs when one is set.
     pub(super) gateway: crate::config::GatewayConfig,
-    /// Made on the first chat message that needs a model (see worker/chat.rs).
-    pub(super) chat_rt: Option<std::sync::Arc<std::sync::Mutex<super::chat::ChatDriver>>>,
+    /// The chat's model client, made on the first chat message (None inside: no model configured).
+    pub(super) chat_llm: Option<Option<std::sync::Arc<crate::clients::llm::Llm>>>,
     /// Set by `spawn`: how a chat thread answers later. None in headless tests,
     /// where a turn is answered in line.
     pub(super) reply: Option<super::Reply>,
-    /// Made on the first agent run (see worker/agents.rs).
-    pub(super) agent_rt: Option<std::sync::Arc<std::sync::Mutex<super::agents::AgentDriver>>>,
-    /// Made on the first Dagster call (see worker/dagster.rs).
-    pub(super) dagster_rt: Option<super::dagster::DagsterDriver>,
+    /// The one runtime for chat turns, agent runs and Dagster calls, made
+    /// on first use (see worker/background.rs).
+    pub(super) background: Option<super::background::Background>,
 }
 
 impl WorkerState {
@@ -34,10 +33,9 @@ impl WorkerState {
             version: None,
             host: crate::engine::runs::Me::this_process().host,
             gateway: Default::default(),
-            chat_rt: None,
+            chat_llm: None,
             reply: None,
-            agent_rt: None,
-            dagster_rt: None,
+            background: None,
         }
     }
 
@@ -66,7 +64,9 @@ impl WorkerState {
             }),
             Request::Mutate(m) => self.mutate(m),
             Request::Lease => self.engine.live_lease(&self.host).map(Payload::Lease),
-            Request::Jobs => self.jobs().map(Payload::Jobs),
+            Request::Jobs { offset, want } => self
+                .jobs(offset, want.as_deref())
+                .map(|p| Payload::Jobs(Box::new(p))),
             Request::ChatHistory(session) => self.chat_history(session.as_deref()),
             Request::RunPage(f) => self.run_page(f).map(Payload::RunPage),
             Request::Dagster(ask) => Ok(self.dagster_now(ask)),
@@ -209,8 +209,22 @@ impl WorkerState {
             Mutation::Chat { session, message } => return self.chat(&session, &message),
             Mutation::Rate(id, r) => return self.rate(id, r),
             Mutation::Grade(id, g) => return self.grade(id, g),
+            Mutation::EditCard {
+                id,
+                question,
+                answer,
+            } => {
+                let c = e.edit_card(id, Some(&question), Some(&answer))?;
+                (format!("saved card #{}", c.id), None)
+            }
+            Mutation::RemoveCard(id) => {
+                let c = e.remove_card(id)?;
+                (format!("deleted card #{}", c.id), None)
+            }
             Mutation::RunAgent { agent, prompt } => return self.run_agent(&agent, &prompt),
             Mutation::RemoveAgent(name) => return self.remove_agent(&name),
+            Mutation::StopAgent(name) => return self.stop_agent(&name),
+            Mutation::SaveAgent { old, yaml } => return self.save_agent(old.as_deref(), &yaml),
             Mutation::Assign(id, to) => return self.assign(id, to),
         };
         Ok(Payload::Changed { message, task })

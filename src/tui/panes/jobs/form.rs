@@ -2,7 +2,10 @@
 //! typed (`jobs::check_cron`) and its next fire times shown
 //! (`CronSchedule::upcoming`) in the job's zone; on save the fields become a
 //! `JobDef` (an edit keeps everything the form does not show: env, overlap,
-//! misfire, backoff). The engine checks it all again when it writes.
+//! misfire, backoff). The form knows the job's kind: a shell job shows its
+//! command and directory, an agent job its agent and prompt, a Dagster job
+//! its Dagster job, run config and instance, an ambient job its task, model
+//! and card cap. The engine checks it all again when it writes.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -23,6 +26,22 @@ pub enum JobField {
     Timeout,
     Retries,
     Description,
+    /// agent: the configured agent.
+    Agent,
+    /// agent: the prompt template.
+    Prompt,
+    /// dagster: the Dagster job.
+    DagsterJob,
+    /// dagster: run config, JSON or YAML.
+    RunConfig,
+    /// dagster: the instance; empty: the default.
+    Instance,
+    /// ambient: the built-in task.
+    Ambient,
+    /// ambient: the model it asks.
+    Model,
+    /// ambient: cards per run at most.
+    MaxCards,
 }
 
 impl JobField {
@@ -37,6 +56,56 @@ impl JobField {
         JobField::Description,
     ];
 
+    /// The fields a job of `kind` shows, in order (shell for an unknown kind).
+    pub fn of_kind(kind: &str) -> &'static [JobField] {
+        use JobField::*;
+        match kind {
+            "agent" => &[
+                Name,
+                Schedule,
+                Tz,
+                Agent,
+                Prompt,
+                Timeout,
+                Retries,
+                Description,
+            ],
+            "dagster" => &[
+                Name,
+                Schedule,
+                Tz,
+                DagsterJob,
+                RunConfig,
+                Instance,
+                Timeout,
+                Retries,
+                Description,
+            ],
+            "ambient" => &[
+                Name,
+                Schedule,
+                Tz,
+                Ambient,
+                Model,
+                MaxCards,
+                Timeout,
+                Retries,
+                Description,
+            ],
+            _ => &JobField::ALL,
+        }
+    }
+
+    /// The temp file's ending when the field opens in the editor.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            JobField::RunConfig => ".yaml",
+            JobField::Command => ".sh",
+            JobField::Prompt | JobField::Description => ".md",
+            _ => ".txt",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             JobField::Name => "name",
@@ -47,6 +116,14 @@ impl JobField {
             JobField::Timeout => "timeout",
             JobField::Retries => "retries",
             JobField::Description => "about",
+            JobField::Agent => "agent",
+            JobField::Prompt => "prompt",
+            JobField::DagsterJob => "dg job",
+            JobField::RunConfig => "config",
+            JobField::Instance => "instance",
+            JobField::Ambient => "task",
+            JobField::Model => "model",
+            JobField::MaxCards => "max cards",
         }
     }
 
@@ -62,6 +139,14 @@ impl JobField {
             JobField::Timeout => "e.g. 30s, 10m, 1h; empty: none",
             JobField::Retries => "attempts after a failure (0: none)",
             JobField::Description => "what it is for (one line)",
+            JobField::Agent => "a configured agent (the Agents pane lists them)",
+            JobField::Prompt => "what the agent is asked; {{date}}, {{collect.NAME}} fill in",
+            JobField::DagsterJob => "name, location/job or location/repository/job",
+            JobField::RunConfig => "run config as JSON or YAML (one line); empty: none",
+            JobField::Instance => "a [dagster.instances.NAME]; empty: the default",
+            JobField::Ambient => "the built-in task, e.g. knowledge-cards",
+            JobField::Model => "the model it asks, e.g. ollama/qwen2.5:7b",
+            JobField::MaxCards => "cards per run at most; empty: the default",
         }
     }
 }
@@ -102,25 +187,17 @@ impl JobForm {
     }
 
     fn with(editing: Option<String>, def: JobDef, now: DateTime<Utc>, tz: Tz) -> JobForm {
-        let values = [
-            def.name.clone(),
-            def.schedule.clone().unwrap_or_default(),
-            def.tz.clone().unwrap_or_default(),
-            def.command.clone(),
-            def.cwd.clone().unwrap_or_default(),
-            def.timeout.clone().unwrap_or_default(),
-            def.retries.to_string(),
-            def.description.clone(),
-        ];
+        let kinds = JobField::of_kind(&def.kind);
+        let values: Vec<String> = kinds.iter().map(|k| value_of(&def, *k)).collect();
         let mut f = JobForm {
             editing,
-            base: def,
-            fields: JobField::ALL
-                .into_iter()
+            fields: kinds
+                .iter()
                 .zip(values.iter())
-                .map(|(k, v)| (k, TextField::new(v)))
+                .map(|(k, v)| (*k, TextField::new(v)))
                 .collect(),
-            initial: values.to_vec(),
+            base: def,
+            initial: values,
             focus: 0,
             error: None,
             saving: false,
@@ -131,10 +208,19 @@ impl JobForm {
     }
 
     pub fn title(&self) -> String {
+        let kind = match self.base.kind.as_str() {
+            "shell" => String::new(),
+            k => format!("{k} "),
+        };
         match &self.editing {
-            None => "New job".into(),
-            Some(n) => format!("Edit job {n}"),
+            None => format!("New {kind}job"),
+            Some(n) => format!("Edit {kind}job {n}"),
         }
+    }
+
+    /// The job's kind (shell, agent, dagster, ambient).
+    pub fn kind(&self) -> &str {
+        &self.base.kind
     }
 
     pub fn value(&self, field: JobField) -> &str {
@@ -143,6 +229,21 @@ impl JobForm {
             .find(|(k, _)| *k == field)
             .map(|(_, f)| f.value())
             .unwrap_or("")
+    }
+
+    /// The focused field: its kind and text (for the editor).
+    pub fn focused(&self) -> (JobField, &str) {
+        let (k, f) = &self.fields[self.focus];
+        (*k, f.value())
+    }
+
+    /// Replace a field's text (from the editor); the cron check follows.
+    pub fn set(&mut self, field: JobField, value: &str, now: DateTime<Utc>, tz: Tz) {
+        if let Some((_, f)) = self.fields.iter_mut().find(|(k, _)| *k == field) {
+            *f = TextField::new(value);
+            self.error = None;
+            self.recheck(now, tz);
+        }
     }
 
     pub fn dirty(&self) -> bool {
@@ -207,8 +308,49 @@ impl JobForm {
         if let CronCheck::Bad(e) = &self.check {
             return Err(e.clone());
         }
-        if text(JobField::Command).is_empty() {
-            return Err("the command is empty: what should the job run?".into());
+        let need = |f: JobField, what: &str| -> Result<String, String> {
+            match text(f) {
+                t if t.is_empty() => Err(what.to_string()),
+                t => Ok(t),
+            }
+        };
+        let mut def = JobDef {
+            ..self.base.clone()
+        };
+        match self.base.kind.as_str() {
+            "agent" => {
+                def.agent = Some(need(JobField::Agent, "which agent? the agent is empty")?);
+                def.prompt = Some(need(
+                    JobField::Prompt,
+                    "the prompt is empty: what should the agent be asked?",
+                )?);
+            }
+            "dagster" => {
+                def.dagster_job = Some(need(
+                    JobField::DagsterJob,
+                    "which Dagster job? it is empty",
+                )?);
+                def.dagster_config = opt(JobField::RunConfig);
+                def.dagster_instance = opt(JobField::Instance);
+            }
+            "ambient" => {
+                def.ambient = Some(need(JobField::Ambient, "which task? e.g. knowledge-cards")?);
+                def.model = opt(JobField::Model);
+                def.max_cards = match opt(JobField::MaxCards) {
+                    None => None,
+                    Some(n) => Some(
+                        n.parse::<u32>()
+                            .map_err(|_| format!("max cards {n:?}? give a whole number, e.g. 5"))?,
+                    ),
+                };
+            }
+            _ => {
+                def.command = need(
+                    JobField::Command,
+                    "the command is empty: what should the job run?",
+                )?;
+                def.cwd = opt(JobField::Cwd);
+            }
         }
         if let Some(t) = opt(JobField::Timeout) {
             parse_duration(&t)?;
@@ -223,13 +365,34 @@ impl JobForm {
             name,
             schedule: opt(JobField::Schedule),
             tz: opt(JobField::Tz),
-            command: text(JobField::Command),
-            cwd: opt(JobField::Cwd),
             timeout: opt(JobField::Timeout),
             retries,
             description: text(JobField::Description),
-            ..self.base.clone()
+            ..def
         })
+    }
+}
+
+/// What a field starts with when a job is edited.
+fn value_of(def: &JobDef, f: JobField) -> String {
+    let o = |x: &Option<String>| x.clone().unwrap_or_default();
+    match f {
+        JobField::Name => def.name.clone(),
+        JobField::Schedule => o(&def.schedule),
+        JobField::Tz => o(&def.tz),
+        JobField::Command => def.command.clone(),
+        JobField::Cwd => o(&def.cwd),
+        JobField::Timeout => o(&def.timeout),
+        JobField::Retries => def.retries.to_string(),
+        JobField::Description => def.description.clone(),
+        JobField::Agent => o(&def.agent),
+        JobField::Prompt => o(&def.prompt),
+        JobField::DagsterJob => o(&def.dagster_job),
+        JobField::RunConfig => o(&def.dagster_config),
+        JobField::Instance => o(&def.dagster_instance),
+        JobField::Ambient => o(&def.ambient),
+        JobField::Model => o(&def.model),
+        JobField::MaxCards => def.max_cards.map(|n| n.to_string()).unwrap_or_default(),
     }
 }
 
@@ -308,5 +471,70 @@ mod tests {
         f.focus = 0;
         typed(&mut f, " X", tz);
         assert!(f.to_def().unwrap_err().contains("slug"));
+    }
+
+    /// `e` on an agent job asked for a shell command and dropped what was
+    /// typed; the form now shows the agent job's own fields and saves them.
+    #[test]
+    fn each_kind_edits_its_own_fields() {
+        let tz: Tz = "Asia/Seoul".parse().unwrap();
+        let agent = JobDef {
+            name: "brief".into(),
+            kind: "agent".into(),
+            agent: Some("writer".into()),
+            prompt: Some("오늘 일정 요약".into()),
+            ..JobDef::default()
+        };
+        let mut f = JobForm::edit(agent, now(), tz);
+        let kinds: Vec<JobField> = f.fields.iter().map(|(k, _)| *k).collect();
+        assert!(kinds.contains(&JobField::Prompt) && !kinds.contains(&JobField::Command));
+        assert_eq!(f.title(), "Edit agent job brief");
+        assert_eq!(f.value(JobField::Prompt), "오늘 일정 요약");
+        f.focus = kinds.iter().position(|k| *k == JobField::Prompt).unwrap();
+        f.update(&Action::Text(TextEdit::Clear), now(), tz);
+        assert!(f.to_def().unwrap_err().contains("prompt"));
+        typed(&mut f, "내일 일정", tz);
+        let def = f.to_def().unwrap();
+        assert_eq!(def.prompt.as_deref(), Some("내일 일정"));
+        assert_eq!(def.agent.as_deref(), Some("writer"));
+        assert_eq!(def.command, "");
+
+        let dg = JobDef {
+            name: "etl".into(),
+            kind: "dagster".into(),
+            dagster_job: Some("etl_job".into()),
+            ..JobDef::default()
+        };
+        let mut f = JobForm::edit(dg, now(), tz);
+        f.focus = f
+            .fields
+            .iter()
+            .position(|(k, _)| *k == JobField::RunConfig)
+            .unwrap();
+        typed(&mut f, "ops: {load: {config: {day: 1}}}", tz);
+        let def = f.to_def().unwrap();
+        assert_eq!(
+            def.dagster_config.as_deref(),
+            Some("ops: {load: {config: {day: 1}}}")
+        );
+        assert_eq!(def.dagster_job.as_deref(), Some("etl_job"));
+
+        let amb = JobDef {
+            name: "cards".into(),
+            kind: "ambient".into(),
+            ambient: Some("knowledge-cards".into()),
+            ..JobDef::default()
+        };
+        let mut f = JobForm::edit(amb, now(), tz);
+        f.focus = f
+            .fields
+            .iter()
+            .position(|(k, _)| *k == JobField::MaxCards)
+            .unwrap();
+        typed(&mut f, "many", tz);
+        assert!(f.to_def().unwrap_err().contains("whole number"));
+        f.update(&Action::Text(TextEdit::Clear), now(), tz);
+        typed(&mut f, "7", tz);
+        assert_eq!(f.to_def().unwrap().max_cards, Some(7));
     }
 }

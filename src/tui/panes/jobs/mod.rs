@@ -5,25 +5,34 @@
 //! `ui::jobs`.
 
 pub mod form;
+mod view;
 
-use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use self::form::JobForm;
-use super::scroll::Scroller;
-use super::{Cx, Pane, PaneId, View};
 use crate::engine::jobs::def_of;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Section;
-use crate::tui::worker::{JobMutation, JobRow, Mutation, Payload, Request, Response, Slot};
+use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::form::from_editor;
+use crate::tui::widgets::list::Scroller;
+use crate::tui::worker::{
+    JOBS_WINDOW, JobMutation, JobRow, Mutation, Payload, Request, Response, Slot,
+};
 
 /// Rows the detail box under the list takes, when the pane is tall enough.
 pub const DETAIL_ROWS: u16 = 8;
 
 #[derive(Debug, Default)]
 pub struct JobsPane {
+    /// The window of rows read in full; `list` runs over all `total` jobs.
     pub rows: Vec<JobRow>,
+    /// The window's first row among all jobs.
+    pub offset: usize,
+    pub total: usize,
+    pub enabled: usize,
     pub list: Scroller,
     pub loaded: bool,
     pub error: Option<String>,
@@ -37,7 +46,35 @@ pub struct JobsPane {
 
 impl JobsPane {
     pub fn selected(&self) -> Option<&JobRow> {
-        self.rows.get(self.list.selected)
+        self.list
+            .selected
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    /// A row by its place among all jobs, if it is in the window.
+    pub fn row(&self, i: usize) -> Option<&JobRow> {
+        i.checked_sub(self.offset).and_then(|i| self.rows.get(i))
+    }
+
+    /// Ask for the window around the selection when it left the one held.
+    fn follow_selection(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        if !self.loaded || self.total == 0 {
+            return Vec::new();
+        }
+        let end = (self.list.top + self.list.height.max(1)).min(self.total);
+        let held = self.offset..self.offset + self.rows.len();
+        if held.contains(&self.list.top)
+            && held.contains(&(end.max(1) - 1))
+            && held.contains(&self.list.selected)
+        {
+            return Vec::new();
+        }
+        let offset = self.list.selected.saturating_sub(JOBS_WINDOW / 2);
+        vec![
+            cx.requests
+                .make(Slot::Jobs, Request::Jobs { offset, want: None }),
+        ]
     }
 
     /// Whether the detail box fits under the list.
@@ -89,6 +126,28 @@ impl JobsPane {
                 Err(e) => form.error = Some(e),
             },
             Action::Back => self.form = None,
+            Action::ExternalEdit => {
+                let (field, text) = form.focused();
+                return Some(vec![Effect::Edit(EditRequest {
+                    pane: PaneId::Jobs,
+                    key: field.label().to_string(),
+                    text: text.to_string(),
+                    suffix: field.suffix(),
+                })]);
+            }
+            Action::Edited { key, text, .. } => match text {
+                Ok(t) => {
+                    let field = form
+                        .fields
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .find(|k| k.label() == key);
+                    if let Some(field) = field {
+                        form.set(field, &from_editor(t), cx.now, cx.tz);
+                    }
+                }
+                Err(e) => form.error = Some(e.clone()),
+            },
             other => form.update(other, cx.now, cx.tz),
         }
         Some(Vec::new())
@@ -105,13 +164,7 @@ impl Pane for JobsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        if self.confirm.is_some() {
-            (vec![Section::Confirm], false)
-        } else if self.form.is_some() {
-            (vec![Section::Form], true)
-        } else {
-            (vec![Section::Pane(PaneId::Jobs), Section::Global], false)
-        }
+        crate::tui::pane::sections(PaneId::Jobs, self.confirm.is_some(), self.form.is_some())
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
@@ -119,13 +172,7 @@ impl Pane for JobsPane {
             return effects;
         }
         match action {
-            Action::Up => self.list.move_by(-1),
-            Action::Down => self.list.move_by(1),
-            Action::PageUp => self.list.move_by(-self.list.page()),
-            Action::PageDown => self.list.move_by(self.list.page()),
-            Action::Scroll(n) => self.list.move_by(*n as isize),
-            Action::Top => self.list.select(0),
-            Action::Bottom => self.list.select(usize::MAX),
+            a if self.list.navigate(a) => return self.follow_selection(cx),
             Action::Open => {
                 if let Some(r) = self.selected() {
                     let name = r.job.name.clone();
@@ -151,6 +198,14 @@ impl Pane for JobsPane {
             Action::SelectJob(name) => {
                 self.want = Some(name.clone());
                 self.select_wanted();
+                if self.want.is_some() && self.loaded {
+                    // Not in the window held: ask for the window around it.
+                    let want = self.want.clone();
+                    return vec![
+                        cx.requests
+                            .make(Slot::Jobs, Request::Jobs { offset: 0, want }),
+                    ];
+                }
             }
             Action::Click { row, .. } => {
                 let first = self.area.y as usize + 1;
@@ -169,16 +224,29 @@ impl Pane for JobsPane {
 
     fn on_response(&mut self, resp: Response, cx: &mut Cx<'_>) -> Vec<Effect> {
         match (resp.slot, resp.payload) {
-            (_, Payload::Jobs(rows)) => {
+            (_, Payload::Jobs(page)) => {
                 let keep = self.selected().map(|r| r.job.name.clone());
-                self.rows = rows;
+                let page = *page;
+                let found = page.want;
+                self.rows = page.rows;
+                self.offset = page.offset;
+                self.total = page.total;
+                self.enabled = page.enabled;
                 self.loaded = true;
                 self.error = None;
-                self.list.set_len(self.rows.len());
-                if self.want.is_none() {
-                    self.want = keep;
+                self.list.set_len(self.total);
+                match found {
+                    Some(i) => {
+                        self.list.select(i);
+                        self.want = None;
+                    }
+                    None => {
+                        if self.want.is_none() {
+                            self.want = keep;
+                        }
+                        self.select_wanted();
+                    }
                 }
-                self.select_wanted();
             }
             (Slot::Jobs, Payload::Failed(e)) => {
                 self.loaded = true;
@@ -205,7 +273,12 @@ impl Pane for JobsPane {
     }
 
     fn reload(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
-        vec![cx.requests.make(Slot::Jobs, Request::Jobs)]
+        let offset = self.offset;
+        let want = self
+            .want
+            .clone()
+            .or_else(|| self.selected().map(|r| r.job.name.clone()));
+        vec![cx.requests.make(Slot::Jobs, Request::Jobs { offset, want })]
     }
 
     fn resize(&mut self, area: Rect) {
@@ -246,10 +319,6 @@ impl Pane for JobsPane {
     fn loaded(&self) -> bool {
         self.loaded
     }
-
-    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
-        crate::tui::ui::jobs::draw(f, area, self, v);
-    }
 }
 
 impl JobsPane {
@@ -257,7 +326,7 @@ impl JobsPane {
         if let Some(name) = &self.want
             && let Some(i) = self.rows.iter().position(|r| &r.job.name == name)
         {
-            self.list.select(i);
+            self.list.select(self.offset + i);
             self.want = None;
         }
     }

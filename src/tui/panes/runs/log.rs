@@ -28,6 +28,8 @@ pub struct LogView {
     pub complete: bool,
     pub follow: bool,
     pub wrap: bool,
+    /// Columns scrolled sideways (with wrap off).
+    pub left: usize,
     /// The search applied (highlighted); None: no search.
     pub search: Option<String>,
     /// The search line while it is typed.
@@ -53,6 +55,7 @@ impl LogView {
             cut: 0,
             complete: false,
             wrap: true,
+            left: 0,
             search: None,
             search_input: None,
             only_matches: false,
@@ -62,6 +65,23 @@ impl LogView {
             confirm_cancel: false,
             external: None,
         }
+    }
+
+    /// Scroll sideways by `cols` (negative: back), within the widest line;
+    /// false (nothing moves) while lines wrap.
+    pub fn scroll_sideways(&mut self, cols: isize) -> bool {
+        if self.wrap {
+            return false;
+        }
+        let widest = self
+            .lines
+            .iter()
+            .map(|l| text::width(&l.text))
+            .max()
+            .unwrap_or(0);
+        let to = (self.left as isize + cols).clamp(0, widest.saturating_sub(1) as isize);
+        self.left = to as usize;
+        true
     }
 
     pub fn last_seq(&self) -> i64 {

@@ -9,18 +9,20 @@ pub mod filter;
 pub mod list;
 pub mod log;
 mod view;
+mod view_log;
+mod viewer;
 
-use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use self::list::RunList;
 use self::log::LogView;
-use super::{Cx, Pane, PaneId, View};
 use crate::engine::RunFilter;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
+use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::list::{Step, step};
 use crate::tui::worker::{Mutation, Payload, Request, Response, Slot};
 
 /// Rows above the log in the opened run: its fields and the log's title.
@@ -122,15 +124,11 @@ impl RunsPane {
     fn update_list(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
         let base = self.filter.clone();
         let page = self.list.height.max(1) as isize;
-        let moved = match action {
-            Action::Up => self.list.move_by(-1, &base),
-            Action::Down => self.list.move_by(1, &base),
-            Action::PageUp => self.list.move_by(-page, &base),
-            Action::PageDown => self.list.move_by(page, &base),
-            Action::Scroll(n) => self.list.move_by(*n as isize, &base),
-            Action::Top => Some(self.list.first_page(&base)),
-            Action::Bottom => Some(self.list.last_page(&base)),
-            Action::Open => {
+        let moved = match (step(action, page), action) {
+            (Some(Step::By(n)), _) => self.list.move_by(n, &base),
+            (Some(Step::Top), _) => Some(self.list.first_page(&base)),
+            (Some(Step::Bottom), _) => Some(self.list.last_page(&base)),
+            (_, Action::Open) => {
                 return match self.list.selected_run() {
                     Some(r) => {
                         let id = r.id;
@@ -139,12 +137,12 @@ impl RunsPane {
                     None => Vec::new(),
                 };
             }
-            Action::Filter => {
+            (_, Action::Filter) => {
                 self.filter_input = Some(TextField::new(&self.filter_text));
                 None
             }
-            Action::Back if !self.filter_text.is_empty() => return self.set_filter("", cx),
-            Action::Cancel => {
+            (_, Action::Back) if !self.filter_text.is_empty() => return self.set_filter("", cx),
+            (_, Action::Cancel) => {
                 match self.list.selected_run() {
                     Some(r) if r.status.is_active() => self.confirm = Some(r.id),
                     Some(r) => cx.error(format!("run #{} already ended ({})", r.id, r.status)),
@@ -152,7 +150,7 @@ impl RunsPane {
                 }
                 None
             }
-            Action::Click { row, .. } => {
+            (_, Action::Click { row, .. }) => {
                 let first = self.area.y as usize + 1;
                 if let Some(l) = (*row as usize).checked_sub(first)
                     && l < self.list.height
@@ -162,7 +160,7 @@ impl RunsPane {
                 }
                 None
             }
-            Action::Refresh => return self.reload(cx),
+            (_, Action::Refresh) => return self.reload(cx),
             _ => None,
         };
         moved.map(|f| vec![self.page(f, cx)]).unwrap_or_default()
@@ -313,10 +311,6 @@ impl Pane for RunsPane {
 
     fn loaded(&self) -> bool {
         self.list.loaded
-    }
-
-    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
-        crate::tui::ui::runs::draw(f, area, self, v);
     }
 }
 

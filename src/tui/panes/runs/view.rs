@@ -1,129 +1,179 @@
-//! Keys in an opened run: scrolling the log (which pauses following),
-//! follow, wrap, the search line, next/previous match, only matching lines,
-//! cancelling the run (asked first), and backing out.
+//! Drawing the Runs pane's list: id, job, status, trigger, when it started,
+//! how long it took, its exit code or error; the filter line; the cancel
+//! question. The opened run draws in `run_view`.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 use super::RunsPane;
-use crate::tui::action::Action;
-use crate::tui::effect::Effect;
-use crate::tui::input::TextField;
-use crate::tui::panes::{Cx, Pane};
+use crate::domain::Run;
+use crate::tui::pane::{Draw, View};
+use crate::tui::text::{self, pad, pad_left};
+use crate::tui::widgets::fmt::{run_style, took, when};
+use crate::tui::widgets::form::{confirm, field_view};
 
-impl RunsPane {
-    pub(super) fn update_view(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
-        let Some(v) = self.view.as_mut() else {
-            return Vec::new();
-        };
-        if v.confirm_cancel {
-            match action {
-                Action::Yes => {
-                    v.confirm_cancel = false;
-                    let id = v.run.id;
-                    return self.cancel(id, cx);
-                }
-                Action::No | Action::Back => v.confirm_cancel = false,
-                _ => {}
-            }
-            return Vec::new();
-        }
-        if let Some(input) = v.search_input.as_mut() {
-            match action {
-                Action::Text(e) => {
-                    input.edit(e);
-                    let q = input.value().to_string();
-                    v.set_search(&q);
-                }
-                Action::Submit => {
-                    v.search_input = None;
-                    if v.search.is_some() && !v.jump(true) && !v.jump(false) {
-                        cx.info("no line matches");
-                    }
-                }
-                Action::Back => {
-                    v.search_input = None;
-                    v.set_search("");
-                }
-                _ => {}
-            }
-            return Vec::new();
-        }
-        let page = v.height.max(1) as isize;
-        match action {
-            Action::Up => v.scroll(-1),
-            Action::Down => v.scroll(1),
-            Action::PageUp => v.scroll(-page),
-            Action::PageDown => v.scroll(page),
-            Action::Scroll(n) => v.scroll(*n as isize),
-            Action::Top => {
-                v.top = 0;
-                v.follow = false;
-            }
-            Action::Bottom => {
-                v.to_bottom();
-                v.follow = v.run.status.is_active();
-            }
-            Action::Follow => {
-                v.follow = !v.follow;
-                if v.follow {
-                    v.to_bottom();
-                }
-                cx.info(match (v.follow, v.run.status.is_active()) {
-                    (true, true) => "following: new lines as they are written",
-                    (true, false) => "the run has ended; at the bottom of its output",
-                    (false, _) => "paused: the view stays where it is",
-                });
-            }
-            Action::Wrap => {
-                v.wrap = !v.wrap;
-                cx.info(if v.wrap {
-                    "long lines wrap"
-                } else {
-                    "long lines are cut at the edge"
-                });
-            }
-            Action::Filter => {
-                v.search_input = Some(TextField::new(v.search.as_deref().unwrap_or("")));
-            }
-            Action::NextMatch | Action::PrevMatch => {
-                if v.search.is_none() {
-                    cx.info("search first with /");
-                } else if !v.jump(*action == Action::NextMatch) {
-                    cx.info("no more matches that way");
-                }
-            }
-            Action::OnlyMatches => {
-                if v.search.is_none() && !v.only_matches {
-                    cx.info("search first with /, then show only the matching lines");
-                } else {
-                    v.toggle_only_matches();
-                }
-            }
-            Action::Cancel => {
-                if v.run.status.is_active() {
-                    v.confirm_cancel = true;
-                } else {
-                    cx.error(format!(
-                        "run #{} already ended ({})",
-                        v.run.id, v.run.status
-                    ));
-                }
-            }
-            Action::CopyLink => match &v.external {
-                Some(x) => {
-                    cx.info(format!("copied {}", x.url));
-                    return vec![Effect::Copy(x.url.clone())];
-                }
-                None => cx.error(format!("run #{} follows no Dagster run", v.run.id)),
+/// Column widths: (job, note).
+fn widths(width: usize) -> (usize, usize) {
+    let job = if width >= 120 { 24 } else { 16 };
+    // marker 1, id 8, status 12, trigger 9, started 12, took 10.
+    let note = width.saturating_sub(1 + 8 + job + 1 + 12 + 9 + 12 + 10);
+    (job, note)
+}
+
+fn row_line(r: &Run, width: usize, v: &View<'_>, selected: bool) -> Line<'static> {
+    let t = v.theme;
+    let (job_w, note_w) = widths(width);
+    let note = match (&r.error, r.exit_code) {
+        (Some(e), _) => text::clean(e),
+        (None, Some(c)) => format!("exit {c}"),
+        _ => String::new(),
+    };
+    let started = r.started_at.or(r.scheduled_for).unwrap_or(r.queued_at);
+    let line = Line::from(vec![
+        Span::styled(if selected { "▌" } else { " " }, t.accent),
+        Span::styled(pad_left(&format!("#{}", r.id), 7) + " ", t.dim),
+        Span::styled(pad(&text::clean(&r.job), job_w) + " ", t.title),
+        Span::styled(pad(r.status.as_str(), 12), run_style(t, r.status)),
+        Span::styled(pad(r.trigger.as_str(), 9), t.dim),
+        Span::styled(pad(&when(started, v), 12), t.text),
+        Span::styled(pad(&took(r, v.now), 10), t.text),
+        Span::styled(
+            pad(&note, note_w),
+            if r.status.is_failure() {
+                t.error
+            } else {
+                t.dim
             },
-            Action::Back if v.search.is_some() => {
-                v.set_search("");
-                if v.only_matches {
-                    v.toggle_only_matches();
-                }
-            }
-            Action::Back | Action::Collapse => self.view = None,
-            Action::Refresh => return self.reload(cx),
-            _ => {}
+        ),
+    ]);
+    if selected {
+        line.style(t.selected)
+    } else {
+        line
+    }
+}
+
+fn header_line(width: usize, v: &View<'_>) -> Line<'static> {
+    let (job_w, note_w) = widths(width);
+    Line::styled(
+        format!(
+            " {}{} {}{}{}{}{}",
+            pad_left("RUN", 7) + " ",
+            pad("JOB", job_w),
+            pad("STATUS", 12),
+            pad("TRIGGER", 9),
+            pad("STARTED", 12),
+            pad("TOOK", 10),
+            pad("EXIT / ERROR", note_w)
+        ),
+        v.theme.dim,
+    )
+}
+
+fn status_line(p: &RunsPane, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
+    let t = v.theme;
+    let width = area.width as usize;
+    if let Some(input) = &p.filter_input {
+        let lead = " / ";
+        let room = width.saturating_sub(lead.len() + 1);
+        let (shown, cur) = field_view(input, room);
+        let mut spans = vec![Span::styled(lead, t.key), Span::styled(shown, t.text)];
+        if let Some(e) = &p.filter_error {
+            spans.push(Span::styled(format!("  {}", text::clean(e)), t.error));
         }
-        Vec::new()
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        let x = area.x + lead.len() as u16 + cur;
+        f.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
+    let l = &p.list;
+    let mut s = match (l.rows.first(), l.rows.last()) {
+        (Some(a), Some(b)) => format!(" runs #{}–#{}", a.id, b.id),
+        _ => " runs: none".to_string(),
+    };
+    match (l.more_newer, l.more_older) {
+        (true, true) => s.push_str(" · newer above, older below"),
+        (true, false) => s.push_str(" · newer above (g: newest)"),
+        (false, true) => s.push_str(" · older below (G: oldest)"),
+        (false, false) => {}
+    }
+    if !p.filter_text.is_empty() {
+        s.push_str(&format!(" · filter: {}", text::clean(&p.filter_text)));
+    }
+    if l.loading {
+        s.push_str(" · loading…");
+    }
+    f.render_widget(
+        Paragraph::new(Line::styled(text::fit(&s, width), t.dim)),
+        area,
+    );
+}
+
+impl Draw for RunsPane {
+    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
+        draw(f, area, self, v);
+    }
+}
+
+fn draw(f: &mut Frame<'_>, area: Rect, p: &RunsPane, v: &View<'_>) {
+    if area.height < 4 {
+        return;
+    }
+    if let Some(view) = &p.view {
+        super::view_log::draw(f, area, view, v);
+        return;
+    }
+    let t = v.theme;
+    let width = area.width as usize;
+    f.render_widget(
+        Paragraph::new(header_line(width, v)),
+        Rect { height: 1, ..area },
+    );
+    let list = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+    let l = &p.list;
+    let lines: Vec<Line> = if !l.loaded {
+        vec![Line::styled(" loading…", t.dim)]
+    } else if l.rows.is_empty() && !p.filter_text.is_empty() {
+        vec![
+            Line::styled(" No run matches the filter.", t.text),
+            Line::styled(" Esc clears it; / changes it.", t.dim),
+        ]
+    } else if l.rows.is_empty() {
+        vec![
+            Line::styled(" No runs yet.", t.text),
+            Line::styled(
+                " Jobs run on their schedule; in Jobs (3), r runs one now.",
+                t.dim,
+            ),
+        ]
+    } else {
+        l.rows
+            .iter()
+            .enumerate()
+            .skip(l.top)
+            .take(list.height as usize)
+            .map(|(i, r)| row_line(r, width, v, i == l.selected))
+            .collect()
+    };
+    f.render_widget(Paragraph::new(lines), list);
+    status_line(p, f, Rect::new(area.x, area.bottom() - 1, area.width, 1), v);
+    if let Some(id) = p.confirm {
+        let q = format!("Cancel run #{id}? A running one is stopped.");
+        confirm(f, area, "Cancel", &q, "cancel it", "keep it", v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fill_the_width_exactly() {
+        for w in [80usize, 120, 160] {
+            let (j, n) = widths(w);
+            assert_eq!(1 + 8 + j + 1 + 12 + 9 + 12 + 10 + n, w, "width {w}");
+        }
     }
 }

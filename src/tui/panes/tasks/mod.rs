@@ -6,13 +6,14 @@ pub mod assign;
 pub mod form;
 pub mod list;
 mod modal;
+mod view;
+mod view_detail;
+mod view_form;
 
-use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use self::form::{Prompt, TaskForm};
 use self::list::{ListState, WINDOW, Want};
-use super::{Cx, Pane, PaneId, View};
 use crate::domain::TaskStatus;
 use crate::domain::task::Transition;
 use crate::engine::TaskDetail;
@@ -22,6 +23,8 @@ use crate::tui::effect::Effect;
 use crate::tui::filter::Filter;
 use crate::tui::input::TextField;
 use crate::tui::keymap::Section;
+use crate::tui::pane::{Cx, Pane, PaneId};
+use crate::tui::widgets::list::{Step, step};
 use crate::tui::worker::{Mutation, Payload, Request, Response, Slot};
 
 #[derive(Debug, Clone)]
@@ -215,13 +218,9 @@ impl Pane for TasksPane {
             return effects;
         }
         let page = self.list.height.max(1) as isize;
-        match action {
-            Action::Up => self.scroll(-1, cx),
-            Action::Down => self.scroll(1, cx),
-            Action::PageUp => self.scroll(-page, cx),
-            Action::PageDown => self.scroll(page, cx),
-            Action::Scroll(n) => self.scroll(*n as isize, cx),
-            Action::Top => match &mut self.detail {
+        match (step(action, page), action) {
+            (Some(Step::By(n)), _) => self.scroll(n, cx),
+            (Some(Step::Top), _) => match &mut self.detail {
                 Some(d) => {
                     d.scroll = 0;
                     Vec::new()
@@ -232,7 +231,7 @@ impl Pane for TasksPane {
                     .map(|o| vec![self.fetch(o, cx)])
                     .unwrap_or_default(),
             },
-            Action::Bottom => match &mut self.detail {
+            (Some(Step::Bottom), _) => match &mut self.detail {
                 Some(d) => {
                     d.scroll = usize::MAX / 2;
                     Vec::new()
@@ -243,8 +242,8 @@ impl Pane for TasksPane {
                     .map(|o| vec![self.fetch(o, cx)])
                     .unwrap_or_default(),
             },
-            Action::Open if self.detail.is_some() => self.open_work(cx),
-            Action::CopyLink => {
+            (_, Action::Open) if self.detail.is_some() => self.open_work(cx),
+            (_, Action::CopyLink) => {
                 let link = self
                     .detail
                     .as_ref()
@@ -271,7 +270,7 @@ impl Pane for TasksPane {
                     }
                 }
             }
-            Action::NextWork | Action::PrevWork => {
+            (_, Action::NextWork | Action::PrevWork) => {
                 if let Some(d) = &mut self.detail
                     && let Some(i) = d.work_selected()
                 {
@@ -283,7 +282,7 @@ impl Pane for TasksPane {
                 }
                 Vec::new()
             }
-            Action::Assign => match self.target() {
+            (_, Action::Assign) => match self.target() {
                 Some(t) => {
                     let (id, title) = (t.id, crate::tui::text::clean(&t.title));
                     self.assign = Some(self::assign::AssignPicker::new(id, title));
@@ -294,36 +293,36 @@ impl Pane for TasksPane {
                 }
                 None => Vec::new(),
             },
-            Action::Open if self.detail.is_none() => match self.list.selected_row() {
+            (_, Action::Open) if self.detail.is_none() => match self.list.selected_row() {
                 Some(r) => {
                     let id = r.task.id;
                     self.open_detail(id, cx)
                 }
                 None => Vec::new(),
             },
-            Action::OpenTask(id) => {
+            (_, Action::OpenTask(id)) => {
                 let id = *id;
                 self.open_detail(id, cx)
             }
-            Action::Collapse | Action::Back if self.detail.is_some() => {
+            (_, Action::Collapse | Action::Back) if self.detail.is_some() => {
                 self.detail = None;
                 Vec::new()
             }
-            Action::Collapse => {
+            (_, Action::Collapse) => {
                 self.list.fold_or_parent();
                 Vec::new()
             }
-            Action::Expand => {
+            (_, Action::Expand) => {
                 self.list.toggle_fold();
                 Vec::new()
             }
-            Action::Back if !self.filter_text.is_empty() => self.set_filter("", cx),
-            Action::Filter => {
+            (_, Action::Back) if !self.filter_text.is_empty() => self.set_filter("", cx),
+            (_, Action::Filter) => {
                 self.detail = None;
                 self.filter_input = Some(TextField::new(&self.filter_text));
                 Vec::new()
             }
-            Action::ToggleClosed => {
+            (_, Action::ToggleClosed) => {
                 self.show_closed = !self.show_closed;
                 cx.info(if self.show_closed {
                     "showing done and cancelled tasks too"
@@ -333,29 +332,29 @@ impl Pane for TasksPane {
                 self.list.want = self.list.selected_row().map(|r| Want::Id(r.task.id));
                 vec![self.fetch(0, cx)]
             }
-            Action::Add => {
+            (_, Action::Add) => {
                 self.form = Some(TaskForm::add(None));
                 Vec::new()
             }
-            Action::AddSub => {
+            (_, Action::AddSub) => {
                 let parent = self
                     .target()
                     .map(|t| (t.id, crate::tui::text::clean(&t.title)));
                 self.form = Some(TaskForm::add(parent));
                 Vec::new()
             }
-            Action::Edit => {
+            (_, Action::Edit) => {
                 if let Some(t) = self.target() {
                     self.form = Some(TaskForm::edit(t, cx.tz));
                 }
                 Vec::new()
             }
-            Action::Start => self.move_task(Transition::Start, cx),
-            Action::Review => self.move_task(Transition::Review, cx),
-            Action::Done => self.move_task(Transition::Done, cx),
-            Action::Reopen => self.move_task(Transition::Reopen, cx),
-            Action::Cancel => self.move_task(Transition::Cancel, cx),
-            Action::Split => {
+            (_, Action::Start) => self.move_task(Transition::Start, cx),
+            (_, Action::Review) => self.move_task(Transition::Review, cx),
+            (_, Action::Done) => self.move_task(Transition::Done, cx),
+            (_, Action::Reopen) => self.move_task(Transition::Reopen, cx),
+            (_, Action::Cancel) => self.move_task(Transition::Cancel, cx),
+            (_, Action::Split) => {
                 if let Some(t) = self.target() {
                     self.prompt = Some(Prompt {
                         task: t.id,
@@ -365,21 +364,21 @@ impl Pane for TasksPane {
                 }
                 Vec::new()
             }
-            Action::Claim => match self.target() {
+            (_, Action::Claim) => match self.target() {
                 Some(t) => self.mutate(Mutation::Claim(t.id, self.me.clone()), cx),
                 None => Vec::new(),
             },
-            Action::Release => match self.target() {
+            (_, Action::Release) => match self.target() {
                 Some(t) => self.mutate(Mutation::Release(t.id), cx),
                 None => Vec::new(),
             },
-            Action::Delete => {
+            (_, Action::Delete) => {
                 if let Some(t) = self.target() {
                     self.confirm = Some((t.id, crate::tui::text::clean(&t.title)));
                 }
                 Vec::new()
             }
-            Action::Click { row, .. } if self.detail.is_none() => {
+            (_, Action::Click { row, .. }) if self.detail.is_none() => {
                 let first = self.area.y as usize + 1;
                 let line = (*row as usize).checked_sub(first);
                 match line {
@@ -389,7 +388,7 @@ impl Pane for TasksPane {
                     _ => Vec::new(),
                 }
             }
-            Action::Refresh => self.reload(cx),
+            (_, Action::Refresh) => self.reload(cx),
             _ => Vec::new(),
         }
     }
@@ -497,9 +496,5 @@ impl Pane for TasksPane {
 
     fn loaded(&self) -> bool {
         self.list.loaded
-    }
-
-    fn draw(&self, f: &mut Frame<'_>, area: Rect, v: &View<'_>) {
-        crate::tui::ui::tasks::draw(f, area, self, v);
     }
 }

@@ -6,7 +6,7 @@ use super::TasksPane;
 use super::form::FormKind;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
-use crate::tui::panes::Cx;
+use crate::tui::pane::Cx;
 use crate::tui::worker::Mutation;
 
 impl TasksPane {
