@@ -233,15 +233,18 @@ fn partitions_are_checked_before_anything_is_launched() {
         err.contains("no asset") && err.contains("raw_events"),
         "{err}"
     );
-    let out = env.ok(&[
+    // --wait --json: one JSON object on stdout, the ended run.
+    let r = env.json(&[
         "dagster",
         "materialize",
         "region_files",
         "-p",
         "kr",
         "--wait",
+        "--json",
     ]);
-    assert!(out.contains("SUCCESS"), "{out}");
+    assert_eq!(r["status"], "SUCCESS", "{r}");
+    assert!(r["url"].as_str().unwrap().contains("/runs/"), "{r}");
     let a = env.json(&["dagster", "asset", "region_files", "--json"]);
     assert!(
         a["partitions"]["materialized"].as_i64().unwrap() >= 1,

@@ -52,10 +52,19 @@ pub async fn after_launch(c: &Client, id: &str, what: &str, wait: bool, json: bo
         }
         return Ok(0);
     }
-    if !json {
+    let end = if json {
+        // Quiet: stdout carries the one JSON object of the ended run.
+        loop {
+            let r = c.run(id).await?;
+            if phase(&r.status) != Phase::Active {
+                break None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    } else {
         eprintln!("launched Dagster run {id} of {what}: {url}");
-    }
-    let end = follow(c, id, true, false).await?;
+        follow(c, id, true, false).await?
+    };
     let r = c.run(id).await?;
     let ok = phase(&r.status) == Phase::Success;
     if json {
