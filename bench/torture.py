@@ -8,8 +8,10 @@
 2. two daemons on one database with a job firing every second: no fire runs
    twice; then the lease holder is frozen (SIGSTOP) x5 and the time until the
    other takes over is measured (lease_ttl = 3s);
-3. concurrent writers: CLI processes and an MCP session adding tasks beside
-   a job printing ~3 MB/s: `database is locked` failures, tasks lost;
+3. concurrent writers: CLI processes, an MCP session and `jr chat` turns
+   beside a job printing ~3 MB/s and a job firing every second: `database is
+   locked` failures, tasks lost, the daemon's write transactions over 50 ms
+   (from its log) and fires blamed on an absent scheduler;
 4. a 1 GB job of one-byte lines under the daemon: its time in jr against its
    time alone, the daemon's peak RSS (sampled every 20 ms), the bytes stored
    under the 1 MiB cap, and the slowest `jr tasks add` while it ran.
@@ -18,6 +20,7 @@
 """
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -185,18 +188,33 @@ def holder_pid_raw(env):
     return row[0] if row else None
 
 
-def writers(cli, mcp_calls):
+def writers(cli, mcp_calls, chats):
     with tempfile.TemporaryDirectory() as d:
         env = make_env(d)
         log = os.path.join(d, "daemon.log")
-        # ~3 MB/s of output for the length of the test.
-        jr(env, "jobs", "add", "chatty", "--command",
-           "i=0; while [ $i -lt 600 ]; do head -c 30000 /dev/zero | tr '\\0' 'x' | fold -w 100; sleep 0.01; i=$((i+1)); done")
+        # ~3 MB/s of output for the length of the test (restarted while it lasts).
+        jr(env, "jobs", "add", "chatty", "--overlap", "skip", "--command",
+           "i=0; while [ $i -lt 3000 ]; do head -c 30000 /dev/zero | tr '\\0' 'x' | fold -w 100; sleep 0.01; i=$((i+1)); done")
+        # A job every second: a busy scheduler must run its fires late, never
+        # record them missed for want of a scheduler (#13 item 4).
+        jr(env, "jobs", "add", "tick", "--cron", "* * * * * *", "--misfire", "skip", "--command", "true")
         dm = daemon(env, log)
         wait("the lease", 20, lambda: holder(env) == dm.pid)
         jr(env, "run", "chatty")
-        failures, locked = [], 0
+        failures, locked, chat_other = [], 0, 0
         lock = threading.Lock()
+
+        def chat_worker(k):
+            nonlocal locked, chat_other
+            for j in range(chats // 10):
+                p = jr(env, "chat", f"add a task: chat {k}-{j}", "--session", f"w{k}", check=False)
+                err = p.stderr.decode()
+                with lock:
+                    if "locked" in err:
+                        locked += 1
+                        failures.append(err[:200])
+                    elif p.returncode != 0:
+                        chat_other += 1
 
         def cli_worker(k):
             nonlocal locked
@@ -234,6 +252,7 @@ def writers(cli, mcp_calls):
         t0 = time.time()
         threads = [threading.Thread(target=cli_worker, args=(k,)) for k in range(20)]
         threads.append(threading.Thread(target=mcp_worker))
+        threads += [threading.Thread(target=chat_worker, args=(k,)) for k in range(10)]
         for t in threads:
             t.start()
         for t in threads:
@@ -242,10 +261,21 @@ def writers(cli, mcp_calls):
         n = len(jr_json(env, "tasks", "list", "--all", "--limit", "100000", "--json"))
         dm.send_signal(signal.SIGTERM)
         dm.wait(timeout=30)
-        return {"cli_writers": cli, "mcp_calls": mcp_calls, "seconds": round(took, 1),
+        text = open(log, errors="replace").read()
+        slow = [int(m) for m in re.findall(r"slow write transaction: held the database's write lock for (\d+) ms", text)]
+        c = sqlite3.connect(env["JR_DB"])
+        blamed = c.execute("SELECT count(*) FROM runs WHERE error LIKE '%no scheduler was running%'").fetchone()[0]
+        behind = c.execute("SELECT count(*) FROM runs WHERE error LIKE '%scheduler was behind%'").fetchone()[0]
+        ticks = c.execute("SELECT count(*) FROM runs WHERE job = 'tick'").fetchone()[0]
+        chat_turns = c.execute("SELECT count(*) FROM chat_turns").fetchone()[0]
+        c.close()
+        return {"cli_writers": cli, "mcp_calls": mcp_calls, "chat_writers": chats, "seconds": round(took, 1),
                 "failures": len(failures), "locked": locked, "tasks_stored": n,
                 "first_failure": failures[0] if failures else None,
-                "expected": cli // 20 * 20 + mcp_calls}
+                "expected_tasks": cli // 20 * 20 + mcp_calls, "chat_turns": chat_turns,
+                "chat_nonzero_exits": chat_other,
+                "daemon_writes_over_50ms": len(slow), "daemon_longest_write_ms": max(slow, default=0),
+                "tick_fires": ticks, "missed_no_scheduler": blamed, "missed_behind": behind}
 
 
 def rss_of(pid):
@@ -307,7 +337,7 @@ def main():
     print(json.dumps({"kill9": out["kill9"]}), flush=True)
     out["two_daemons"] = two_daemons(2 if QUICK else 5)
     print(json.dumps({"two_daemons": out["two_daemons"]}), flush=True)
-    out["writers"] = writers(200 if QUICK else 1000, 100 if QUICK else 500)
+    out["writers"] = writers(200 if QUICK else 2000, 100 if QUICK else 500, 40 if QUICK else 200)
     print(json.dumps({"writers": out["writers"]}), flush=True)
     out["big_job"] = big_job(100_000_000 if QUICK else 1_000_000_000)
     print(json.dumps({"big_job": out["big_job"]}), flush=True)

@@ -220,7 +220,9 @@ impl Store {
     /// busy handler), taking the lock is retried with a growing, jittered
     /// pause for up to `WRITE_WAIT` before "database is locked" is reported.
     /// A transaction that held the lock longer than `SLOW_WRITE` is logged.
+    #[track_caller]
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let caller = std::panic::Location::caller();
         let tx = self.begin_immediate()?;
         let held = std::time::Instant::now();
         let out = f(&tx)?;
@@ -229,6 +231,7 @@ impl Store {
         if took > SLOW_WRITE {
             tracing::warn!(
                 ms = took.as_millis() as u64,
+                at = %caller,
                 "slow write transaction: held the database's write lock for {} ms",
                 took.as_millis()
             );
