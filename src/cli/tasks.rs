@@ -13,7 +13,6 @@ use crate::domain::{Due, NewTask, Priority, Source, Task, TaskStatus};
 use crate::engine::views::{TaskDetailOut, TaskRecord};
 use crate::engine::{Engine, TaskEdit, taskwarrior};
 use crate::error::{Error, Result};
-use crate::store::tasks::TaskFilter;
 
 #[derive(Debug, Subcommand)]
 pub enum TasksCmd {
@@ -234,22 +233,7 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<i32> {
             )?;
             print_one(e, &task, a.json, "added")
         }
-        TasksCmd::List(a) => {
-            let filter = TaskFilter {
-                statuses: a.statuses,
-                all: a.all,
-                tag: a.tag,
-                parent: a.parent,
-                limit: a.limit,
-                offset: 0,
-            };
-            print_list(
-                e,
-                &e.list_tasks(&filter)?,
-                a.json,
-                "no open tasks; add one with `jr tasks add \"title\"`",
-            )
-        }
+        TasksCmd::List(a) => super::tasks_list::run(e, a),
         TasksCmd::Ready(a) => print_list(
             e,
             &e.ready_tasks(a.who.as_deref(), a.limit)?,
@@ -458,30 +442,40 @@ fn due_cell(e: &Engine, t: &Task) -> Cell {
     }
 }
 
+pub(super) const TASK_COLUMNS: [&str; 7] = ["ID", "STATUS", "PRI", "DUE", "CLAIM", "TITLE", "TAGS"];
+
+/// The widest a TITLE cell gets.
+pub(super) const TITLE_WIDTH: usize = 60;
+
+/// One task as a row of `TASK_COLUMNS`.
+pub(super) fn task_cells(e: &Engine, t: &Task) -> Vec<Cell> {
+    let title = if t.parent.is_some() {
+        format!("↳ {}", one_line(&t.title))
+    } else {
+        one_line(&t.title)
+    };
+    vec![
+        t.id.to_string().into(),
+        styled(t.status.as_str(), status_style(t.status)),
+        styled(
+            t.priority.to_string(),
+            if t.priority.0 == 0 {
+                output::RED.bold()
+            } else {
+                anstyle::Style::new()
+            },
+        ),
+        due_cell(e, t),
+        t.claimed_by.clone().unwrap_or_default().into(),
+        fit(&title, TITLE_WIDTH).into(),
+        styled(t.tags.join(","), output::DIM),
+    ]
+}
+
 fn task_table(e: &Engine, tasks: &[Task]) -> Table {
-    let mut table = Table::new(&["ID", "STATUS", "PRI", "DUE", "CLAIM", "TITLE", "TAGS"]);
+    let mut table = Table::new(&TASK_COLUMNS);
     for t in tasks {
-        let title = if t.parent.is_some() {
-            format!("↳ {}", one_line(&t.title))
-        } else {
-            one_line(&t.title)
-        };
-        table.row(vec![
-            t.id.to_string().into(),
-            styled(t.status.as_str(), status_style(t.status)),
-            styled(
-                t.priority.to_string(),
-                if t.priority.0 == 0 {
-                    output::RED.bold()
-                } else {
-                    anstyle::Style::new()
-                },
-            ),
-            due_cell(e, t),
-            t.claimed_by.clone().unwrap_or_default().into(),
-            fit(&title, 60).into(),
-            styled(t.tags.join(","), output::DIM),
-        ]);
+        table.row(task_cells(e, t));
     }
     table
 }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0008_handoff.sql"),
     include_str!("../../data/migrations/0009_agent_tools.sql"),
     include_str!("../../data/migrations/0010_chat_memory.sql"),
+    include_str!("../../data/migrations/0011_task_claims.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced
