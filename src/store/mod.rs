@@ -9,6 +9,7 @@ pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
+pub mod counts;
 pub mod external;
 pub mod hub;
 pub mod identity;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0010_chat_memory.sql"),
     include_str!("../../data/migrations/0011_task_claims.sql"),
     context::REINDEX_MIGRATION,
+    include_str!("../../data/migrations/0013_counts.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced

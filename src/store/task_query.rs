@@ -231,7 +231,16 @@ pub fn layout_bounds(conn: &Connection) -> Result<(i64, Vec<String>)> {
 /// How many tasks the query matches, all pages together.
 pub fn count(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<i64> {
     let (where_, args) = where_clause(q, now);
-    let sql = format!("SELECT count(*) FROM tasks t{where_}");
+    // "Late" among open tasks (the Dashboard's overdue count): the deadline
+    // index reads only the late ones; the planner would take the status
+    // index and look at every open task.
+    let late = q.conds.contains(&(false, Cond::Late));
+    let hint = if late && q.status_set() == OPEN {
+        " INDEXED BY tasks_open_due"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT count(*) FROM tasks t{hint}{where_}");
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
 }
