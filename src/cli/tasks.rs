@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::Ctx;
-use super::output::{self, Cell, Table, fit, one_line, paint, styled};
+use super::output::{self, Table, fit, one_line, paint};
+use super::tasks_list::{ListArgs, TASK_COLUMNS, status_style, task_cells};
 use crate::domain::task::Transition;
-use crate::domain::{Due, NewTask, Priority, Source, Task, TaskStatus};
+use crate::domain::{Due, NewTask, Priority, Source, Task};
 use crate::engine::views::{TaskDetailOut, TaskRecord};
 use crate::engine::{Engine, TaskEdit, taskwarrior};
 use crate::error::{Error, Result};
@@ -76,25 +77,6 @@ pub struct AddArgs {
     /// Task ids this one waits for.
     #[arg(long = "depends", value_name = "ID")]
     pub depends: Vec<i64>,
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Only these statuses (repeatable).
-    #[arg(long = "status", short = 's')]
-    pub statuses: Vec<TaskStatus>,
-    #[arg(long)]
-    pub tag: Option<String>,
-    /// Only sub-tasks of this task.
-    #[arg(long)]
-    pub parent: Option<i64>,
-    /// Include done and cancelled tasks.
-    #[arg(long, short)]
-    pub all: bool,
-    #[arg(long, short = 'n')]
-    pub limit: Option<usize>,
     #[arg(long)]
     pub json: bool,
 }
@@ -411,65 +393,6 @@ fn print_list(e: &Engine, tasks: &[Task], json: bool, empty: &str) -> Result<i32
     }
     output::out(&task_table(e, tasks).render())?;
     Ok(0)
-}
-
-pub fn status_style(s: TaskStatus) -> anstyle::Style {
-    match s {
-        TaskStatus::Pending => anstyle::Style::new(),
-        TaskStatus::InProgress => output::CYAN,
-        TaskStatus::Review => output::MAGENTA,
-        TaskStatus::Done => output::GREEN,
-        TaskStatus::Cancelled => output::DIM,
-    }
-}
-
-fn due_cell(e: &Engine, t: &Task) -> Cell {
-    match t.due {
-        None => "".into(),
-        Some(d) => {
-            let deadline = d.deadline(e.tz());
-            let text = crate::domain::due::relative(deadline, e.now());
-            let late = deadline < e.now() && !t.status.is_closed();
-            styled(
-                text,
-                if late {
-                    output::RED
-                } else {
-                    anstyle::Style::new()
-                },
-            )
-        }
-    }
-}
-
-pub(super) const TASK_COLUMNS: [&str; 7] = ["ID", "STATUS", "PRI", "DUE", "CLAIM", "TITLE", "TAGS"];
-
-/// The widest a TITLE cell gets.
-pub(super) const TITLE_WIDTH: usize = 60;
-
-/// One task as a row of `TASK_COLUMNS`.
-pub(super) fn task_cells(e: &Engine, t: &Task) -> Vec<Cell> {
-    let title = if t.parent.is_some() {
-        format!("↳ {}", one_line(&t.title))
-    } else {
-        one_line(&t.title)
-    };
-    vec![
-        t.id.to_string().into(),
-        styled(t.status.as_str(), status_style(t.status)),
-        styled(
-            t.priority.to_string(),
-            if t.priority.0 == 0 {
-                output::RED.bold()
-            } else {
-                anstyle::Style::new()
-            },
-        ),
-        due_cell(e, t),
-        t.claimed_by.clone().unwrap_or_default().into(),
-        fit(&title, TITLE_WIDTH).into(),
-        styled(t.tags.join(","), output::DIM),
-    ]
 }
 
 fn task_table(e: &Engine, tasks: &[Task]) -> Table {

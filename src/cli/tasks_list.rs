@@ -13,14 +13,92 @@ use std::io::Write;
 
 use anstream::ColorChoice;
 use anstyle::Style;
+use clap::Args;
 use unicode_width::UnicodeWidthStr;
 
-use super::output::{self, Cell, Table, paint};
-use super::tasks::{ListArgs, TASK_COLUMNS, TITLE_WIDTH, task_cells};
+use super::output::{self, Cell, Table, fit, one_line, paint, styled};
 use crate::domain::{Task, TaskStatus};
 use crate::engine::views::TaskRecord;
 use crate::engine::{Cond, Engine, TaskQuery};
 use crate::error::{Error, Result};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these statuses (repeatable).
+    #[arg(long = "status", short = 's')]
+    pub statuses: Vec<TaskStatus>,
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only sub-tasks of this task.
+    #[arg(long)]
+    pub parent: Option<i64>,
+    /// Include done and cancelled tasks.
+    #[arg(long, short)]
+    pub all: bool,
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn status_style(s: TaskStatus) -> anstyle::Style {
+    match s {
+        TaskStatus::Pending => anstyle::Style::new(),
+        TaskStatus::InProgress => output::CYAN,
+        TaskStatus::Review => output::MAGENTA,
+        TaskStatus::Done => output::GREEN,
+        TaskStatus::Cancelled => output::DIM,
+    }
+}
+
+fn due_cell(e: &Engine, t: &Task) -> Cell {
+    match t.due {
+        None => "".into(),
+        Some(d) => {
+            let deadline = d.deadline(e.tz());
+            let text = crate::domain::due::relative(deadline, e.now());
+            let late = deadline < e.now() && !t.status.is_closed();
+            styled(
+                text,
+                if late {
+                    output::RED
+                } else {
+                    anstyle::Style::new()
+                },
+            )
+        }
+    }
+}
+
+pub const TASK_COLUMNS: [&str; 7] = ["ID", "STATUS", "PRI", "DUE", "CLAIM", "TITLE", "TAGS"];
+
+/// The widest a TITLE cell gets.
+pub const TITLE_WIDTH: usize = 60;
+
+/// One task as a row of `TASK_COLUMNS`.
+pub fn task_cells(e: &Engine, t: &Task) -> Vec<Cell> {
+    let title = if t.parent.is_some() {
+        format!("↳ {}", one_line(&t.title))
+    } else {
+        one_line(&t.title)
+    };
+    vec![
+        t.id.to_string().into(),
+        styled(t.status.as_str(), status_style(t.status)),
+        styled(
+            t.priority.to_string(),
+            if t.priority.0 == 0 {
+                output::RED.bold()
+            } else {
+                anstyle::Style::new()
+            },
+        ),
+        due_cell(e, t),
+        t.claimed_by.clone().unwrap_or_default().into(),
+        fit(&title, TITLE_WIDTH).into(),
+        styled(t.tags.join(","), output::DIM),
+    ]
+}
 
 /// Rows held before printing starts; a list this short is laid out to its own widths.
 const LAYOUT_ROWS: usize = 200;
