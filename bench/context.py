@@ -121,6 +121,10 @@ class Mcp:
             raise SystemExit(f"extract {query!r} failed: {res}")
         return ms, len(res["structuredContent"]["hits"])
 
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(10)
+
 
 def fts_text(q):
     """The FTS5 query jr makes of `q` (domain/context/text.rs): a Latin word
@@ -152,10 +156,6 @@ def plain_fts(con, q, extra):
                     (text,)).fetchall()
     return (time.perf_counter() - t) * 1000
 
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(10)
-
 
 def main():
     args = sys.argv
@@ -166,24 +166,29 @@ def main():
     d = keep or tempfile.mkdtemp()
     db = os.path.join(d, "ctx.db")
     env = {"PATH": os.environ["PATH"], "HOME": d, "JR_DB": db, "TZ": "Asia/Seoul"}
+    head = []  # what the README shows above the table
     if not os.path.exists(db):
         src = os.path.join(d, "projects")
         t = time.perf_counter()
-        make_files(src, n)
+        if not os.path.exists(os.path.join(src, ".complete")):  # kept from an earlier --keep run
+            make_files(src, n)
+            open(os.path.join(src, ".complete"), "w").close()
         gen = time.perf_counter() - t
         t = time.perf_counter()
         out = subprocess.run([JR, "context", "import", "claude-code", src, "--json"], env=env,
                              check=True, capture_output=True, text=True).stdout
         took = time.perf_counter() - t
-        print(f"generated {n:,} messages in {gen:.0f} s; imported in {took:.0f} s "
-              f"({n / took:,.0f} messages/s): {out.strip()}")
+        head.append(f"generated {n:,} messages in {gen:.0f} s; imported in {took:.0f} s "
+                    f"({n / took:,.0f} messages/s): {out.strip()}")
+        print(head[-1])
         subprocess.run(["rm", "-rf", src], check=True)
     con = sqlite3.connect(db)
     total = con.execute("SELECT count(*) FROM ctx_messages").fetchone()[0]
     common = con.execute("SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?", (f'body : "{COMMON_EN}"',)).fetchone()[0]
     common_ko = con.execute("SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?", ('body : "서버"',)).fetchone()[0]
-    print(f"{total:,} messages, {os.path.getsize(db) / 2**20:.0f} MiB; "
-          f"'{COMMON_EN}' in {common / total:.1%}, '{COMMON_KO}' in {common_ko / total:.1%} of messages")
+    head.append(f"{total:,} messages, {os.path.getsize(db) / 2**20:.0f} MiB; "
+                f"'{COMMON_EN}' in {common / total:.1%}, '{COMMON_KO}' in {common_ko / total:.1%} of messages")
+    print(head[-1])
 
     queries = [
         ("rare word", RARE, {}),
@@ -221,7 +226,7 @@ def main():
         shown = f"`{q}`" + (f" {label[label.index('('):]}" if "(" in label else f" ({label})")
         table.append(f"| {shown} | {matches:,} | {a:.2f} ms | {b:.2f} ms | {vs} | {cli:.1f} ms |")
     mcp.close()
-    text = "\n".join(table) + "\n"
+    text = "".join(f"{h}\n\n" for h in head) + f"Median of {runs} rounds:\n\n" + "\n".join(table) + "\n"
     print()
     print(text)
     if "--readme" in sys.argv:
