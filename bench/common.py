@@ -33,3 +33,64 @@ def measure(argv, env, runs=21, stdin=subprocess.DEVNULL):
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
         rss.append(int(p.stderr.decode().strip().splitlines()[-1]) / 1024)
     return statistics.median(walls), max(rss)
+
+
+def wall_ms(argv, env, stdin=subprocess.DEVNULL, cwd=None):
+    """Wall time of one run of `argv` in ms (its output thrown away)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, env=env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    ms = (time.perf_counter() - t0) * 1000
+    if p.returncode != 0:
+        raise SystemExit(f"{argv} failed: {p.stderr.decode()}")
+    return ms
+
+
+def peak_rss_mib(argv, env, runs=3):
+    """Max peak RSS over `runs` runs, through /usr/bin/time (see `measure`)."""
+    out = []
+    for _ in range(runs):
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+        out.append(int(p.stderr.decode().strip().splitlines()[-1]) / 1024)
+    return max(out)
+
+
+def interleaved(cmds, runs):
+    """{label: [ms, ...]}: each round runs every command once, in turn, so
+    the commands share the machine's state (load, caches) round by round."""
+    times = {label: [] for label in cmds}
+    for _ in range(runs):
+        for label, (argv, env) in cmds.items():
+            times[label].append(wall_ms(argv, env))
+    return times
+
+
+def ratio(ours, theirs):
+    """'0.12× (0.10–0.15)': the median of per-round ratios ours/theirs, min–max."""
+    rs = sorted(a / b for a, b in zip(ours, theirs))
+    return f"{statistics.median(rs):.3g}× ({rs[0]:.3g}–{rs[-1]:.3g})"
+
+
+def apt_install(binary, package):
+    """Install a Debian package when its binary is missing (the anchors)."""
+    import shutil
+    if shutil.which(binary):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def update_readme(key, text):
+    """Put `text` between `<!-- key -->` and `<!-- /key -->` in README.md:
+    the README's figures are this output, never typed by hand."""
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        doc = f.read()
+    start, end = f"<!-- {key} -->\n", f"<!-- /{key} -->"
+    a, b = doc.find(start), doc.find(end)
+    if a < 0 or b < a:
+        raise SystemExit(f"README.md has no {start.strip()} … {end} block")
+    doc = doc[:a + len(start)] + text.rstrip("\n") + "\n" + doc[b:]
+    with open(path, "w") as f:
+        f.write(doc)

@@ -123,6 +123,121 @@ fn korean_by_substring_and_english_by_word() {
     assert!(out.contains("[배포]는 내일"), "{out}");
 }
 
+/// Channel and client live inside the full-text index (migration 0012): a
+/// filter is a token FTS5 intersects, so it must pick exactly its own
+/// messages — Korean and English, names that are prefixes of others, Korean
+/// and spaced names, both filters together, and with session and time.
+#[test]
+fn channel_and_client_filters_inside_the_index() {
+    let env = Env::new();
+    let id = |v: Value| v["id"].as_i64().unwrap();
+    let a = id(log(
+        &env,
+        &[
+            "스케줄러 배포 완료 backup done",
+            "-c",
+            "jr",
+            "-s",
+            "s1",
+            "--client",
+            "claude-code",
+        ],
+    ));
+    let b = id(log(
+        &env,
+        &[
+            "스케줄러에서 backup failed",
+            "-c",
+            "jr2",
+            "-s",
+            "s1",
+            "--client",
+            "claude-code",
+        ],
+    ));
+    let c = id(log(
+        &env,
+        &[
+            "스케줄러를 고쳤다 backup",
+            "-c",
+            "블로그 글",
+            "-s",
+            "s9",
+            "--client",
+            "cursor",
+        ],
+    ));
+    let d = id(log(
+        &env,
+        &[
+            "the backup 스케줄러 again",
+            "-c",
+            "jr",
+            "-s",
+            "s2",
+            "--client",
+            "cursor",
+        ],
+    ));
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    for q in ["스케줄러", "backup"] {
+        assert_eq!(sorted(ids(&hits(&env, &[q]))), vec![a, b, c, d], "{q}");
+        assert_eq!(
+            sorted(ids(&hits(&env, &[q, "--channel", "jr"]))),
+            vec![a, d],
+            "{q}"
+        );
+        assert_eq!(ids(&hits(&env, &[q, "--channel", "jr2"])), vec![b], "{q}");
+        assert_eq!(
+            ids(&hits(&env, &[q, "--channel", "블로그 글"])),
+            vec![c],
+            "{q}"
+        );
+        assert!(hits(&env, &[q, "--channel", "블로그"]).is_empty(), "{q}");
+        assert!(
+            hits(&env, &[q, "--channel", "j"]).is_empty(),
+            "{q}: no prefix"
+        );
+        assert_eq!(
+            sorted(ids(&hits(&env, &[q, "--client", "cursor"]))),
+            vec![c, d],
+            "{q}"
+        );
+        assert_eq!(
+            ids(&hits(&env, &[q, "--channel", "jr", "--client", "cursor"])),
+            vec![d],
+            "{q}"
+        );
+        assert_eq!(
+            ids(&hits(&env, &[q, "--channel", "jr", "--session", "s1"])),
+            vec![a],
+            "{q}"
+        );
+        assert!(hits(&env, &[q, "--channel", "nowhere"]).is_empty(), "{q}");
+    }
+    // Words of the other language and of both, under a channel.
+    assert_eq!(ids(&hits(&env, &["배포", "--channel", "jr"])), vec![a]);
+    assert_eq!(
+        ids(&hits(&env, &["failed", "스케줄러", "--channel", "jr2"])),
+        vec![b]
+    );
+    assert!(hits(&env, &["failed", "--channel", "jr"]).is_empty());
+    // A name's token is never found as a word, and the filter values as
+    // words find nothing either.
+    assert!(hits(&env, &["jr"]).is_empty());
+    assert!(hits(&env, &["cursor"]).is_empty());
+    // Paging under a filter.
+    let all = ids(&hits(&env, &["backup", "--channel", "jr"]));
+    let second = ids(&hits(
+        &env,
+        &["backup", "--channel", "jr", "-n", "1", "--offset", "1"],
+    ));
+    assert_eq!(second, vec![all[1]]);
+}
+
 #[test]
 fn since_filters_by_time() {
     let env = Env::new();

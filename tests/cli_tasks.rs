@@ -436,3 +436,92 @@ fn output_has_no_colour_when_piped() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
 }
+
+/// A list longer than the rows held for layout streams: every open task
+/// printed once, in list order, columns aligned by display width (Korean
+/// titles and claim names included), `--json` one valid array, `--limit`
+/// and filters still applied.
+#[test]
+fn long_lists_stream_aligned_and_as_one_json_array() {
+    let env = Env::new();
+    let n = 450;
+    let mut lines = String::new();
+    for i in 1..=n {
+        let status = if i % 9 == 0 { "done" } else { "pending" };
+        let title = if i % 2 == 0 {
+            format!("보고서 작성 {i}")
+        } else {
+            format!("write report {i}")
+        };
+        let claim = if i == 400 {
+            r#","claimed_by":"김철수-에이전트""#
+        } else {
+            ""
+        };
+        lines.push_str(&format!(
+            r#"{{"id":{i},"title":"{title}","status":"{status}","priority":"p{}","tags":["t{}"],"created_at":"2026-11-01T00:00:00Z"{claim}}}"#,
+            i % 4,
+            i % 3
+        ));
+        lines.push('\n');
+    }
+    let file = env.home().join("many.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    env.ok(&["tasks", "import", file.to_str().unwrap()]);
+    let open = n - n / 9;
+
+    let out = env.ok(&["tasks", "list"]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), open + 1, "a header and every open task");
+    use unicode_width::UnicodeWidthStr;
+    let title_col = |l: &str| {
+        let at = l
+            .find("보고서")
+            .or_else(|| l.find("write"))
+            .or_else(|| l.find("TITLE"))
+            .unwrap();
+        l[..at].width()
+    };
+    let first = title_col(rows[0]);
+    assert!(rows.iter().all(|l| title_col(l) == first), "aligned");
+    assert!(out.contains("김철수-에이전트"));
+    // List order: priority, then id (no due dates here).
+    let ids: Vec<i64> = rows[1..]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    let mut want: Vec<(i64, i64)> = (1..=n as i64)
+        .filter(|i| i % 9 != 0)
+        .map(|i| (i % 4, i))
+        .collect();
+    want.sort();
+    assert_eq!(ids, want.iter().map(|w| w.1).collect::<Vec<_>>());
+
+    let all = env.json(&["tasks", "list", "--json"]);
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), open);
+    assert_eq!(all[0]["id"], ids[0]);
+    assert_eq!(
+        env.json(&["tasks", "list", "--json", "--all"])
+            .as_array()
+            .unwrap()
+            .len(),
+        n
+    );
+    assert_eq!(
+        env.json(&["tasks", "list", "--json", "-n", "300"])
+            .as_array()
+            .unwrap()
+            .len(),
+        300
+    );
+    assert_eq!(env.ok(&["tasks", "list", "-n", "300"]).lines().count(), 301);
+    let tagged = env.json(&["tasks", "list", "--json", "--tag", "t1"]);
+    assert!(
+        tagged
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["tags"][0] == "t1")
+    );
+}

@@ -24,6 +24,7 @@ pub mod runs;
 pub mod setup;
 pub mod status;
 pub mod tasks;
+pub mod tasks_list;
 pub mod tui;
 
 use std::io::IsTerminal;

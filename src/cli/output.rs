@@ -48,18 +48,26 @@ fn done(r: std::io::Result<()>) -> Result<()> {
 /// bidirectional overrides (which it leaves raw) become `\uXXXX` too, so the
 /// line carries the same data and nothing a terminal would obey.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let s = serde_json::to_string(value).map_err(|e| Error::user(e.to_string()))?;
-    let mut safe = String::with_capacity(s.len() + 1);
-    for c in s.chars() {
-        if crate::text::is_hostile(c) {
-            safe.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            safe.push(c);
-        }
-    }
+    let mut safe = String::new();
+    push_json(&mut safe, value)?;
     safe.push('\n');
     let mut o = std::io::stdout().lock();
     done(o.write_all(safe.as_bytes()).and_then(|_| o.flush()))
+}
+
+/// Append `value` as JSON made safe as `json` makes it (no newline): for
+/// output written piece by piece (a streamed array).
+pub fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<()> {
+    let s = serde_json::to_string(value).map_err(|e| Error::user(e.to_string()))?;
+    out.reserve(s.len());
+    for c in s.chars() {
+        if crate::text::is_hostile(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(())
 }
 
 pub fn paint(style: Style, text: &str) -> String {

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::Ctx;
-use super::output::{self, Cell, Table, fit, one_line, paint, styled};
+use super::output::{self, Table, fit, one_line, paint};
+use super::tasks_list::{ListArgs, TASK_COLUMNS, status_style, task_cells};
 use crate::domain::task::Transition;
-use crate::domain::{Due, NewTask, Priority, Source, Task, TaskStatus};
+use crate::domain::{Due, NewTask, Priority, Source, Task};
 use crate::engine::views::{TaskDetailOut, TaskRecord};
 use crate::engine::{Engine, TaskEdit, taskwarrior};
 use crate::error::{Error, Result};
-use crate::store::tasks::TaskFilter;
 
 #[derive(Debug, Subcommand)]
 pub enum TasksCmd {
@@ -77,25 +77,6 @@ pub struct AddArgs {
     /// Task ids this one waits for.
     #[arg(long = "depends", value_name = "ID")]
     pub depends: Vec<i64>,
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Only these statuses (repeatable).
-    #[arg(long = "status", short = 's')]
-    pub statuses: Vec<TaskStatus>,
-    #[arg(long)]
-    pub tag: Option<String>,
-    /// Only sub-tasks of this task.
-    #[arg(long)]
-    pub parent: Option<i64>,
-    /// Include done and cancelled tasks.
-    #[arg(long, short)]
-    pub all: bool,
-    #[arg(long, short = 'n')]
-    pub limit: Option<usize>,
     #[arg(long)]
     pub json: bool,
 }
@@ -234,22 +215,7 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<i32> {
             )?;
             print_one(e, &task, a.json, "added")
         }
-        TasksCmd::List(a) => {
-            let filter = TaskFilter {
-                statuses: a.statuses,
-                all: a.all,
-                tag: a.tag,
-                parent: a.parent,
-                limit: a.limit,
-                offset: 0,
-            };
-            print_list(
-                e,
-                &e.list_tasks(&filter)?,
-                a.json,
-                "no open tasks; add one with `jr tasks add \"title\"`",
-            )
-        }
+        TasksCmd::List(a) => super::tasks_list::run(e, a),
         TasksCmd::Ready(a) => print_list(
             e,
             &e.ready_tasks(a.who.as_deref(), a.limit)?,
@@ -429,59 +395,10 @@ fn print_list(e: &Engine, tasks: &[Task], json: bool, empty: &str) -> Result<i32
     Ok(0)
 }
 
-pub fn status_style(s: TaskStatus) -> anstyle::Style {
-    match s {
-        TaskStatus::Pending => anstyle::Style::new(),
-        TaskStatus::InProgress => output::CYAN,
-        TaskStatus::Review => output::MAGENTA,
-        TaskStatus::Done => output::GREEN,
-        TaskStatus::Cancelled => output::DIM,
-    }
-}
-
-fn due_cell(e: &Engine, t: &Task) -> Cell {
-    match t.due {
-        None => "".into(),
-        Some(d) => {
-            let deadline = d.deadline(e.tz());
-            let text = crate::domain::due::relative(deadline, e.now());
-            let late = deadline < e.now() && !t.status.is_closed();
-            styled(
-                text,
-                if late {
-                    output::RED
-                } else {
-                    anstyle::Style::new()
-                },
-            )
-        }
-    }
-}
-
 fn task_table(e: &Engine, tasks: &[Task]) -> Table {
-    let mut table = Table::new(&["ID", "STATUS", "PRI", "DUE", "CLAIM", "TITLE", "TAGS"]);
+    let mut table = Table::new(&TASK_COLUMNS);
     for t in tasks {
-        let title = if t.parent.is_some() {
-            format!("↳ {}", one_line(&t.title))
-        } else {
-            one_line(&t.title)
-        };
-        table.row(vec![
-            t.id.to_string().into(),
-            styled(t.status.as_str(), status_style(t.status)),
-            styled(
-                t.priority.to_string(),
-                if t.priority.0 == 0 {
-                    output::RED.bold()
-                } else {
-                    anstyle::Style::new()
-                },
-            ),
-            due_cell(e, t),
-            t.claimed_by.clone().unwrap_or_default().into(),
-            fit(&title, 60).into(),
-            styled(t.tags.join(","), output::DIM),
-        ]);
+        table.row(task_cells(e, t));
     }
     table
 }

@@ -375,14 +375,12 @@ impl Engine {
             session: q.session.clone(),
             since: q.since,
         };
-        let conn = self.store.conn();
-        let bound = repo::kth_newest_match(conn, &parsed.fts, &filter, CANDIDATES)?;
         let limit = q.limit.clamp(1, 500);
-        let rows = repo::ranked_matches(
-            conn,
+        let (rows, more) = repo::search(
+            self.store.conn(),
             &parsed.fts,
             &filter,
-            bound.unwrap_or(0),
+            CANDIDATES,
             limit,
             q.offset,
         )?;
@@ -402,7 +400,7 @@ impl Engine {
         Ok(SearchOut {
             query: q.query.clone(),
             hits,
-            ranked_newest: bound.map(|_| CANDIDATES),
+            ranked_newest: more.then_some(CANDIDATES),
         })
     }
 

@@ -26,4 +26,23 @@ impl Engine {
     ) -> Result<Vec<Task>> {
         task_query::subtree(self.store.conn(), roots, statuses, cap)
     }
+
+    /// Every task of `q` in list order (at most `limit`), handed to `each` as
+    /// it is read; `each` returns false to stop. For lists of any length;
+    /// without `deps`, `depends_on` is left empty.
+    pub fn stream_tasks(
+        &self,
+        q: &TaskQuery,
+        limit: Option<usize>,
+        deps: bool,
+        each: impl FnMut(Task) -> Result<bool>,
+    ) -> Result<()> {
+        task_query::stream(self.store.conn(), q, limit, deps, self.now(), each)
+    }
+
+    /// The largest task id and the names tasks are claimed by: the widths a
+    /// streamed table needs before its first row.
+    pub fn task_layout_bounds(&self) -> Result<(i64, Vec<String>)> {
+        task_query::layout_bounds(self.store.conn())
+    }
 }

@@ -183,9 +183,10 @@ impl Engine {
             .collect())
     }
 
-    /// Runs per day for the last `days` days (today last), counted in
-    /// SQLite by hour and folded into local days here, so days follow the
-    /// user's zone across DST without loading a single run.
+    /// Runs per day for the last `days` days (today last): the quarter-hour
+    /// counts the triggers keep (`store::counts`), folded into local days
+    /// here, so days follow the user's zone across DST and a year of runs
+    /// costs what a day does.
     pub fn runs_per_day(&self, days: u32) -> Result<Vec<DayRuns>> {
         let days = days.max(1);
         let today = self.now().with_timezone(&self.tz).date_naive();
@@ -202,9 +203,10 @@ impl Engine {
                 failure: 0,
             })
             .collect();
-        for (h, ok, bad) in crate::store::runs::hourly_outcomes(self.store.conn(), start)? {
-            let at = start + Duration::hours(h);
-            let day = at.with_timezone(&self.tz).date_naive();
+        for (at, ok, bad) in crate::store::counts::runs_since(self.store.conn(), start)? {
+            let day = crate::domain::from_millis(at)
+                .with_timezone(&self.tz)
+                .date_naive();
             if let Some(d) = out.iter_mut().find(|d| d.day == day) {
                 d.success += ok;
                 d.failure += bad;

@@ -128,8 +128,9 @@ impl Engine {
         repo::overdue(self.store.conn(), self.now(), limit)
     }
 
+    /// Tasks per status, as the triggers keep them (`store::counts`).
     pub fn task_counts(&self) -> Result<Vec<(TaskStatus, i64)>> {
-        repo::counts(self.store.conn())
+        crate::store::counts::tasks(self.store.conn())
     }
 
     pub fn task_detail(&self, id: i64) -> Result<TaskDetail> {

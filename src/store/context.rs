@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::domain::context::Message;
+use crate::domain::context::text::{index_text, name_token};
 use crate::domain::{from_millis, to_millis};
 use crate::error::Result;
 
@@ -58,8 +59,15 @@ pub fn insert(conn: &Connection, m: &InsertMessage<'_>) -> Result<Option<i64>> {
         return Ok(None);
     }
     let id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO ctx_fts (rowid, body) VALUES (?1, ?2)")?
-        .execute(params![id, m.index_text])?;
+    conn.prepare_cached(
+        "INSERT INTO ctx_fts (rowid, body, channel, client) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id,
+        m.index_text,
+        name_token(m.channel),
+        name_token(m.client)
+    ])?;
     conn.prepare_cached(
         "INSERT INTO ctx_sessions (channel, session, client, title, messages, first_at, last_at) \
          VALUES (?1, ?2, ?3, coalesce(?5, ''), 1, ?4, ?4) \
@@ -272,6 +280,31 @@ pub fn time_span(conn: &Connection) -> Result<Option<(i64, i64)>> {
     Ok(span.0.zip(span.1))
 }
 
+/// The migration that puts channel and client into the index (its hook, `reindex`, refills it).
+pub const REINDEX_MIGRATION: &str = include_str!("../../data/migrations/0013_context_names.sql");
+
+/// Fill the (new, empty) index from every stored message: its prepared text
+/// and its channel and client tokens. Run once, inside the migration.
+pub fn reindex(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let mut read = tx.prepare("SELECT id, channel, client, content FROM ctx_messages")?;
+    let mut write =
+        tx.prepare("INSERT INTO ctx_fts (rowid, body, channel, client) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let channel: String = r.get(1)?;
+        let client: String = r.get(2)?;
+        let content: String = r.get(3)?;
+        write.execute(params![
+            id,
+            index_text(&content),
+            name_token(&channel),
+            name_token(&client)
+        ])?;
+    }
+    Ok(())
+}
+
 /// Filters a search may carry; `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
@@ -281,96 +314,161 @@ pub struct SearchFilter {
     pub since: Option<DateTime<Utc>>,
 }
 
-const FILTERS: &str = "(?2 IS NULL OR m.channel = ?2) AND (?3 IS NULL OR m.client = ?3) \
-     AND (?4 IS NULL OR m.session = ?4) AND (?5 IS NULL OR m.created_at >= ?5)";
-
-impl SearchFilter {
-    fn is_empty(&self) -> bool {
-        self.channel.is_none()
-            && self.client.is_none()
-            && self.session.is_none()
-            && self.since.is_none()
+/// The MATCH text: the user's words in `body`, and the channel and client
+/// tokens ANDed in (FTS5 intersects the lists itself).
+fn match_text(fts: &str, f: &SearchFilter) -> String {
+    let mut q = format!("body : ({fts})");
+    if let Some(c) = &f.channel {
+        q.push_str(&format!(" AND channel : \"{}\"", name_token(c)));
     }
+    if let Some(c) = &f.client {
+        q.push_str(&format!(" AND client : \"{}\"", name_token(c)));
+    }
+    q
 }
 
-/// The id of the `k`th newest message matching `fts` (and the filters), or
-/// None when fewer match: walking the index newest first stops after `k`.
-pub fn kth_newest_match(
+/// A page of matches, best bm25 first (ties: newest), ranked among the
+/// `candidates` newest matches; true when more matched than were ranked.
+/// One pass over the index, newest first, that stops after the candidates:
+/// only ids and scores are sorted, and the page's messages are read after.
+/// Session and time filters (not in the index) check each match's row.
+pub fn search(
     conn: &Connection,
     fts: &str,
     f: &SearchFilter,
-    k: usize,
-) -> Result<Option<i64>> {
-    let offset = k as i64 - 1;
-    if f.is_empty() {
-        // No filter: the index alone, no message row read.
-        let mut st = conn.prepare_cached(
-            "SELECT rowid FROM ctx_fts WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?;
-        return Ok(st
-            .query_row(params![fts, offset], |r| r.get(0))
-            .optional()?);
-    }
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT f.rowid FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
-         WHERE ctx_fts MATCH ?1 AND {FILTERS} ORDER BY f.rowid DESC LIMIT 1 OFFSET ?6"
-    ))?;
-    let since = f.since.map(to_millis);
-    Ok(st
-        .query_row(
-            params![fts, f.channel, f.client, f.session, since, offset],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Matches with id >= `min_id`, best bm25 first (ties: newest), a page of
-/// them. Only ids and scores are sorted; the page's messages are read after.
-pub fn ranked_matches(
-    conn: &Connection,
-    fts: &str,
-    f: &SearchFilter,
-    min_id: i64,
+    candidates: usize,
     limit: usize,
     offset: usize,
-) -> Result<Vec<(Message, f64)>> {
-    let ranked: Vec<(i64, f64)> = if f.is_empty() {
+) -> Result<(Vec<(Message, f64)>, bool)> {
+    let q = match_text(fts, f);
+    // Only `body` counts toward the score: the name tokens are filters.
+    let take = candidates as i64 + 1;
+    let mut ranked: Vec<(i64, f64)> = if f.session.is_none() && f.since.is_none() {
         let mut st = conn.prepare_cached(
-            "SELECT rowid, bm25(ctx_fts) AS score FROM ctx_fts \
-             WHERE ctx_fts MATCH ?1 AND rowid >= ?2 ORDER BY score, rowid DESC LIMIT ?3 OFFSET ?4",
+            "SELECT rowid, bm25(ctx_fts, 1.0, 0.0, 0.0) FROM ctx_fts \
+             WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
         )?;
-        let rows = st.query_map(params![fts, min_id, limit as i64, offset as i64], |r| {
+        let rows = st.query_map(params![q, take], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    } else {
+        let mut st = conn.prepare_cached(
+            "SELECT f.rowid, bm25(ctx_fts, 1.0, 0.0, 0.0) \
+             FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
+             WHERE ctx_fts MATCH ?1 AND (?2 IS NULL OR m.session = ?2) \
+             AND (?3 IS NULL OR m.created_at >= ?3) ORDER BY f.rowid DESC LIMIT ?4",
+        )?;
+        let since = f.since.map(to_millis);
+        let rows = st.query_map(params![q, f.session, since, take], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
         rows.collect::<rusqlite::Result<_>>()?
-    } else {
-        let mut st = conn.prepare_cached(&format!(
-            "SELECT f.rowid, bm25(ctx_fts) AS score \
-             FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
-             WHERE ctx_fts MATCH ?1 AND f.rowid >= ?6 AND {FILTERS} \
-             ORDER BY score, f.rowid DESC LIMIT ?7 OFFSET ?8"
-        ))?;
-        let since = f.since.map(to_millis);
-        let rows = st.query_map(
-            params![
-                fts,
-                f.channel,
-                f.client,
-                f.session,
-                since,
-                min_id,
-                limit as i64,
-                offset as i64
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut out = Vec::with_capacity(ranked.len());
-    for (id, score) in ranked {
+    let more = ranked.len() > candidates;
+    ranked.truncate(candidates);
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    let mut out = Vec::with_capacity(limit.min(ranked.len()));
+    for (id, score) in ranked.into_iter().skip(offset).take(limit) {
         if let Some(m) = get(conn, id)? {
             out.push((m, score));
         }
     }
-    Ok(out)
+    Ok((out, more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::context::text::parse_query;
+    use rusqlite_migration::{M, Migrations};
+
+    /// A database written before the names went into the index (the index
+    /// held only the message text) is searchable by channel and client once
+    /// migrated: the migration's hook refills the index.
+    #[test]
+    fn the_index_is_rebuilt_for_older_databases() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let all = super::super::MIGRATIONS;
+        let at = all.iter().position(|m| *m == REINDEX_MIGRATION).unwrap();
+        Migrations::new(all[..at].iter().map(|s| M::up(s)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        let msgs = [
+            ("jr", "claude-code", "스케줄러에서 backup failed"),
+            ("블로그", "cursor", "스케줄러 backup"),
+            ("jr", "cursor", "nothing to see"),
+        ];
+        for (i, (channel, client, text)) in msgs.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO ctx_messages (channel, session, client, role, content, created_at, hash) \
+                 VALUES (?1, 's', ?2, 'user', ?3, ?4, ?5)",
+                params![channel, client, text, i as i64, vec![i as u8; 16]],
+            )
+            .unwrap();
+            // As the code before 0012 wrote it: the text alone.
+            conn.execute(
+                "INSERT INTO ctx_fts (rowid, body) VALUES (?1, ?2)",
+                params![conn.last_insert_rowid(), index_text(text)],
+            )
+            .unwrap();
+        }
+        super::super::migrations().to_latest(&mut conn).unwrap();
+
+        let find = |q: &str, f: SearchFilter| -> Vec<String> {
+            let q = parse_query(q).unwrap();
+            let (hits, _) = search(&conn, &q.fts, &f, 100, 10, 0).unwrap();
+            hits.into_iter().map(|(m, _)| m.content).collect()
+        };
+        let channel = |c: &str| SearchFilter {
+            channel: Some(c.into()),
+            ..SearchFilter::default()
+        };
+        let client = |c: &str| SearchFilter {
+            client: Some(c.into()),
+            ..SearchFilter::default()
+        };
+        assert_eq!(find("스케줄러", SearchFilter::default()).len(), 2);
+        assert_eq!(find("스케줄러", channel("블로그")), vec![msgs[1].2]);
+        assert_eq!(find("backup", channel("jr")), vec![msgs[0].2]);
+        assert_eq!(find("backup", client("cursor")), vec![msgs[1].2]);
+        assert!(find("nothing", channel("블로그")).is_empty());
+        assert_eq!(find("nothing", client("cursor")), vec![msgs[2].2]);
+    }
+
+    /// Only the newest `candidates` matches are ranked, and the caller is told.
+    #[test]
+    fn only_the_newest_candidates_are_ranked() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        for i in 0..3u8 {
+            let text = format!("backup {}", "backup ".repeat(usize::from(i)));
+            insert(
+                conn,
+                &InsertMessage {
+                    channel: "jr",
+                    session: "s",
+                    client: "cli",
+                    role: "user",
+                    content: &text,
+                    created_at: from_millis(i64::from(i)),
+                    metadata: None,
+                    hash: &[i; 16],
+                    index_text: &index_text(&text),
+                    title: None,
+                },
+            )
+            .unwrap();
+        }
+        let q = parse_query("backup").unwrap();
+        let f = SearchFilter::default();
+        let (all, more) = search(conn, &q.fts, &f, 3, 10, 0).unwrap();
+        assert!(!more);
+        assert_eq!(all.len(), 3);
+        let (newest, more) = search(conn, &q.fts, &f, 2, 10, 0).unwrap();
+        assert!(more);
+        let mut ids: Vec<i64> = newest.iter().map(|(m, _)| m.id).collect();
+        ids.sort();
+        assert_eq!(ids, vec![2, 3]);
+        // Best first: more occurrences score higher (bm25 is negative).
+        assert!(all.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
 }

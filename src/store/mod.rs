@@ -9,6 +9,7 @@ pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
+pub mod counts;
 pub mod external;
 pub mod hub;
 pub mod identity;
@@ -39,6 +40,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0009_agent_tools.sql"),
     include_str!("../../data/migrations/0010_chat_memory.sql"),
     include_str!("../../data/migrations/0011_graph_runs.sql"),
+    include_str!("../../data/migrations/0012_task_claims.sql"),
+    context::REINDEX_MIGRATION,
+    include_str!("../../data/migrations/0014_counts.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced
@@ -67,7 +71,19 @@ pub struct Store {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATIONS
+            .iter()
+            .map(|sql| {
+                if *sql == context::REINDEX_MIGRATION {
+                    // The index text is made in Rust: refilled after the SQL.
+                    M::up_with_hook(sql, context::reindex)
+                } else {
+                    M::up(sql)
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The schema version this binary writes.

@@ -135,8 +135,14 @@ fn where_clause(q: &TaskQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
     (format!(" WHERE {}", clauses.join(" AND ")), args)
 }
 
-/// One page of tasks in list order.
-pub fn page(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<Vec<Task>> {
+/// The SELECT of `q` in list order with a LIMIT (-1: none) and OFFSET, and its arguments.
+fn ordered(
+    select: &str,
+    q: &TaskQuery,
+    now: DateTime<Utc>,
+    limit: i64,
+    offset: i64,
+) -> (String, Vec<Value>) {
     let (where_, mut args) = where_clause(q, now);
     let set = q.status_set();
     // Walk the partial index in display order and stop after the page, as
@@ -148,22 +154,93 @@ pub fn page(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<Vec<
     } else {
         ""
     };
-    args.push((q.limit as i64).into());
+    args.push(limit.into());
     let limit = args.len();
-    args.push((q.offset as i64).into());
+    args.push(offset.into());
     let offset = args.len();
     let sql = format!(
-        "{SELECT}{hint}{where_} ORDER BY t.priority, t.due_sort, t.id LIMIT ?{limit} OFFSET ?{offset}"
+        "{select}{hint}{where_} ORDER BY t.priority, t.due_sort, t.id LIMIT ?{limit} OFFSET ?{offset}"
     );
+    (sql, args)
+}
+
+/// One page of tasks in list order.
+pub fn page(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<Vec<Task>> {
+    let (sql, args) = ordered(SELECT, q, now, q.limit as i64, q.offset as i64);
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(rusqlite::params_from_iter(args), row_to_task)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// `tasks::SELECT` for long lists, the same columns: tags and dependencies
+/// gathered by one ordered aggregate each (no nested sub-select per row), and
+/// dependencies only when the caller shows them (NULL otherwise).
+fn stream_select(deps: bool) -> String {
+    let deps = if deps {
+        "(SELECT group_concat(depends_on, char(31) ORDER BY depends_on) \
+         FROM task_deps WHERE task_id = t.id)"
+    } else {
+        "NULL"
+    };
+    format!(
+        "SELECT t.id, t.title, t.body, t.status, t.priority, t.due, t.parent, \
+         t.claimed_by, t.source, t.created_at, t.updated_at, t.closed_at, \
+         (SELECT group_concat(tag, char(31) ORDER BY tag) FROM task_tags WHERE task_id = t.id), \
+         {deps} FROM tasks t"
+    )
+}
+
+/// Every task of `q` in list order from `q.offset` (at most `limit`; `None`:
+/// all), handed to `each` as SQLite reads it. Nothing is collected, so a list
+/// of any length holds one task in memory; `each` returns false to stop.
+/// Without `deps` the tasks' `depends_on` is left empty (a table that does
+/// not show it skips reading it).
+pub fn stream(
+    conn: &Connection,
+    q: &TaskQuery,
+    limit: Option<usize>,
+    deps: bool,
+    now: DateTime<Utc>,
+    mut each: impl FnMut(Task) -> Result<bool>,
+) -> Result<()> {
+    let limit = limit.map_or(-1, |l| l.min(i64::MAX as usize) as i64);
+    let (sql, args) = ordered(&stream_select(deps), q, now, limit, q.offset as i64);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        if !each(row_to_task(r)?)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// What a streamed table needs to know before its first row: the largest
+/// task id and every name tasks are claimed by (through a partial index).
+pub fn layout_bounds(conn: &Connection) -> Result<(i64, Vec<String>)> {
+    let max_id: Option<i64> = conn
+        .prepare_cached("SELECT max(id) FROM tasks")?
+        .query_row([], |r| r.get(0))?;
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT claimed_by FROM tasks INDEXED BY tasks_claimed WHERE claimed_by IS NOT NULL",
+    )?;
+    let names = st.query_map([], |r| r.get(0))?;
+    Ok((max_id.unwrap_or(0), names.collect::<rusqlite::Result<_>>()?))
+}
+
 /// How many tasks the query matches, all pages together.
 pub fn count(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<i64> {
     let (where_, args) = where_clause(q, now);
-    let sql = format!("SELECT count(*) FROM tasks t{where_}");
+    // "Late" among open tasks (the Dashboard's overdue count): the deadline
+    // index reads only the late ones; the planner would take the status
+    // index and look at every open task.
+    let late = q.conds.contains(&(false, Cond::Late));
+    let hint = if late && q.status_set() == OPEN {
+        " INDEXED BY tasks_open_due"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT count(*) FROM tasks t{hint}{where_}");
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
 }

@@ -130,8 +130,8 @@ pub fn ready(conn: &Connection, me: Option<&str>, limit: usize) -> Result<Vec<Ta
 /// Open tasks whose deadline has passed, most overdue first.
 pub fn overdue(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<Task>> {
     let sql = format!(
-        "{SELECT} WHERE t.status IN ('pending', 'in_progress', 'review') AND t.due_sort < ?1 \
-         ORDER BY t.due_sort LIMIT ?2"
+        "{SELECT} INDEXED BY tasks_open_due WHERE t.status IN ('pending', 'in_progress', 'review') \
+         AND t.due_sort < ?1 ORDER BY t.due_sort LIMIT ?2"
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![to_millis(now), limit as i64], row_to_task)?;

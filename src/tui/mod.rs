@@ -212,8 +212,12 @@ pub fn run(o: TuiOptions) -> Result<()> {
     let mut key_at: Option<Instant> = None;
     let mut dirty = true;
     let mut last_error: Option<String> = None;
+    // The first frame is the pane with its data, not "loading…": drawing waits
+    // for it (a few ms, figures are kept on write), up to this long.
+    let (mut holding, hold) = (true, Instant::now() + Duration::from_millis(400));
     while !quit {
-        if dirty {
+        holding = holding && !app.loaded() && Instant::now() < hold;
+        if dirty && !holding {
             term.draw(|f| draw::draw(f, &app)).map_err(io)?;
             dirty = false;
             if let Some(f) = bench.as_mut() {
@@ -239,7 +243,11 @@ pub fn run(o: TuiOptions) -> Result<()> {
                 }
             }
         }
-        let first = match rx.recv_timeout(until_tick(&o.clock)) {
+        let mut wait = until_tick(&o.clock);
+        if holding {
+            wait = wait.min(hold.saturating_duration_since(Instant::now()));
+        }
+        let first = match rx.recv_timeout(wait) {
             Ok(ev) => Some(ev),
             Err(RecvTimeoutError::Timeout) => {
                 app.update(Action::Tick(o.clock.now()));

@@ -101,6 +101,22 @@ pub fn index_text(text: &str) -> String {
     out
 }
 
+/// The index token that stands for a channel or client name: 128 bits of
+/// SHA-256 as decimal digits, which the tokenizer keeps whole and the stemmer
+/// leaves alone. A search filtered to a channel ANDs this token inside FTS5,
+/// which walks both lists together instead of checking each match's row.
+pub fn name_token(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"jr context name\0");
+    h.update(name.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    // A leading 1 keeps the width fixed (no token is a prefix of another).
+    format!("1{:039}", u128::from_be_bytes(b))
+}
+
 /// One searched term, as the user wrote it (for snippets) and as FTS5 syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -378,5 +394,17 @@ mod tests {
             unicode_width::UnicodeWidthStr::width(s.as_str()) <= 34,
             "{s}"
         );
+    }
+
+    #[test]
+    fn name_tokens_are_whole_digit_words() {
+        let a = name_token("proj3");
+        assert_eq!(a.len(), 40);
+        assert!(a.chars().all(|c| c.is_ascii_digit()));
+        assert_eq!(a, name_token("proj3"));
+        assert_ne!(a, name_token("proj30"));
+        assert_ne!(name_token("스케줄러"), name_token("스케줄"));
+        // The tokenizer keeps it one word.
+        assert_eq!(index_text(&a), a);
     }
 }
