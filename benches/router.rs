@@ -16,6 +16,11 @@ fn main() {
     .flat_map(|f| f.lines())
     .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
     .filter_map(|v| v["text"].as_str().map(String::from))
+    // JR_BENCH_ONLY=TEXT: only the messages containing TEXT (for a profiler).
+    .filter(|m| {
+        std::env::var("JR_BENCH_ONLY").is_ok_and(|o| m.contains(&o))
+            || std::env::var("JR_BENCH_ONLY").is_err()
+    })
     .collect();
     let catalog = Catalog {
         jobs: (0..200)
