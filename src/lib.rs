@@ -1,12 +1,12 @@
 //! jr: a terminal control center for one person running AI agents and
 //! automations. Layers, each using only those before it:
 //! `domain`, `schedule`, `router`, `text`, `clock` (pure) ← `store`,
-//! `clients` (SQLite; Dagster, LLMs, MCP servers over the wire) ←
-//! `engine` with `exec` (the one API, and the executors its scheduler
-//! drives; `exec` still reaches into `engine`) ← the front
-//! ends `cli`, `tui`, `mcp`, `daemon`. `error`, `config` and `files` serve
-//! every layer. No import cycle between files (the test
-//! `tui::tests::no_import_cycles` checks the whole crate; see ARCHITECTURE.md).
+//! `clients` (SQLite; Dagster, LLMs, MCP servers over the wire) ← `engine`
+//! (the one API every front end calls) ← `exec` (the executors) ← `drive`
+//! (the scheduler that runs them) ← the front ends `cli`, `tui`, `mcp`,
+//! `daemon`. `error`, `config`, `files` and `runtime` serve every layer. No
+//! import cycle between files (the test `tui::tests::no_import_cycles` checks
+//! the whole crate; see ARCHITECTURE.md).
 
 pub mod clients;
 pub mod clock;
@@ -18,6 +18,7 @@ pub mod error;
 pub mod exec;
 pub mod files;
 pub mod router;
+pub mod runtime;
 pub mod schedule;
 pub mod store;
 pub mod text;

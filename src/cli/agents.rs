@@ -446,10 +446,7 @@ fn run_agent(_ctx: &Ctx, e: crate::engine::Engine, a: RunArgs) -> Result<i32> {
     };
     let inv = e.prepare_agent(&a.name, &prompt)?;
     let db = crate::engine::shared::Shared::new(e);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::config(format!("cannot start the async runtime: {err}")))?;
+    let rt = crate::runtime::current_thread()?;
     let stream = !a.json;
     let mut ended_with_newline = true;
     let finished = rt.block_on(async {
@@ -530,20 +527,13 @@ pub(crate) fn stop_on_ctrl_c() -> tokio_util::sync::CancellationToken {
     stop
 }
 
-fn current_thread() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))
-}
-
 /// Graph executions whose Dagster run ended get their result before a
 /// listing; only when a Dagster instance is configured (no network otherwise).
 fn settle_graph_runs(e: &Engine) -> Result<()> {
     if e.dagster().settings().instances.is_empty() {
         return Ok(());
     }
-    let rt = current_thread()?;
+    let rt = crate::runtime::current_thread()?;
     let (_, warnings) = rt.block_on(graph_run::settle_graph_runs(e));
     for w in warnings {
         eprintln!("jr: {w} (still shown as running)");
@@ -552,7 +542,7 @@ fn settle_graph_runs(e: &Engine) -> Result<()> {
 }
 
 fn run_graph(e: &Engine, a: GraphRunArgs) -> Result<i32> {
-    let rt = current_thread()?;
+    let rt = crate::runtime::current_thread()?;
     rt.block_on(async {
         let l = graph_run::run_graph_agent(e, a.instance.as_deref(), &a.name, a.input.as_deref())
             .await?;

@@ -156,10 +156,7 @@ fn next_attempt(e: &Engine, run: &Run) -> Result<Option<Run>> {
 fn to_agent(e: Engine, a: AssignArgs, agent: &str) -> Result<i32> {
     let tz = e.tz();
     let db = crate::engine::shared::Shared::new(e);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::config(format!("cannot start the async runtime: {err}")))?;
+    let rt = crate::runtime::current_thread()?;
     let stream = !a.json;
     let mut ended_with_newline = true;
     let mut announced = false;

@@ -10,7 +10,7 @@ use super::output::{self, paint};
 use crate::clients::llm::Llm;
 use crate::engine::chat::{ChatSetup, turn};
 use crate::engine::shared::Shared;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
@@ -34,10 +34,7 @@ pub fn run(ctx: &Ctx, a: ChatArgs) -> Result<i32> {
         gateway: ctx.config.gateway.clone(),
         session: a.session.clone(),
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let rt = crate::runtime::current_thread()?;
     let db = Shared::new(engine);
     let reply = rt.block_on(turn(&db, &setup, &a.message, a.dry_run))?;
     if a.json {

@@ -138,13 +138,6 @@ impl Ctx {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))
-}
-
 pub fn run(ctx: &Ctx, a: DagsterArgs) -> Result<i32> {
     let engine = ctx.engine()?;
     let dg = engine.dagster();
@@ -162,7 +155,7 @@ pub fn run(ctx: &Ctx, a: DagsterArgs) -> Result<i32> {
         }
         Ok(id.to_string())
     };
-    let rt = runtime()?;
+    let rt = crate::runtime::current_thread()?;
     let sensors = matches!(a.cmd, DagsterCmd::Sensors(_));
     let on = matches!(a.cmd, DagsterCmd::Start(_));
     match a.cmd {

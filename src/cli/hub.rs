@@ -131,10 +131,7 @@ pub fn models(ctx: &Ctx, cmd: ModelsCmd) -> Result<i32> {
         ModelsCmd::List(a) => {
             let registry = e.list_models()?;
             let llm = Llm::new(ctx.config.llm.clone())?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|err| Error::config(format!("cannot start the async runtime: {err}")))?;
+            let rt = crate::runtime::current_thread()?;
             let url = ctx.config.llm.ollama_url.clone();
             let o = match rt.block_on(ollama::health(&llm)) {
                 Ok(h) => OllamaOut {

@@ -10,7 +10,7 @@ use super::run_style::run_status_style;
 use crate::domain::{OutputLine, Run, RunStatus, Trigger};
 use crate::engine::Engine;
 use crate::engine::runs::Me;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::runs::RunFilter;
 
 #[derive(Debug, Args)]
@@ -122,10 +122,7 @@ pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
 pub(super) fn foreground(ctx: &Ctx, engine: Engine, run_id: i64, stream: bool) -> Result<Run> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let rt = crate::runtime::current_thread()?;
     let cap = ctx.config.runs.output_cap;
     rt.block_on(async move {
         let db = crate::engine::shared::Shared::new(engine);

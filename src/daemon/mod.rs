@@ -21,12 +21,7 @@ pub fn run(engine: Engine, config: &Config) -> Result<()> {
     unsafe {
         nix::libc::mallopt(nix::libc::M_ARENA_MAX, 2);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(8)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let rt = crate::runtime::multi_thread(2, Some(8))?;
     rt.block_on(async {
         let me = Me::this_process();
         let db = Shared::new(engine);

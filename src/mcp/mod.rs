@@ -79,11 +79,7 @@ async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
 
 /// Serve MCP on stdin/stdout until stdin closes, offering these tool groups.
 pub fn serve(engine: Engine, groups: &[String]) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?;
+    let rt = crate::runtime::multi_thread(2, None)?;
     let out = rt.block_on(async move {
         let server = tools::JrServer::with_groups(Shared::new(engine), groups)?;
         let (to_rmcp, rmcp_in) = tokio::io::duplex(1 << 20);
