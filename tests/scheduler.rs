@@ -185,10 +185,21 @@ fn misfire_once_catches_up_the_newest_and_records_the_rest() {
         "--command",
         "true",
     ]);
-    // Pretend jr was down for the last three hours.
+    // Pretend jr was down since half past the hour three hours ago: the
+    // fires of the last three hour marks were missed, whatever the minute now
+    // (a window of "3 h + 1 min" held four marks just after an hour began).
+    // Near the end of an hour, wait for the next one to begin first.
+    let hour_ms = 3600 * 1000;
+    let mut now = chrono::Utc::now().timestamp_millis();
+    if now % hour_ms > hour_ms - 20_000 {
+        std::thread::sleep(std::time::Duration::from_millis(
+            (hour_ms - now % hour_ms + 1_000) as u64,
+        ));
+        now = chrono::Utc::now().timestamp_millis();
+    }
+    let since = now - now % hour_ms - 3 * hour_ms + hour_ms / 2;
     let conn = rusqlite::Connection::open(env.db()).unwrap();
-    let three_h_ago = chrono::Utc::now().timestamp_millis() - 3 * 3600 * 1000 - 60_000;
-    conn.execute("UPDATE jobs SET fired_through = ?1", [three_h_ago])
+    conn.execute("UPDATE jobs SET fired_through = ?1", [since])
         .unwrap();
     drop(conn);
     let _d = env.daemon();

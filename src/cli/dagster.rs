@@ -8,13 +8,13 @@ use clap::{Args, Subcommand};
 
 use super::Ctx;
 use super::dagster_assets as assets;
-use super::dagster_launch::{after_launch, file_or_text, follow, parse_tags};
+use super::dagster_launch::{after_launch, follow, parse_tags};
 use super::dagster_show as show;
 use super::output;
 use crate::clients::dagster::Settings;
 use crate::clients::dagster::api::RunsFilter;
+use crate::engine::dagster::Dagster;
 use crate::engine::dagster::views::find_instigator;
-use crate::engine::dagster::{Dagster, run_config};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Args)]
@@ -82,18 +82,8 @@ pub struct RunsArgs {
 #[derive(Debug, Args)]
 pub struct LaunchArgs {
     pub job: String,
-    /// Run config: a file, or the JSON or YAML text itself. (Not `--config`:
-    /// that global flag names jr's own config file.)
-    #[arg(long = "run-config", short = 'C', value_name = "FILE|JSON|YAML")]
-    pub run_config: Option<String>,
-    /// A tag on the run, K=V (repeatable).
-    #[arg(long = "tag", value_name = "K=V")]
-    pub tags: Vec<String>,
-    /// Follow the run until it ends, printing its log; exit 0 only on SUCCESS.
-    #[arg(long, short)]
-    pub wait: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub flags: super::dagster_launch::LaunchFlags,
 }
 
 #[derive(Debug, Args)]
@@ -279,13 +269,10 @@ pub fn run(ctx: &Ctx, a: DagsterArgs) -> Result<i32> {
 }
 
 async fn launch(dg: &Dagster, inst: Option<&str>, l: LaunchArgs) -> Result<i32> {
-    let config = match &l.run_config {
-        Some(c) => run_config(&file_or_text(c)?)?,
-        None => None,
-    };
-    let tags = parse_tags(&l.tags)?;
+    let f = &l.flags;
+    let (config, tags) = (f.config()?, parse_tags(&f.tags)?);
     let c = dg.client(inst)?;
     let (job, _) = dg.find_job(&c, &l.job).await?;
     let id = c.launch(&job, config.as_ref(), &tags).await?;
-    after_launch(&c, &id, &job.path(), l.wait, l.json).await
+    after_launch(&c, &id, &job.path(), f.wait, f.json).await
 }

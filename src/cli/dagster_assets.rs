@@ -9,7 +9,7 @@ use clap::Args;
 use super::dagster_show as show;
 use super::output::{self, Cell, Table, fit, one_line, paint, styled};
 use crate::clients::dagster::assets::{Asset, AssetDetail, LastMaterialization};
-use crate::engine::dagster::{Dagster, run_config};
+use crate::engine::dagster::Dagster;
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -40,17 +40,8 @@ pub struct MaterializeArgs {
     /// The partition to materialize (required for partitioned assets).
     #[arg(long, short)]
     pub partition: Option<String>,
-    /// Run config: a file, or the JSON or YAML text itself.
-    #[arg(long = "run-config", short = 'C', value_name = "FILE|JSON|YAML")]
-    pub run_config: Option<String>,
-    /// A tag on the run, K=V (repeatable).
-    #[arg(long = "tag", value_name = "K=V")]
-    pub tags: Vec<String>,
-    /// Follow the run until it ends, printing its log; exit 0 only on SUCCESS.
-    #[arg(long, short)]
-    pub wait: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub flags: super::dagster_launch::LaunchFlags,
 }
 
 pub async fn list(dg: &Dagster, inst: Option<&str>, a: AssetsArgs, tz: Tz) -> Result<i32> {
@@ -77,11 +68,8 @@ pub async fn one(dg: &Dagster, inst: Option<&str>, a: AssetArgs, tz: Tz) -> Resu
 }
 
 pub async fn materialize(dg: &Dagster, inst: Option<&str>, m: MaterializeArgs) -> Result<i32> {
-    let config = match &m.run_config {
-        Some(c) => run_config(&super::dagster_launch::file_or_text(c)?)?,
-        None => None,
-    };
-    let tags = super::dagster_launch::parse_tags(&m.tags)?;
+    let f = &m.flags;
+    let (config, tags) = (f.config()?, super::dagster_launch::parse_tags(&f.tags)?);
     let c = dg.client(inst)?;
     let sel = c.selection(&m.keys, m.partition.as_deref()).await?;
     let id = c
@@ -91,7 +79,7 @@ pub async fn materialize(dg: &Dagster, inst: Option<&str>, m: MaterializeArgs) -
         Some(p) => format!("{} (partition {p})", sel.describe()),
         None => sel.describe(),
     };
-    super::dagster_launch::after_launch(&c, &id, &label, m.wait, m.json).await
+    super::dagster_launch::after_launch(&c, &id, &label, f.wait, f.json).await
 }
 
 fn when(t: Option<DateTime<Utc>>, tz: Tz) -> String {

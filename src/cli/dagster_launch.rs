@@ -8,6 +8,7 @@ use super::output;
 use crate::clients::dagster::Client;
 use crate::clients::dagster::follow::Follower;
 use crate::clients::dagster::types::{Phase, phase};
+use crate::engine::dagster::run_config;
 use crate::engine::dagster::views::run_view;
 use crate::error::{Error, Result};
 
@@ -24,6 +25,33 @@ pub fn file_or_text(arg: &str) -> Result<String> {
         )));
     }
     Ok(arg.to_string())
+}
+
+/// What launching a job and materializing assets share on the command line.
+#[derive(Debug, clap::Args)]
+pub struct LaunchFlags {
+    /// Run config: a file, or the JSON or YAML text itself. (Not `--config`:
+    /// that global flag names jr's own config file.)
+    #[arg(long = "run-config", short = 'C', value_name = "FILE|JSON|YAML")]
+    pub run_config: Option<String>,
+    /// A tag on the run, K=V (repeatable).
+    #[arg(long = "tag", value_name = "K=V")]
+    pub tags: Vec<String>,
+    /// Follow the run until it ends, printing its log; exit 0 only on SUCCESS.
+    #[arg(long, short)]
+    pub wait: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl LaunchFlags {
+    /// The run config, read and parsed (None: none given).
+    pub fn config(&self) -> Result<Option<serde_json::Value>> {
+        match &self.run_config {
+            Some(c) => run_config(&file_or_text(c)?),
+            None => Ok(None),
+        }
+    }
 }
 
 /// `K=V` tags (repeatable `--tag`), refused when a key is empty.

@@ -261,6 +261,27 @@ async fn drive(
     status
 }
 
+/// End a run before its executor starts (skipped: nothing to do; failed:
+/// the set-up failed), saying why; a failure to record it is logged.
+async fn end_early(db: &Shared, id: i64, status: RunStatus, why: String) -> RunStatus {
+    let done = db
+        .call(move |e| {
+            e.finish_run(
+                id,
+                &Finish {
+                    status,
+                    exit_code: None,
+                    error: Some(&why),
+                    result: None,
+                },
+            )
+        })
+        .await;
+    if let Err(e) = done {
+        tracing::error!(run = id, "could not record the run's end ({status}): {e}");
+    }
+    status
+}
 /// The task a run works on. A worker's first attempt claims the top ready
 /// task with its tag; with none ready the run ends `skipped` (the `Err`).
 async fn task_of(
@@ -278,40 +299,11 @@ async fn task_of(
                 Ok(Some(t)) => Some(t.id),
                 Ok(None) => {
                     let why = format!("no ready task tagged {tag}");
-                    let done = db
-                        .call(move |e| {
-                            e.finish_run(
-                                id,
-                                &Finish {
-                                    status: RunStatus::Skipped,
-                                    exit_code: None,
-                                    error: Some(&why),
-                                    result: None,
-                                },
-                            )
-                        })
-                        .await;
-                    if let Err(e) = done {
-                        tracing::error!(run = id, "could not record the skip: {e}");
-                    }
-                    return Err(RunStatus::Skipped);
+                    return Err(end_early(db, id, RunStatus::Skipped, why).await);
                 }
                 Err(e) => {
                     let why = format!("could not take a task tagged {tag}: {e}");
-                    let _ = db
-                        .call(move |e| {
-                            e.finish_run(
-                                id,
-                                &Finish {
-                                    status: RunStatus::Failed,
-                                    exit_code: None,
-                                    error: Some(&why),
-                                    result: None,
-                                },
-                            )
-                        })
-                        .await;
-                    return Err(RunStatus::Failed);
+                    return Err(end_early(db, id, RunStatus::Failed, why).await);
                 }
             }
         }
