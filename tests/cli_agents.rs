@@ -390,3 +390,48 @@ fn init_examples_installs_the_daily_briefing() {
     assert!(err.contains("--force"), "{err}");
     env.ok(&["init", "--examples", "--force"]);
 }
+
+#[test]
+fn graph_executions_stay_running_and_listed_while_dagster_does_not_answer() {
+    let env = Env::new();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    env.config(&format!(
+        "[dagster]\nconnect_timeout = \"1s\"\n[dagster.instances.home]\nurl = \"http://127.0.0.1:{port}\"\n"
+    ));
+    env.ok(&["agents", "graph", "add", "g", "--dagster-job", "summarize"]);
+    env.ok(&["agents", "list"]); // the database exists
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    for run in ["r1", "r2", "r3"] {
+        conn.execute(
+            "INSERT INTO agent_runs (agent, model, prompt, started_at, status, config_hash, dagster_run, dagster_instance) \
+             VALUES ('g', 'dagster', '', 0, 'running', 'h', ?1, 'home')",
+            [run],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let t = std::time::Instant::now();
+    let out = env.run(&["agents", "runs", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 3, "{runs}");
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "running")
+    );
+    // Asked once, not once per execution; the reason is on stderr.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("still shown as running").count(), 1, "{err}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        t.elapsed()
+    );
+}

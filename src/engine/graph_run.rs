@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::Engine;
 use super::dagster::resolve_job;
 use super::jobs::close_names;
+use crate::clients::dagster::Kind;
 use crate::clients::dagster::assets::Target;
 use crate::clients::dagster::types::Phase;
 use crate::domain::agent::{AgentRun, AgentRunStatus, GraphAgent, config_hash};
@@ -157,7 +158,13 @@ pub async fn settle_graph_runs(e: &Engine) -> (Vec<AgentRun>, Vec<String>) {
     let dg = e.dagster();
     let mut done = Vec::new();
     let mut warnings = Vec::new();
+    // An instance that did not answer is not asked again in this pass: a
+    // listing waits for one timeout, not one per execution.
+    let mut silent: Vec<String> = Vec::new();
     for (id, inst, run) in open {
+        if silent.contains(&inst) {
+            continue;
+        }
         let client = match dg.client(Some(&inst).filter(|i| !i.is_empty()).map(|s| s.as_str())) {
             Ok(c) => c,
             Err(err) => {
@@ -169,6 +176,12 @@ pub async fn settle_graph_runs(e: &Engine) -> (Vec<AgentRun>, Vec<String>) {
             Ok(Some(o)) => o,
             Ok(None) => continue,
             Err(err) => {
+                if matches!(
+                    err.kind,
+                    Kind::Unreachable | Kind::NotDagster | Kind::Unauthorized
+                ) {
+                    silent.push(inst.clone());
+                }
                 warnings.push(format!("agent run {id}: {}", err.message));
                 continue;
             }
