@@ -62,20 +62,20 @@ fn asset<'a>(all: &'a [Value], key: &str) -> &'a Value {
 
 #[test]
 fn every_asset_document_validates_against_dagsters_schema() {
-    use jr::clients::dagster::{assets, outcome};
+    use jr::clients::dagster::{assets, materialize, outcome};
     let d = shared();
     let _g = hold();
     let key = serde_json::json!([{"path": ["raw_events"]}]);
     let docs = [
         (assets::nodes_query(), serde_json::json!({})),
-        (assets::keys_query(), serde_json::json!({})),
+        (materialize::keys_query(), serde_json::json!({})),
         (assets::latest_query(), serde_json::json!({"keys": key})),
         (
             assets::detail_query(),
             serde_json::json!({"keys": key, "limit": 2}),
         ),
         (
-            assets::partition_keys_query(),
+            materialize::partition_keys_query(),
             serde_json::json!({"keys": key}),
         ),
         (
@@ -95,8 +95,8 @@ fn every_asset_document_validates_against_dagsters_schema() {
     // The mutation, with a selection Dagster refuses by name, not by schema.
     let params = serde_json::json!({"params": {"selector": {
         "repositoryLocationName": "jr_tests", "repositoryName": "__repository__",
-        "jobName": assets::ASSET_JOB, "assetSelection": [{"path": ["no_such_asset"]}]}}});
-    let v = graphql(d, &assets::materialize_query(), params);
+        "jobName": materialize::ASSET_JOB, "assetSelection": [{"path": ["no_such_asset"]}]}}});
+    let v = graphql(d, &materialize::materialize_query(), params);
     assert_eq!(
         v["data"]["launchRun"]["__typename"], "InvalidSubsetError",
         "{v}"

@@ -178,9 +178,19 @@ pub fn parse(text: &str, file: &Path, channel: Option<&str>) -> Parsed {
 
 /// Every `.jsonl` file under `path` (or `path` itself), sorted.
 pub fn session_files(path: &Path) -> Result<Vec<PathBuf>> {
+    files_under(
+        path,
+        "Claude Code keeps sessions under ~/.claude/projects; pass another PATH",
+        |p| p.extension().is_some_and(|x| x == "jsonl"),
+    )
+}
+
+/// `path` itself when it is a file, else every file under it (recursively)
+/// that `keep` takes, sorted; an unreadable `path` says `hint`. Shared by
+/// the importers of every client.
+pub fn files_under(path: &Path, hint: &str, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path).map_err(|e| {
-        Error::user(format!("cannot read {}: {e}", path.display()))
-            .hint("Claude Code keeps sessions under ~/.claude/projects; pass another PATH")
+        Error::user(format!("cannot read {}: {e}", path.display())).hint(hint.to_string())
     })?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -194,7 +204,7 @@ pub fn session_files(path: &Path) -> Result<Vec<PathBuf>> {
             let p = e.path();
             match e.file_type() {
                 Ok(t) if t.is_dir() => dirs.push(p),
-                Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "jsonl") => out.push(p),
+                Ok(t) if t.is_file() && keep(&p) => out.push(p),
                 _ => {}
             }
         }

@@ -12,7 +12,7 @@ use super::Engine;
 use super::dagster::resolve_job;
 use super::jobs::close_names;
 use crate::clients::dagster::Kind;
-use crate::clients::dagster::assets::Target;
+use crate::clients::dagster::materialize::Target;
 use crate::clients::dagster::types::Phase;
 use crate::domain::agent::{AgentRun, AgentRunStatus, GraphAgent, config_hash};
 use crate::error::{Error, Result};

@@ -78,32 +78,12 @@ impl Source {
 
     /// Every session file under `path` (or `path` itself), sorted.
     pub fn files(self, path: &Path) -> Result<Vec<PathBuf>> {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Error::user(format!("cannot read {}: {e}", path.display())).hint(format!(
-                "{} keeps sessions under {}; pass another PATH",
-                self.client(),
-                self.default_dir(Path::new("~")).display()
-            ))
-        })?;
-        if meta.is_file() {
-            return Ok(vec![path.to_path_buf()]);
-        }
-        let mut out = Vec::new();
-        let mut dirs = vec![path.to_path_buf()];
-        while let Some(d) = dirs.pop() {
-            let entries = std::fs::read_dir(&d)
-                .map_err(|e| Error::user(format!("cannot read {}: {e}", d.display())))?;
-            for e in entries.flatten() {
-                let p = e.path();
-                match e.file_type() {
-                    Ok(t) if t.is_dir() => dirs.push(p),
-                    Ok(t) if t.is_file() && self.is_session_file(&p) => out.push(p),
-                    _ => {}
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
+        let hint = format!(
+            "{} keeps sessions under {}; pass another PATH",
+            self.client(),
+            self.default_dir(Path::new("~")).display()
+        );
+        claude_code::files_under(path, &hint, |p| self.is_session_file(p))
     }
 }
 

@@ -222,48 +222,8 @@ fn a_bad_user_keymap_is_visible_and_the_defaults_work() {
     assert!(tasks(&h).form.is_some(), "the default binding of `a` stays");
 }
 
+/// The layering checks: no import cycle, the TUI off the store.
 mod imports;
-
-/// No import cycle anywhere in the crate: files import down, never back
-/// (the same rules as ../shared/tools/cycles.py).
-#[test]
-fn no_import_cycles() {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let edges = imports::graph(&src);
-    assert!(edges.len() > 50, "read {} files", edges.len());
-    // The reader sees a known edge (so a broken reader cannot pass).
-    assert!(edges["tui/app.rs"].contains("tui/pane/mod.rs"));
-    let bad: Vec<Vec<String>> = imports::cycles(&edges);
-    assert!(bad.is_empty(), "import cycles: {bad:#?}");
-}
-
-/// The house rule, checked by reading the `use` lines: the TUI reaches data
-/// only through the engine, and reads no environment variables.
-#[test]
-fn the_tui_never_touches_the_store_or_the_environment() {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
-        &mut files,
-    );
-    assert!(files.len() > 10);
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        for bad in ["crate::store", "rusqlite", "env::var"] {
-            assert!(!text.contains(bad), "{} mentions {bad}", f.display());
-        }
-    }
-}
 
 fn dagster_at(url: &str) -> Engine {
     use crate::clients::dagster::{DagsterConfig, Settings, settings::InstanceConfig};

@@ -12,7 +12,7 @@ use super::error::DagsterError;
 use super::parse;
 use super::types::*;
 
-const PYTHON_ERROR: &str =
+pub(super) const PYTHON_ERROR: &str =
     "... on PythonError { message cause { message } errorChain { error { message } } }";
 
 pub fn workspace_query() -> String {

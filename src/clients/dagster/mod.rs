@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod follow;
+pub mod materialize;
 pub mod outcome;
 pub mod parse;
 pub mod settings;

@@ -4,13 +4,11 @@
 use serde_json::{Value, json};
 
 use super::Client;
+use super::api::PYTHON_ERROR;
 use super::assets::materialization;
 use super::error::DagsterError;
 use super::parse::{run_or_error, typed};
 use super::types::{Phase, RunInfo, phase};
-
-const PYTHON_ERROR: &str =
-    "... on PythonError { message cause { message } errorChain { error { message } } }";
 
 /// Log lines kept when a run materialized nothing.
 const TAIL: usize = 20;

@@ -9,7 +9,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::{failed, note, transient};
-use crate::clients::dagster::assets::Target;
+use crate::clients::dagster::materialize::Target;
 use crate::clients::dagster::{Client, DagsterError};
 use crate::domain::external::External;
 use crate::domain::job::DagsterSpec;

@@ -221,3 +221,36 @@ fn finds_a_cycle_and_only_that() {
         vec![vec!["a.rs".to_string(), "b.rs".to_string()]]
     );
 }
+
+/// No import cycle anywhere in the crate: files import down, never back
+/// (the same rules as ../shared/tools/cycles.py).
+#[test]
+fn no_import_cycles() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let edges = graph(&src);
+    assert!(edges.len() > 50, "read {} files", edges.len());
+    // The reader sees a known edge (so a broken reader cannot pass).
+    assert!(edges["tui/app.rs"].contains("tui/pane/mod.rs"));
+    let bad: Vec<Vec<String>> = cycles(&edges);
+    assert!(bad.is_empty(), "import cycles: {bad:#?}");
+}
+
+/// The house rule, checked by reading the `use` lines: the TUI reaches data
+/// only through the engine, and reads no environment variables.
+#[test]
+fn the_tui_never_touches_the_store_or_the_environment() {
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
+        &mut files,
+    );
+    // The tests themselves may build a store.
+    files.retain(|p| !p.ends_with("tests.rs") && !p.to_string_lossy().contains("/tui/tests/"));
+    assert!(files.len() > 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for bad in ["crate::store", "rusqlite", "env::var"] {
+            assert!(!text.contains(bad), "{} mentions {bad}", f.display());
+        }
+    }
+}
