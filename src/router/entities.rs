@@ -4,8 +4,9 @@
 //! word with) and agents; and the first of them in the message, which is
 //! what a turn is about when nothing else says ("delete the slow job").
 
-use super::text::{has, slug, tokens};
+use super::text::{Pairs, bare, has, slug, tokens, words as text_words};
 use super::{Catalog, Target, agents};
+use std::borrow::Cow;
 
 /// Words too common to recognise a task by.
 const STOP: &[&str] = &[
@@ -69,7 +70,13 @@ pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
         }
     };
     for j in &catalog.jobs {
-        let jl = j.to_lowercase();
+        // Names are mostly lower-case already: no copy for those.
+        let jl: Cow<str> = if j.chars().any(char::is_uppercase) {
+            Cow::Owned(j.to_lowercase())
+        } else {
+            Cow::Borrowed(j)
+        };
+        let jl = jl.as_ref();
         for (t, s) in toks.iter().zip(&slugs) {
             if *t == jl || *s == jl {
                 consider(pos_of(m, t), j);
@@ -78,18 +85,22 @@ pub fn job_at(m: &str, catalog: &Catalog) -> Option<(usize, String)> {
         // "daily briefing", "knowlege cards": the words run together.
         if jl.contains(['-', '_']) {
             let parts = jl.split(['-', '_']).count();
-            let name = squash(&jl);
-            let first = name.chars().next();
+            let squashed_len = jl.len() - jl.bytes().filter(|b| b"-_ ".contains(b)).count();
+            let first = jl.chars().find(|c| !matches!(c, '-' | '_' | ' '));
+            // Short names must be written exactly; long ones may have one typo.
+            let edits = if jl.len() >= 10 { 1 } else { 0 };
             for (i, w) in slugs.windows(parts).enumerate() {
-                // Cheap checks before joining: one edit keeps the length
-                // within one, and the first letter is kept.
+                // Cheap checks before joining: each edit changes the length
+                // by one at most, and the first letter is kept.
                 let len: usize = w.iter().map(|s| s.len()).sum();
-                if len.abs_diff(name.len()) > 1 || w[0].chars().next() != first {
+                if len.abs_diff(squashed_len) > edits || w[0].chars().next() != first {
                     continue;
                 }
+                let name = squash(jl);
                 let joined: String = w.concat();
-                let d = strsim::damerau_levenshtein(&joined, &name);
-                if d == 0 || (d == 1 && jl.len() >= 10) {
+                // Within one edit, optimal string alignment and unrestricted
+                // Damerau-Levenshtein agree; OSA needs no map per pair.
+                if joined == name || (edits == 1 && strsim::osa_distance(&joined, &name) <= 1) {
                     consider(pos_of(m, toks[i]), j);
                 }
             }
@@ -112,8 +123,11 @@ fn pos_of(m: &str, t: &str) -> usize {
 /// three letters or more that only that title has.
 pub fn task_by_title(m: &str, catalog: &Catalog, loose: bool) -> Option<(usize, i64)> {
     // Titles are lower-cased when the catalog is made.
+    let pairs = Pairs::of(m);
     for t in &catalog.tasks {
         if t.title.len() >= 6
+            && t.title.len() <= m.len()
+            && pairs.may_hold(&t.title)
             && let Some(p) = m.find(&t.title)
         {
             return Some((p, t.id));
@@ -134,9 +148,14 @@ pub fn task_by_title(m: &str, catalog: &Catalog, loose: bool) -> Option<(usize, 
     }
     // Each word of the message: the tasks whose titles have it.
     let mut owners: Vec<Vec<i64>> = vec![Vec::new(); words.len()];
+    let shortest = words.iter().map(|w| w.len()).min().unwrap_or(0);
     for t in &catalog.tasks {
-        for x in tokens(&t.title) {
-            let x = x.trim_matches(|c: char| !c.is_alphanumeric());
+        for x in text_words(&t.title) {
+            // Trimming only shortens a word.
+            if x.len() < shortest {
+                continue;
+            }
+            let x = bare(x);
             for (i, w) in words.iter().enumerate() {
                 if *w == x && owners[i].last() != Some(&t.id) {
                     owners[i].push(t.id);
