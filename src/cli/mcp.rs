@@ -22,7 +22,7 @@ pub struct McpArgs {
 }
 
 fn tokens_of(list: &serde_json::Value) -> Result<usize> {
-    crate::mcp::count_tokens(&list.to_string())
+    Ok(crate::mcp::count_tokens(list))
 }
 
 /// The size report: the served set, each group alone, and all groups.
@@ -45,7 +45,7 @@ fn count_report(served: &[String]) -> Result<String> {
     let all = crate::mcp::tool_list(&groups::all())?;
     let n = all["tools"].as_array().map_or(0, Vec::len);
     o.push_str(&format!(
-        "  {:<8} {n:>2} tools  {:>5} tokens\n\ntokens: the tools/list result as JSON, cl100k_base (tiktoken)\n",
+        "  {:<8} {n:>2} tools  {:>5} tokens\n\ntokens: the tools/list result as JSON in cl100k_base, each tool counted by tiktoken when this version was tested\n",
         "all",
         tokens_of(&all)?
     ));

@@ -168,12 +168,34 @@ pub fn serve(engine: Engine, groups: &[String]) -> Result<()> {
     out
 }
 
-/// Tokens of a text in OpenAI's cl100k_base encoding (what GPT-4-class
-/// tokenizers give; Claude's and Gemini's differ by some percent either way).
-pub fn count_tokens(text: &str) -> Result<usize> {
-    let bpe = tiktoken_rs::cl100k_base()
-        .map_err(|e| Error::config(format!("cannot load the cl100k tokenizer: {e}")))?;
-    Ok(bpe.encode_with_special_tokens(text).len())
+/// Tokens of each tool's JSON in OpenAI's cl100k_base encoding (what
+/// GPT-4-class tokenizers give; Claude's and Gemini's differ by some percent
+/// either way), counted by `tests/mcp_tokens.rs` with the tiktoken-rs crate
+/// for this version's tool descriptions; that test fails when they change
+/// and the table was not regenerated. Kept as a table so the binary does not
+/// carry a 1.7 MB byte-pair table for one diagnostic.
+const TOKENS: &str = include_str!("tokens.json");
+
+/// What a `tools/list` result costs an agent's context, in cl100k tokens:
+/// the counted tokens of each tool, plus the list's framing. A tool missing
+/// from the table (a build whose table is stale) counts a token per four
+/// bytes of its JSON.
+pub fn count_tokens(list: &serde_json::Value) -> usize {
+    let table: serde_json::Value = serde_json::from_str(TOKENS).unwrap_or_default();
+    let tools = list["tools"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let frame = table["frame"].as_u64().unwrap_or(0) as usize;
+    let per_join = table["join"].as_u64().unwrap_or(0) as usize;
+    let each: usize = tools
+        .iter()
+        .map(|t| {
+            let name = t["name"].as_str().unwrap_or("");
+            table["tools"][name]
+                .as_u64()
+                .map(|n| n as usize)
+                .unwrap_or_else(|| t.to_string().len().div_ceil(4))
+        })
+        .sum();
+    frame + each + per_join * tools.len().saturating_sub(1)
 }
 
 /// The tool list of these groups as `tools/list` returns it.
