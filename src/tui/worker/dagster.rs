@@ -40,6 +40,15 @@ pub enum DagsterAsk {
         sensor: bool,
         on: bool,
     },
+    /// Every asset with its health and lineage, as `jr dagster assets`.
+    Assets,
+    /// Materialize assets (one partition for partitioned ones), as
+    /// `jr dagster materialize KEY… [--partition P]`: the selection is
+    /// checked first (keys, one location, the partition).
+    Materialize {
+        keys: Vec<String>,
+        partition: Option<String>,
+    },
 }
 
 /// What the Dagster pane shows.
@@ -58,6 +67,7 @@ pub fn unconfigured(ask: &DagsterAsk) -> Payload {
     match ask {
         DagsterAsk::Health => Payload::DagsterHealth(None),
         DagsterAsk::Overview => Payload::DagsterOverview(None),
+        DagsterAsk::Assets => Payload::DagsterAssets(None),
         _ => Payload::Failed(Error::config("no Dagster instance is configured").hint(
             "add [dagster.instances.NAME] url = \"...\" to config.toml, or set JR_DAGSTER_URL",
         )),
@@ -92,8 +102,37 @@ pub async fn answer(dg: Arc<Dagster>, ask: DagsterAsk) -> Payload {
             }
             .await
         }
+        DagsterAsk::Assets => assets(&dg).await.map(|a| Payload::DagsterAssets(Some(a))),
+        DagsterAsk::Materialize { keys, partition } => {
+            materialize(&dg, &keys, partition.as_deref())
+                .await
+                .map(Payload::DagsterDone)
+        }
     };
     out.unwrap_or_else(Payload::Failed)
+}
+
+/// The same call as `jr dagster assets`.
+async fn assets(dg: &Dagster) -> Result<Vec<crate::clients::dagster::assets::Asset>> {
+    Ok(dg.client(None)?.assets().await?)
+}
+
+/// The same calls as `jr dagster materialize KEY… [--partition P]` (no run
+/// config, no tags, not waited for).
+async fn materialize(dg: &Dagster, keys: &[String], partition: Option<&str>) -> Result<String> {
+    let c = dg.client(None)?;
+    let sel = c.selection(keys, partition).await?;
+    let id = c
+        .materialize(&sel, partition, None, &std::collections::BTreeMap::new())
+        .await?;
+    let what = match partition {
+        Some(p) => format!("{} (partition {p})", sel.describe()),
+        None => sel.describe(),
+    };
+    Ok(format!(
+        "materializing {what}: Dagster run {}",
+        &id[..id.len().min(8)]
+    ))
 }
 
 async fn overview(dg: &Dagster) -> Result<DagsterOverview> {

@@ -70,6 +70,8 @@ pub enum Slot {
     DagsterAct,
     /// The Tasks pane's hand-off picker.
     AssignTargets,
+    /// The Dagster pane's assets.
+    DagsterAssets,
 }
 
 #[derive(Debug, Clone)]
@@ -318,6 +320,8 @@ pub enum Payload {
     DagsterOverview(Option<Box<dagster::DagsterOverview>>),
     /// A Dagster change went through: what to tell the user.
     DagsterDone(String),
+    /// Dagster's assets; None: no instance is configured.
+    DagsterAssets(Option<Vec<crate::clients::dagster::assets::Asset>>),
     /// An agent run on its way: the answer so far (empty: still starting).
     AgentPartial {
         agent: String,
