@@ -218,6 +218,9 @@ impl AssetsView {
                     })
                 }
             },
+            Action::ToggleEnabled | Action::ExternalEdit => {
+                cx.error("that key works on the jobs, schedules and sensors: v shows them")
+            }
             Action::CopyLink => match (self.selected(), url) {
                 (Some(a), Some(u)) => {
                     return Want::Copy(format!("{}/assets/{}", u.trim_end_matches('/'), a.key));
