@@ -406,7 +406,8 @@ impl Pane for DagsterPane {
     }
 
     fn footer(&self) -> Vec<Action> {
-        if self.sub == Sub::Assets {
+        let answered = matches!(&self.shown, Shown::Loaded(o) if o.workspace.is_some());
+        if self.sub == Sub::Assets && answered {
             return self.assets_footer();
         }
         if self.confirm.is_some() {
@@ -418,7 +419,7 @@ impl Pane for DagsterPane {
             Some(Item::Run(_)) => vec![Action::CopyLink],
             None => Vec::new(),
         };
-        if matches!(&self.shown, Shown::Loaded(o) if o.workspace.is_some()) {
+        if answered {
             a.push(Action::NextView);
         }
         a.extend([Action::Refresh, Action::Palette, Action::Help]);
