@@ -152,12 +152,13 @@ fn assets_are_listed_with_lineage_and_materialized_from_the_pane() {
         "{}",
         h.screen()
     );
+    // Headless, the pane's follow of the run is answered when it ends.
     h.key("y");
     let n = h.app.notice.clone().expect("a notice");
     assert!(
         !n.error
             && n.text
-                .starts_with("materializing raw_events in jr_tests: Dagster run "),
+                .starts_with("materialized raw_events in jr_tests (Dagster run "),
         "{n:?}"
     );
     // Dagster may report the run's success a moment before the asset's
@@ -165,6 +166,21 @@ fn assets_are_listed_with_lineage_and_materialized_from_the_pane() {
     until(&mut h, "raw_events materialized and fresh", |s| {
         let row = the_row(s, "raw_events");
         row.contains("SUCCESS") && row.contains("fresh")
+    });
+    // A materialization that fails is an error notice with the run's link.
+    select(&mut h, "broken_asset");
+    h.key("m");
+    h.key("y");
+    let n = h.app.notice.clone().expect("a notice");
+    assert!(
+        n.error
+            && n.text
+                .starts_with("materializing broken_asset in jr_tests ended FAILURE")
+            && n.text.contains(&format!("its log: {}/runs/", d.url)),
+        "{n:?}"
+    );
+    until(&mut h, "broken_asset failed", |s| {
+        the_row(s, "broken_asset").contains("FAILURE")
     });
     // A partitioned asset asks which partition; a wrong one is refused
     // with the ones it has, a right one goes.

@@ -72,6 +72,8 @@ pub enum Slot {
     AssignTargets,
     /// The Dagster pane's assets.
     DagsterAssets,
+    /// A materialization the Dagster pane follows to its end.
+    DagsterFollow,
 }
 
 #[derive(Debug, Clone)]
@@ -320,6 +322,13 @@ pub enum Payload {
     DagsterOverview(Option<Box<dagster::DagsterOverview>>),
     /// A Dagster change went through: what to tell the user.
     DagsterDone(String),
+    /// A Dagster run launched: what to tell the user, the run to follow
+    /// and what it does.
+    DagsterLaunched {
+        message: String,
+        run: String,
+        what: String,
+    },
     /// Dagster's assets; None: no instance is configured.
     DagsterAssets(Option<Vec<crate::clients::dagster::assets::Asset>>),
     /// An agent run on its way: the answer so far (empty: still starting).

@@ -189,7 +189,12 @@ impl Pane for DagsterPane {
     }
 
     fn slots(&self) -> &'static [Slot] {
-        &[Slot::Dagster, Slot::DagsterAct, Slot::DagsterAssets]
+        &[
+            Slot::Dagster,
+            Slot::DagsterAct,
+            Slot::DagsterAssets,
+            Slot::DagsterFollow,
+        ]
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
@@ -366,6 +371,28 @@ impl Pane for DagsterPane {
                     text.push_str(&format!(" ({h})"));
                 }
                 self.assets.data.fail(text);
+            }
+            (Slot::DagsterAct, Payload::DagsterLaunched { message, run, what }) => {
+                self.busy = false;
+                cx.info(message);
+                let mut out = self.refresh(cx);
+                out.push(cx.requests.make(
+                    Slot::DagsterFollow,
+                    Request::Dagster(DagsterAsk::Follow { run, what }),
+                ));
+                return out;
+            }
+            (Slot::DagsterFollow, Payload::DagsterDone(msg)) => {
+                cx.info(msg);
+                return self.refresh(cx);
+            }
+            (Slot::DagsterFollow, Payload::Failed(e)) => {
+                let mut text = e.message;
+                if let Some(h) = e.hints.first() {
+                    text.push_str(&format!(" ({h})"));
+                }
+                cx.error(text);
+                return self.refresh(cx);
             }
             (Slot::DagsterAct, Payload::DagsterDone(msg)) => {
                 self.busy = false;
