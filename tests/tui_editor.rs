@@ -207,3 +207,77 @@ fn a_cards_answer_is_edited_in_the_editor() {
     let c = &engine(&path).list_cards(5).unwrap()[0];
     assert_eq!(c.answer, "good: 기억해냄\n(약간 망설임)");
 }
+
+/// A task's notes of several lines are written in the editor (C-o in the
+/// add or edit form), kept whole through the one-line form, saved, shown in
+/// the task's detail, and opened again whole; typing over the summary is
+/// refused with the way to edit them.
+#[test]
+fn a_tasks_notes_of_several_lines_are_written_in_the_editor() {
+    use jr::domain::{NewTask, Source};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jr.db");
+    let e = engine(&path);
+    let id = e
+        .add_task(
+            NewTask {
+                title: "회의록 정리".into(),
+                ..NewTask::default()
+            },
+            Source::Cli,
+        )
+        .unwrap()
+        .id;
+    let ed = Editor::new(dir.path());
+    let mut h = Headless::new(engine(&path), (100, 30));
+    h.editor = Some(ed.command());
+    h.key("2");
+    h.key("e");
+    let notes = "첫 줄 메모\n둘째 줄: 결정 사항 🙂\n\n- 셋째 항목 (담당: 민수)\n";
+    ed.will_write(notes);
+    h.key("<C-o>");
+    assert_eq!(ed.seen(), "");
+    let s = h.screen();
+    assert!(s.contains("첫 줄 메모 … (+3 lines; C-o edits)"), "{s}");
+    // Typing over the summary would flatten them: refused, saying how.
+    h.type_text("x");
+    assert!(
+        h.screen().contains("the notes run over several lines"),
+        "{}",
+        h.screen()
+    );
+    h.key("<Enter>");
+    let want = "첫 줄 메모\n둘째 줄: 결정 사항 🙂\n\n- 셋째 항목 (담당: 민수)";
+    assert_eq!(engine(&path).get_task(id).unwrap().body, want);
+    // The detail shows every line.
+    h.key("<Enter>");
+    let s = h.screen();
+    for l in [
+        "첫 줄 메모",
+        "둘째 줄: 결정 사항 🙂",
+        "- 셋째 항목 (담당: 민수)",
+    ] {
+        assert!(s.contains(l), "{l}\n{s}");
+    }
+    h.key("<Esc>");
+    // Edited again: the editor gets them whole; one line back is one line.
+    h.key("e");
+    ed.will_write("한 줄로 줄임\n");
+    h.key("<C-o>");
+    assert_eq!(ed.seen(), want);
+    h.key("<Enter>");
+    assert_eq!(engine(&path).get_task(id).unwrap().body, "한 줄로 줄임");
+    // A new task's notes, from the add form.
+    h.key("a");
+    h.type_text("새 작업");
+    ed.will_write("가\n나\n");
+    h.key("<C-o>");
+    h.key("<Enter>");
+    let t = engine(&path)
+        .list_tasks(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|t| t.title == "새 작업")
+        .expect("the new task");
+    assert_eq!(t.body, "가\n나");
+}

@@ -309,3 +309,32 @@ fn the_worker_hears_other_processes_through_the_file_watch() {
     );
     let _ = w.send(worker::Msg::Stop);
 }
+
+/// A run started for a task hand-off says which task, in the Runs pane's
+/// list and in the opened run, as `jr runs show` does.
+#[test]
+fn a_runs_task_shows_in_the_runs_pane() {
+    let db = Db::new();
+    let e = db.engine();
+    e.add_job(&jr::engine::jobs::JobDef {
+        name: "tidy".into(),
+        kind: "shell".into(),
+        command: "true".into(),
+        enabled: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let id = add(&e, "보고서 정리");
+    let (_, run) = e.assign_task_to_job(id, "tidy", Source::Cli).unwrap();
+    let mut h = Headless::new(db.engine(), (100, 30));
+    h.key("4");
+    let s = h.screen();
+    let row = s
+        .lines()
+        .find(|l| l.contains(&format!("#{} ", run.id)))
+        .unwrap_or_else(|| panic!("no run #{}:\n{s}", run.id));
+    assert!(row.contains(&format!("task #{id}")), "{row}");
+    h.send(jr::tui::action::Action::OpenRun(run.id));
+    let s = h.screen();
+    assert!(s.contains(&format!("for task #{id}")), "{s}");
+}

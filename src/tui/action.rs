@@ -95,6 +95,8 @@ pub enum Action {
     Grade(u8),
     Launch,
     CopyLink,
+    /// Materialize the selected Dagster asset.
+    Materialize,
     // Not nameable in the keymap:
     Text(TextEdit),
     Click {
@@ -289,6 +291,11 @@ const FIXED: &[(&str, Action, &str)] = &[
         "copy_link",
         Action::CopyLink,
         "Copy the Dagster link to the clipboard (OSC 52, works over ssh)",
+    ),
+    (
+        "materialize",
+        Action::Materialize,
+        "Materialize the selected Dagster asset (asks first)",
     ),
 ];
 

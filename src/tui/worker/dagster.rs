@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::{Msg, Payload, Response, Slot, WorkerState};
 use crate::clients::dagster::api::RunsFilter;
-use crate::clients::dagster::types::{Instigator, Workspace};
+use crate::clients::dagster::types::{Instigator, Phase, Workspace, phase};
 use crate::engine::dagster::Dagster;
 use crate::engine::dagster::views::{RunView, StatusView, status_view};
 use crate::error::{Error, Result};
@@ -40,7 +40,22 @@ pub enum DagsterAsk {
         sensor: bool,
         on: bool,
     },
+    /// Every asset with its health and lineage, as `jr dagster assets`.
+    Assets,
+    /// Materialize assets (one partition for partitioned ones), as
+    /// `jr dagster materialize KEY… [--partition P]`: the selection is
+    /// checked first (keys, one location, the partition).
+    Materialize {
+        keys: Vec<String>,
+        partition: Option<String>,
+    },
+    /// Wait for a run the pane launched to end (polled every second, for
+    /// at most `FOLLOW_FOR`): how it ended, `what` naming it.
+    Follow { run: String, what: String },
 }
+
+/// How long the pane follows a materialization it started.
+pub const FOLLOW_FOR: Duration = Duration::from_secs(3600);
 
 /// What the Dagster pane shows.
 #[derive(Debug, Clone)]
@@ -58,6 +73,7 @@ pub fn unconfigured(ask: &DagsterAsk) -> Payload {
     match ask {
         DagsterAsk::Health => Payload::DagsterHealth(None),
         DagsterAsk::Overview => Payload::DagsterOverview(None),
+        DagsterAsk::Assets => Payload::DagsterAssets(None),
         _ => Payload::Failed(Error::config("no Dagster instance is configured").hint(
             "add [dagster.instances.NAME] url = \"...\" to config.toml, or set JR_DAGSTER_URL",
         )),
@@ -92,8 +108,73 @@ pub async fn answer(dg: Arc<Dagster>, ask: DagsterAsk) -> Payload {
             }
             .await
         }
+        DagsterAsk::Assets => assets(&dg).await.map(|a| Payload::DagsterAssets(Some(a))),
+        DagsterAsk::Materialize { keys, partition } => {
+            materialize(&dg, &keys, partition.as_deref()).await
+        }
+        DagsterAsk::Follow { run, what } => follow(&dg, &run, &what).await,
     };
     out.unwrap_or_else(Payload::Failed)
+}
+
+/// The same call as `jr dagster assets`.
+async fn assets(dg: &Dagster) -> Result<Vec<crate::clients::dagster::assets::Asset>> {
+    Ok(dg.client(None)?.assets().await?)
+}
+
+/// The same calls as `jr dagster materialize KEY… [--partition P]` (no run
+/// config, no tags); the pane follows the run with `Follow`.
+async fn materialize(dg: &Dagster, keys: &[String], partition: Option<&str>) -> Result<Payload> {
+    let c = dg.client(None)?;
+    let sel = c.selection(keys, partition).await?;
+    let id = c
+        .materialize(&sel, partition, None, &std::collections::BTreeMap::new())
+        .await?;
+    let what = match partition {
+        Some(p) => format!("{} (partition {p})", sel.describe()),
+        None => sel.describe(),
+    };
+    Ok(Payload::DagsterLaunched {
+        message: format!(
+            "materializing {what}: Dagster run {}",
+            &id[..id.len().min(8)]
+        ),
+        run: id,
+        what,
+    })
+}
+
+/// Poll the run until it ends: success is news, anything else an error
+/// with the run's link.
+async fn follow(dg: &Dagster, run: &str, what: &str) -> Result<Payload> {
+    let c = dg.client(None)?;
+    let short = &run[..run.len().min(8)];
+    let until = std::time::Instant::now() + FOLLOW_FOR;
+    loop {
+        let r = c.run(run).await?;
+        match phase(&r.status) {
+            Phase::Success => {
+                return Ok(Payload::DagsterDone(format!(
+                    "materialized {what} (Dagster run {short})"
+                )));
+            }
+            Phase::Active => {}
+            _ => {
+                return Err(Error::service(format!(
+                    "materializing {what} ended {} (Dagster run {short})",
+                    r.status
+                ))
+                .hint(format!("its log: {}", c.run_url(run))));
+            }
+        }
+        if std::time::Instant::now() > until {
+            return Ok(Payload::DagsterDone(format!(
+                "{what}: Dagster run {short} is still {} after an hour; Ctrl-R shows it",
+                r.status
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 async fn overview(dg: &Dagster) -> Result<DagsterOverview> {

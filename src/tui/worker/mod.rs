@@ -70,6 +70,10 @@ pub enum Slot {
     DagsterAct,
     /// The Tasks pane's hand-off picker.
     AssignTargets,
+    /// The Dagster pane's assets.
+    DagsterAssets,
+    /// A materialization the Dagster pane follows to its end.
+    DagsterFollow,
 }
 
 #[derive(Debug, Clone)]
@@ -318,6 +322,15 @@ pub enum Payload {
     DagsterOverview(Option<Box<dagster::DagsterOverview>>),
     /// A Dagster change went through: what to tell the user.
     DagsterDone(String),
+    /// A Dagster run launched: what to tell the user, the run to follow
+    /// and what it does.
+    DagsterLaunched {
+        message: String,
+        run: String,
+        what: String,
+    },
+    /// Dagster's assets; None: no instance is configured.
+    DagsterAssets(Option<Vec<crate::clients::dagster::assets::Asset>>),
     /// An agent run on its way: the answer so far (empty: still starting).
     AgentPartial {
         agent: String,

@@ -1,10 +1,14 @@
 //! The Dagster pane: the instance's health (version, daemon heartbeat, code
-//! locations and why one failed to load), its jobs (Launch, asked first, the
-//! same call as `jr dagster launch`), schedules and sensors (start/stop) and
-//! recent runs (copy a run's link). Every call is async HTTP in the worker;
-//! nothing here waits for Dagster. Drawing is in `ui::dagster`.
+//! locations and why one failed to load) above one of two views (`v`
+//! switches): its jobs (Launch, asked first, the same call as `jr dagster
+//! launch`), schedules and sensors (start/stop) and recent runs (copy a
+//! run's link); or its assets (`assets.rs`: health, lineage, materialize).
+//! Every call is async HTTP in the worker; nothing here waits for Dagster.
+//! Drawing is in `view.rs` and `view_assets.rs`.
 
+pub mod assets;
 mod view;
+mod view_assets;
 
 use ratatui::layout::Rect;
 
@@ -19,6 +23,7 @@ use crate::tui::pane::{Cx, Pane, PaneId};
 use crate::tui::widgets::list::Scroller;
 use crate::tui::worker::dagster::{DagsterAsk, DagsterOverview};
 use crate::tui::worker::{Payload, Request, Response, Slot};
+use assets::{AssetsView, Want};
 
 /// Rows the health box above the list takes.
 pub const HEALTH_ROWS: u16 = 6;
@@ -42,9 +47,20 @@ pub enum Shown {
     Loaded(Box<DagsterOverview>),
 }
 
+/// What the list under the health box shows (`v` switches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sub {
+    /// Jobs, schedules, sensors and recent runs.
+    #[default]
+    Jobs,
+    Assets,
+}
+
 #[derive(Debug, Default)]
 pub struct DagsterPane {
     pub shown: Shown,
+    pub sub: Sub,
+    pub assets: AssetsView,
     pub items: Vec<Item>,
     pub list: Scroller,
     /// Launch this job (its path)?
@@ -98,6 +114,73 @@ impl DagsterPane {
         cx.requests
             .make(Slot::Dagster, Request::Dagster(DagsterAsk::Overview))
     }
+
+    fn ask_assets(cx: &mut Cx<'_>) -> Effect {
+        cx.requests
+            .make(Slot::DagsterAssets, Request::Dagster(DagsterAsk::Assets))
+    }
+
+    /// The overview, and the assets when they are on screen.
+    fn refresh(&mut self, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let mut out = vec![self.overview(cx)];
+        if self.sub == Sub::Assets {
+            out.push(Self::ask_assets(cx));
+        }
+        out
+    }
+
+    /// The instance's base URL, once it answered.
+    fn url(&self) -> Option<&str> {
+        match &self.shown {
+            Shown::Loaded(o) => Some(o.status.url.as_str()),
+            _ => None,
+        }
+    }
+
+    /// An action in the Assets view.
+    fn update_assets(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
+        let url = self.url().map(str::to_string);
+        match self.assets.update(action, url.as_deref(), cx) {
+            Want::Nothing => Vec::new(),
+            Want::Copy(u) => {
+                cx.info(format!("copied {u}"));
+                vec![Effect::Copy(u)]
+            }
+            Want::Materialize(m) => {
+                let what = match &m.partition {
+                    Some(p) => format!("{} (partition {p})", m.key),
+                    None => m.key.clone(),
+                };
+                cx.info(format!("materializing {what}…"));
+                self.act(
+                    DagsterAsk::Materialize {
+                        keys: vec![m.key],
+                        partition: m.partition,
+                    },
+                    cx,
+                )
+            }
+        }
+    }
+}
+
+impl DagsterPane {
+    fn assets_footer(&self) -> Vec<Action> {
+        let a = &self.assets;
+        if a.confirm.is_some() {
+            return vec![Action::Yes, Action::No];
+        }
+        if a.partition.is_some() {
+            return vec![Action::Submit, Action::Back];
+        }
+        let mut v = if a.in_lineage {
+            vec![Action::Open, Action::Back]
+        } else {
+            vec![Action::Materialize, Action::Open, Action::CopyLink]
+        };
+        v.extend([Action::NextView, Action::Refresh, Action::Help]);
+        v
+    }
 }
 
 impl Pane for DagsterPane {
@@ -106,10 +189,22 @@ impl Pane for DagsterPane {
     }
 
     fn slots(&self) -> &'static [Slot] {
-        &[Slot::Dagster, Slot::DagsterAct]
+        &[
+            Slot::Dagster,
+            Slot::DagsterAct,
+            Slot::DagsterAssets,
+            Slot::DagsterFollow,
+        ]
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
+        if self.sub == Sub::Assets && self.assets.modal() {
+            return crate::tui::pane::sections(
+                PaneId::Dagster,
+                self.assets.confirm.is_some(),
+                self.assets.partition.is_some(),
+            );
+        }
         if self.confirm.is_some() {
             (vec![Section::Confirm], false)
         } else {
@@ -137,6 +232,33 @@ impl Pane for DagsterPane {
                 _ => {}
             }
             return Vec::new();
+        }
+        match action {
+            Action::NextView if !self.assets.modal() => {
+                self.sub = match self.sub {
+                    Sub::Jobs => Sub::Assets,
+                    Sub::Assets => Sub::Jobs,
+                };
+                if self.sub == Sub::Assets && !self.assets.data.loaded() {
+                    return vec![Self::ask_assets(cx)];
+                }
+                return Vec::new();
+            }
+            Action::Refresh => return self.refresh(cx),
+            Action::Click { row, .. } if self.sub == Sub::Assets => {
+                let first = (self.area.y + HEALTH_ROWS) as usize + 1;
+                if let Some(l) = (*row as usize).checked_sub(first)
+                    && l < self.assets.list.height
+                {
+                    self.assets.list.click(l);
+                    self.assets.in_lineage = false;
+                }
+                return Vec::new();
+            }
+            a if self.sub == Sub::Assets && !matches!(a, Action::Edited { .. }) => {
+                return self.update_assets(a, cx);
+            }
+            _ => {}
         }
         match action {
             a if self.list.navigate(a) => {}
@@ -179,6 +301,7 @@ impl Pane for DagsterPane {
                     }
                 }
             },
+            Action::Materialize => cx.error("m materializes an asset: v shows the assets"),
             Action::ToggleEnabled => {
                 let (it, sensor) = match self.selected() {
                     Some(Item::Schedule(s)) => (s.clone(), false),
@@ -198,7 +321,7 @@ impl Pane for DagsterPane {
                     cx,
                 );
             }
-            Action::CopyLink => match self.selected() {
+            Action::CopyLink | Action::Open => match self.selected() {
                 Some(Item::Run(r)) => {
                     cx.info(format!("copied {}", r.url));
                     return vec![Effect::Copy(r.url.clone())];
@@ -213,7 +336,6 @@ impl Pane for DagsterPane {
                     self.list.click(l);
                 }
             }
-            Action::Refresh => return vec![self.overview(cx)],
             _ => {}
         }
         Vec::new()
@@ -238,10 +360,44 @@ impl Pane for DagsterPane {
                     self.shown = Shown::NotConfigured;
                 }
             }
+            (_, Payload::DagsterAssets(None)) => {
+                self.shown = Shown::NotConfigured;
+                self.assets.set(Vec::new());
+            }
+            (_, Payload::DagsterAssets(Some(a))) => self.assets.set(a),
+            (Slot::DagsterAssets, Payload::Failed(e)) => {
+                let mut text = e.message;
+                if let Some(h) = e.hints.first() {
+                    text.push_str(&format!(" ({h})"));
+                }
+                self.assets.data.fail(text);
+            }
+            (Slot::DagsterAct, Payload::DagsterLaunched { message, run, what }) => {
+                self.busy = false;
+                cx.info(message);
+                let mut out = self.refresh(cx);
+                out.push(cx.requests.make(
+                    Slot::DagsterFollow,
+                    Request::Dagster(DagsterAsk::Follow { run, what }),
+                ));
+                return out;
+            }
+            (Slot::DagsterFollow, Payload::DagsterDone(msg)) => {
+                cx.info(msg);
+                return self.refresh(cx);
+            }
+            (Slot::DagsterFollow, Payload::Failed(e)) => {
+                let mut text = e.message;
+                if let Some(h) = e.hints.first() {
+                    text.push_str(&format!(" ({h})"));
+                }
+                cx.error(text);
+                return self.refresh(cx);
+            }
             (Slot::DagsterAct, Payload::DagsterDone(msg)) => {
                 self.busy = false;
                 cx.info(msg);
-                return vec![self.overview(cx)];
+                return self.refresh(cx);
             }
             (Slot::DagsterAct, Payload::Failed(e)) => {
                 self.busy = false;
@@ -260,10 +416,11 @@ impl Pane for DagsterPane {
         let recent = self
             .asked
             .is_some_and(|t| t.elapsed() < crate::tui::worker::dagster::HEALTH_EVERY);
-        if recent && self.loaded() {
+        let assets = self.sub == Sub::Jobs || self.assets.data.loaded();
+        if recent && self.loaded() && assets {
             return Vec::new();
         }
-        vec![self.overview(cx)]
+        self.refresh(cx)
     }
 
     fn resize(&mut self, area: Rect) {
@@ -271,9 +428,15 @@ impl Pane for DagsterPane {
         // The health box, the list's column header and the status line.
         self.list
             .set_height(area.height.saturating_sub(HEALTH_ROWS + 2) as usize);
+        self.assets
+            .resize(area.height.saturating_sub(HEALTH_ROWS), area.width);
     }
 
     fn footer(&self) -> Vec<Action> {
+        let answered = matches!(&self.shown, Shown::Loaded(o) if o.workspace.is_some());
+        if self.sub == Sub::Assets && answered {
+            return self.assets_footer();
+        }
         if self.confirm.is_some() {
             return vec![Action::Yes, Action::No];
         }
@@ -283,8 +446,15 @@ impl Pane for DagsterPane {
             Some(Item::Run(_)) => vec![Action::CopyLink],
             None => Vec::new(),
         };
+        if answered {
+            a.push(Action::NextView);
+        }
         a.extend([Action::Refresh, Action::Palette, Action::Help]);
         a
+    }
+
+    fn unsaved(&self) -> bool {
+        self.assets.partition.is_some()
     }
 
     fn loaded(&self) -> bool {

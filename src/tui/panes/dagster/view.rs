@@ -9,26 +9,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DagsterPane, HEALTH_ROWS, Item, Shown};
-use crate::clients::dagster::types::{Phase, phase};
+use super::view_assets::status_style;
+use super::{DagsterPane, HEALTH_ROWS, Item, Shown, Sub};
 use crate::engine::dagster::views::StatusView;
 use crate::tui::pane::{Draw, View};
 use crate::tui::text::{self, pad};
-use crate::tui::theme::Theme;
 use crate::tui::widgets::fmt::when;
 use crate::tui::widgets::form::{boxed, confirm};
 
 const CONFIGURE: &str = "Configure one: [dagster.instances.NAME] url = \"http://127.0.0.1:3000\" in config.toml, or set JR_DAGSTER_URL.";
 const START: &str = "Start it with `dagster dev` (or check the URL), then press Ctrl-R.";
-
-fn status_style(t: &Theme, status: &str) -> Style {
-    match phase(status) {
-        Phase::Success => t.ok,
-        Phase::Failure => t.error,
-        Phase::Active => t.accent,
-        _ => t.dim,
-    }
-}
 
 fn wrapped(s: &str, width: usize, style: Style, out: &mut Vec<Line<'static>>) {
     for l in text::wrap(&text::clean(s), width.saturating_sub(2)) {
@@ -232,8 +222,12 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &DagsterPane, v: &View<'_>) {
         return;
     }
     let health = Rect::new(area.x, area.y, area.width, HEALTH_ROWS.min(area.height));
+    let title = match p.sub {
+        Sub::Jobs => " Dagster ",
+        Sub::Assets => " Dagster · assets ",
+    };
     f.render_widget(
-        Paragraph::new(health_lines(&o.status, inner, v)).block(boxed(" Dagster ".into(), v)),
+        Paragraph::new(health_lines(&o.status, inner, v)).block(boxed(title.into(), v)),
         health,
     );
     let rest = Rect::new(
@@ -243,6 +237,10 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &DagsterPane, v: &View<'_>) {
         area.height.saturating_sub(health.height),
     );
     if rest.height < 2 {
+        return;
+    }
+    if p.sub == Sub::Assets {
+        super::view_assets::draw(f, rest, p, v);
         return;
     }
     let name_w = if width >= 120 { 40 } else { 28 };

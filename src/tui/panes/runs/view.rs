@@ -25,11 +25,18 @@ fn widths(width: usize) -> (usize, usize) {
 fn row_line(r: &Run, width: usize, v: &View<'_>, selected: bool) -> Line<'static> {
     let t = v.theme;
     let (job_w, note_w) = widths(width);
-    let note = match (&r.error, r.exit_code) {
+    let mut note = match (&r.error, r.exit_code) {
         (Some(e), _) => text::clean(e),
         (None, Some(c)) => format!("exit {c}"),
         _ => String::new(),
     };
+    if let Some(task) = r.task_id {
+        // A run started for a task hand-off says which task.
+        note = match note.is_empty() {
+            true => format!("task #{task}"),
+            false => format!("task #{task} · {note}"),
+        };
+    }
     let started = r.started_at.or(r.scheduled_for).unwrap_or(r.queued_at);
     let line = Line::from(vec![
         Span::styled(if selected { "▌" } else { " " }, t.accent),

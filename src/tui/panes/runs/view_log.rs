@@ -28,6 +28,9 @@ fn head_lines(lv: &LogView, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
     if r.attempt > 1 {
         first.push(Span::styled(format!(" · attempt {}", r.attempt), t.dim));
     }
+    if let Some(task) = r.task_id {
+        first.push(Span::styled(format!(" · for task #{task}"), t.accent));
+    }
     let mut times = vec![format!("queued {}", when(r.queued_at, v))];
     if let Some(s) = r.started_at {
         times.push(format!("started {}", when(s, v)));

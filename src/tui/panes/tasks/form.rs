@@ -1,6 +1,8 @@
 //! The inline add/edit form and the one-line prompts (split, filter). Pure:
 //! it turns what was typed into a `NewTask` or a `TaskEdit`, or says what is
-//! wrong with it, in the user's words.
+//! wrong with it, in the user's words. Notes of several lines are written in
+//! the user's editor (C-o, `set_body`); the one-line field then shows their
+//! first line and how many more there are, and the form keeps them whole.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -36,7 +38,7 @@ impl Field {
             Field::Priority => "p0 (most urgent) .. p3",
             Field::Due => "YYYY-MM-DD, today, tomorrow, +3d, +2w, +4h; empty: none",
             Field::Tags => "words separated by spaces",
-            Field::Body => "one line here; longer notes with `jr tasks edit --body`",
+            Field::Body => "one line here; C-o writes longer notes in $VISUAL/$EDITOR",
         }
     }
 }
@@ -56,6 +58,17 @@ pub struct TaskForm {
     pub error: Option<String>,
     /// Sent to the worker; waiting for its answer.
     pub saving: bool,
+    /// Notes of several lines, kept whole (the notes field shows a summary).
+    pub notes: Option<String>,
+    initial_notes: Option<String>,
+}
+
+/// What the one-line notes field shows for notes of several lines.
+fn summary(notes: &str) -> String {
+    let mut lines = notes.lines();
+    let first = lines.next().unwrap_or("").trim();
+    let more = lines.count();
+    format!("{first} … (+{more} lines; C-o edits)")
 }
 
 /// How a due date shows in a field so that reading it back gives the same date.
@@ -76,18 +89,60 @@ impl TaskForm {
         let pri = task.priority.to_string();
         let due = due_text(task.due, tz);
         let tags = task.tags.join(" ");
+        let long = task.body.contains('\n');
+        let shown = if long {
+            summary(&task.body)
+        } else {
+            task.body.clone()
+        };
         let mut f = TaskForm::with(
             FormKind::Edit {
                 task: Box::new(task.clone()),
             },
-            [&task.title, &pri, &due, &tags, &task.body],
+            [&task.title, &pri, &due, &tags, &shown],
         );
-        if task.body.contains('\n') {
-            // A one-line field would flatten the notes; leave them alone.
-            f.fields.pop();
-            f.initial.pop();
+        if long {
+            // A one-line field would flatten the notes: the form keeps them.
+            f.notes = Some(task.body.clone());
+            f.initial_notes = f.notes.clone();
         }
         f
+    }
+
+    /// The notes, whole: those from the editor, else the field's line.
+    pub fn body(&self) -> String {
+        match &self.notes {
+            Some(n) => n.trim_end().trim_start_matches(['\n', '\r']).to_string(),
+            None => self.value(Field::Body).trim().to_string(),
+        }
+    }
+
+    /// The text the editor opens with (C-o): the notes as they are.
+    pub fn body_for_editor(&self) -> String {
+        match &self.notes {
+            Some(n) => n.clone(),
+            None => self.value(Field::Body).to_string(),
+        }
+    }
+
+    /// Notes back from the editor, checked (at most the largest body); the
+    /// focus moves to the notes field. Several lines are kept whole.
+    pub fn set_body(&mut self, text: &str) -> Result<(), String> {
+        let text = crate::tui::widgets::form::from_editor(text);
+        crate::domain::task::check_body(&text)?;
+        let Some(i) = self.fields.iter().position(|(k, _)| *k == Field::Body) else {
+            return Err("this form has no notes".into());
+        };
+        if text.trim_end().contains('\n') {
+            self.fields[i].1 = TextField::new(&summary(&text));
+            self.notes = Some(text);
+        } else {
+            self.fields[i].1 = TextField::new(text.trim_end());
+            self.notes = None;
+        }
+        self.focus = i;
+        self.error = None;
+        Ok(())
     }
 
     fn with(kind: FormKind, values: [&str; 5]) -> TaskForm {
@@ -109,6 +164,8 @@ impl TaskForm {
             focus: 0,
             error: None,
             saving: false,
+            notes: None,
+            initial_notes: None,
         }
     }
 
@@ -124,10 +181,12 @@ impl TaskForm {
 
     /// Something typed that closing would lose.
     pub fn dirty(&self) -> bool {
-        self.fields
-            .iter()
-            .zip(&self.initial)
-            .any(|((_, f), init)| f.value() != init)
+        self.notes != self.initial_notes
+            || self
+                .fields
+                .iter()
+                .zip(&self.initial)
+                .any(|((_, f), init)| f.value() != init)
     }
 
     pub fn value(&self, field: Field) -> &str {
@@ -144,6 +203,10 @@ impl TaskForm {
         match action {
             Action::NextField => self.focus = (self.focus + 1) % n,
             Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Text(_) if self.fields[self.focus].0 == Field::Body && self.notes.is_some() => {
+                self.error =
+                    Some("the notes run over several lines: C-o opens them in your editor".into());
+            }
             Action::Text(e) => {
                 self.fields[self.focus].1.edit(e);
                 self.error = None;
@@ -189,7 +252,7 @@ impl TaskForm {
         };
         Ok(NewTask {
             title: self.value(Field::Title).trim().to_string(),
-            body: self.value(Field::Body).trim().to_string(),
+            body: self.body(),
             priority,
             due,
             tags,
@@ -203,7 +266,7 @@ impl TaskForm {
         let (priority, due, tags) = self.parsed(now, tz)?;
         let title = self.value(Field::Title).trim().to_string();
         let has_body = self.fields.iter().any(|(k, _)| *k == Field::Body);
-        let body = self.value(Field::Body).trim().to_string();
+        let body = self.body();
         let tags: Vec<String> = tags.iter().map(|t| t.to_lowercase()).collect();
         Ok(TaskEdit {
             title: (title != task.title).then_some(title),
@@ -322,5 +385,22 @@ mod tests {
         let e = f.task_edit(&task, now(), tz).unwrap();
         assert_eq!(e.add_tags, vec!["새태그"]);
         assert_eq!(e.remove_tags, vec!["home"]);
+        // Notes of several lines are kept whole, untouched unless changed.
+        let task = Task {
+            body: "첫 줄\n둘째 줄".into(),
+            ..task
+        };
+        let mut f = TaskForm::edit(&task, tz);
+        assert_eq!(f.value(Field::Body), "첫 줄 … (+1 lines; C-o edits)");
+        assert!(!f.dirty());
+        assert!(f.task_edit(&task, now(), tz).unwrap().body.is_none());
+        assert_eq!(f.body_for_editor(), "첫 줄\n둘째 줄");
+        f.set_body("하나\n둘\n셋\n").unwrap();
+        assert!(f.dirty());
+        let e = f.task_edit(&task, now(), tz).unwrap();
+        assert_eq!(e.body.as_deref(), Some("하나\n둘\n셋"));
+        let huge = "가\n".repeat(crate::domain::task::MAX_BODY_BYTES);
+        assert!(f.set_body(&huge).unwrap_err().contains("KiB"));
+        assert_eq!(f.body(), "하나\n둘\n셋", "a refused text changes nothing");
     }
 }

@@ -5,9 +5,13 @@
 use super::TasksPane;
 use super::form::FormKind;
 use crate::tui::action::Action;
+use crate::tui::editor::EditRequest;
 use crate::tui::effect::Effect;
-use crate::tui::pane::Cx;
+use crate::tui::pane::{Cx, PaneId};
 use crate::tui::worker::Mutation;
+
+/// The editor request's key for a task's notes.
+const NOTES: &str = "notes";
 
 impl TasksPane {
     /// None when nothing modal is open (the list or detail handles the action).
@@ -93,6 +97,23 @@ impl TasksPane {
                 }
             }
             Action::Back => self.form = None,
+            Action::ExternalEdit if !form.saving => {
+                return Some(vec![Effect::Edit(EditRequest {
+                    pane: PaneId::Tasks,
+                    key: NOTES.into(),
+                    text: form.body_for_editor(),
+                    suffix: ".md",
+                })]);
+            }
+            Action::Edited { key, text, .. } if key == NOTES => {
+                if let Err(e) = text
+                    .as_ref()
+                    .map_err(String::clone)
+                    .and_then(|t| form.set_body(t))
+                {
+                    form.error = Some(e);
+                }
+            }
             other => form.update(other),
         }
         Some(Vec::new())
