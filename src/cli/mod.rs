@@ -214,7 +214,8 @@ impl Ctx {
         let store = Store::open(&self.db_path)?;
         Ok(Engine::new(store, self.clock, self.tz())
             .with_llm(self.config.llm.clone())
-            .with_dagster(self.dagster_settings()))
+            .with_dagster(self.dagster_settings())
+            .with_run_files(self.state_dir.join("tmp")))
     }
 }
 

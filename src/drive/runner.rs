@@ -88,10 +88,13 @@ async fn drive(
     stopper: Stopper,
     resume: Option<External>,
 ) -> RunStatus {
-    // A shell run needs no Dagster settings: no trip to the database thread.
-    let dagster = match job.spec {
-        crate::domain::JobSpec::Shell(_) => Default::default(),
-        _ => db.call(|e| Ok(e.dagster())).await.unwrap_or_default(),
+    // A shell run needs no Dagster settings, only where its result file goes.
+    let (dagster, result_dir) = match job.spec {
+        crate::domain::JobSpec::Shell(_) => (
+            Default::default(),
+            db.call(|e| Ok(e.run_files())).await.ok().flatten(),
+        ),
+        _ => (db.call(|e| Ok(e.dagster())).await.unwrap_or_default(), None),
     };
     let (start, elapsed) = match &resume {
         Some(_) => {
@@ -134,6 +137,7 @@ async fn drive(
         dagster,
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
+        result_dir,
     };
     // Few events in flight: a chunk is up to 128 KiB, so at most ~2 MiB
     // waits here however fast a job prints.
