@@ -457,6 +457,9 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
     {
         field("link", crate::text::visible(&link, false).into_owned());
     }
+    if let Some(n) = &r.notify_error {
+        field("notify failed", crate::text::visible(n, false).into_owned());
+    }
     if let Ok(Some(x)) = e.run_external(r.id) {
         let mut v = format!(
             "{} run {} ({})",

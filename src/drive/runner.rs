@@ -261,8 +261,22 @@ async fn drive(
             Ok(_) => {}
             Err(e) => tracing::error!(job = %job.name, "could not queue chained runs: {e}"),
         }
+        notify_after(&db, id).await;
     }
     status
+}
+
+/// A run of a dead jr marked lost: its last attempt, as far as anyone knows.
+pub async fn notify_lost(db: &Shared, id: i64) {
+    notify_after(db, id).await;
+}
+
+/// The run's last attempt ended: what its job's notification targets are
+/// owed goes to the outbox (the lease holder's delivery loop sends it).
+async fn notify_after(db: &Shared, id: i64) {
+    if let Err(e) = db.call(move |e| e.queue_notifications(id)).await {
+        tracing::error!(run = id, "could not queue notifications: {e}");
+    }
 }
 
 /// End a run before its executor starts (skipped: nothing to do; failed:
@@ -283,6 +297,8 @@ async fn end_early(db: &Shared, id: i64, status: RunStatus, why: String) -> RunS
         .await;
     if let Err(e) = done {
         tracing::error!(run = id, "could not record the run's end ({status}): {e}");
+    } else {
+        notify_after(db, id).await;
     }
     status
 }

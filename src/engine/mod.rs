@@ -56,6 +56,8 @@ pub struct Engine {
     pub(crate) dagster: std::sync::Arc<dagster::Dagster>,
     /// Run scratch files (`JR_RESULT`): a private folder the front end names.
     pub(crate) run_files: Option<std::path::PathBuf>,
+    /// Notification targets and the delivery loop's wake-up (outside the lock).
+    pub(crate) notify: std::sync::Arc<notify::Notifier>,
 }
 
 impl Engine {
@@ -67,6 +69,7 @@ impl Engine {
             llm: Default::default(),
             dagster: Default::default(),
             run_files: None,
+            notify: Default::default(),
         }
     }
 
@@ -116,6 +119,7 @@ impl Engine {
             llm: self.llm.clone(),
             dagster: self.dagster.clone(),
             run_files: self.run_files.clone(),
+            notify: self.notify.clone(),
         }))
     }
 
