@@ -75,6 +75,71 @@ pub fn set_error(conn: &Connection, run_id: i64, error: Option<&str>) -> Result<
     Ok(())
 }
 
+/// Set (or, with `None`, clear) one target's part of the run's
+/// `notify_error` ("TARGET: reason", parts joined by " | "), keeping the
+/// other targets' parts.
+pub fn set_target_error(
+    conn: &Connection,
+    run_id: i64,
+    target: &str,
+    error: Option<&str>,
+) -> Result<()> {
+    let old: Option<String> = conn
+        .prepare_cached("SELECT notify_error FROM runs WHERE id = ?1")?
+        .query_row([run_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let new = merge(old.as_deref(), target, error);
+    set_error(conn, run_id, new.as_deref())
+}
+
+/// One target's part replaced in a joined `notify_error` (pure).
+pub fn merge(old: Option<&str>, target: &str, error: Option<&str>) -> Option<String> {
+    const MAX: usize = 2000;
+    let prefix = format!("{target}: ");
+    let mut parts: Vec<String> = old
+        .unwrap_or("")
+        .split(" | ")
+        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
+        .map(str::to_string)
+        .collect();
+    if let Some(e) = error {
+        let e = if e.starts_with(&prefix) {
+            e.to_string()
+        } else {
+            format!("{prefix}{e}")
+        };
+        parts.push(e);
+    }
+    let mut joined = parts.join(" | ");
+    if joined.len() > MAX {
+        let mut end = MAX;
+        while !joined.is_char_boundary(end) {
+            end -= 1;
+        }
+        joined.truncate(end);
+    }
+    (!joined.is_empty()).then_some(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    #[test]
+    fn each_target_has_its_part() {
+        let a = merge(None, "hook", Some("hook: HTTP 500"));
+        assert_eq!(a.as_deref(), Some("hook: HTTP 500"));
+        let b = merge(a.as_deref(), "phone", Some("timed out"));
+        assert_eq!(b.as_deref(), Some("hook: HTTP 500 | phone: timed out"));
+        let c = merge(b.as_deref(), "hook", Some("hook: HTTP 502"));
+        assert_eq!(c.as_deref(), Some("phone: timed out | hook: HTTP 502"));
+        let d = merge(c.as_deref(), "phone", None);
+        assert_eq!(d.as_deref(), Some("hook: HTTP 502"));
+        assert_eq!(merge(d.as_deref(), "hook", None), None);
+    }
+}
+
 /// The status of the job's previous concluded run before `before_id` (not
 /// of the same attempt chain `chain`): success or a failure, or none.
 pub fn previous_outcome(

@@ -43,6 +43,13 @@ pub async fn run(db: Shared, holder: String, stop: CancellationToken) {
     // What is owed to a target no longer in config is given up, saying why.
     let mut wake = n.subscribe();
     loop {
+        if !holds_lease(&db, &holder).await {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            continue;
+        }
         let names: Vec<String> = n.targets.iter().map(|t| t.name.clone()).collect();
         let gone = db
             .call(move |e| {
@@ -53,9 +60,9 @@ pub async fn run(db: Shared, holder: String, stop: CancellationToken) {
                         let pairs: Vec<(i64, i64)> =
                             owed.iter().map(|(o, r, _)| (o.id, r.id)).collect();
                         let why = format!(
-                            "{t}: there is no notify target named {t:?} in config.toml any more; nothing was sent"
+                            "there is no notify target named {t:?} in config.toml any more; nothing was sent"
                         );
-                        e.settle_notifications(&pairs, Some(&why))?;
+                        e.settle_notifications(&t, &pairs, Some(&why))?;
                         gone.push(t);
                     }
                 }
@@ -175,19 +182,10 @@ async fn target_loop(
             delay = delay.saturating_mul(2);
         }
         let pairs: Vec<(i64, i64)> = owed.iter().map(|(o, r, _)| (o.id, r.id)).collect();
-        let noted: Vec<i64> = owed
-            .iter()
-            .filter(|(_, r, _)| r.notify_error.is_some())
-            .map(|(_, r, _)| r.id)
-            .collect();
-        let why = error.map(|e| format!("{}: {e} (after {} tries)", target.name, opts.tries));
+        let why = error.map(|e| format!("{e} (after {} tries)", opts.tries));
+        let name = target.name.clone();
         let done = db
-            .call(move |e| {
-                if why.is_none() && !noted.is_empty() {
-                    e.clear_notify_error(&noted)?;
-                }
-                e.settle_notifications(&pairs, why.as_deref())
-            })
+            .call(move |e| e.settle_notifications(&name, &pairs, why.as_deref()))
             .await;
         if let Err(e) = done {
             tracing::error!(target = %target.name, "recording the notification: {e}");
@@ -219,12 +217,11 @@ pub async fn deliver_now(db: &Shared, run_id: i64) {
         let name = t.name.clone();
         let _ = db
             .call(move |e| match outcome {
-                Ok(()) => e.settle_notifications(&[(o.id, run_id)], None),
+                Ok(()) => e.settle_notifications(&name, &[(o.id, run_id)], None),
                 Err(err) => e.note_notify_error(
+                    &name,
                     &[run_id],
-                    &format!(
-                        "{name}: {err} (not delivered yet; the scheduler retries it when one runs)"
-                    ),
+                    &format!("{err} (not delivered yet; the scheduler retries it when one runs)"),
                 ),
             })
             .await;

@@ -16,6 +16,7 @@ use crate::clients::notify::Target;
 use crate::domain::{Job, Run, RunStatus};
 use crate::error::{Error, Result};
 use crate::store::notify as repo;
+pub use crate::store::notify::Failures;
 
 /// When a target hears of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,43 +286,37 @@ impl Engine {
         repo::owed_targets(self.store.conn())
     }
 
-    /// Delivered (`error` none) or given up: settled, and the outcome
-    /// recorded on each run.
-    pub fn settle_notifications(&self, owed: &[(i64, i64)], error: Option<&str>) -> Result<()> {
+    /// `target`'s notifications delivered (`error` none) or given up:
+    /// settled, and the target's part of each run's `notify_error` set (or
+    /// cleared, when an earlier problem was noted).
+    pub fn settle_notifications(
+        &self,
+        target: &str,
+        owed: &[(i64, i64)],
+        error: Option<&str>,
+    ) -> Result<()> {
         self.store.write(|tx| {
             let ids: Vec<i64> = owed.iter().map(|o| o.0).collect();
             repo::settle(tx, &ids)?;
             for (_, run) in owed {
-                if let Some(e) = error {
-                    repo::set_error(tx, *run, Some(e))?;
-                }
+                repo::set_target_error(tx, *run, target, error)?;
             }
             Ok(())
         })
     }
 
-    /// Record a delivery problem on runs while they stay owed.
-    pub fn note_notify_error(&self, runs: &[i64], error: &str) -> Result<()> {
+    /// Record a delivery problem on runs while they stay owed to `target`.
+    pub fn note_notify_error(&self, target: &str, runs: &[i64], error: &str) -> Result<()> {
         self.store.write(|tx| {
             for r in runs {
-                repo::set_error(tx, *r, Some(error))?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Clear a delivery problem noted earlier (the retry went through).
-    pub fn clear_notify_error(&self, runs: &[i64]) -> Result<()> {
-        self.store.write(|tx| {
-            for r in runs {
-                repo::set_error(tx, *r, None)?;
+                repo::set_target_error(tx, *r, target, Some(error))?;
             }
             Ok(())
         })
     }
 
     /// Notifications that failed in the last day — for the Dashboard.
-    pub fn notify_failures(&self) -> Result<repo::Failures> {
+    pub fn notify_failures(&self) -> Result<Failures> {
         repo::failures_since(self.store.conn(), self.now() - chrono::Duration::hours(24))
     }
 

@@ -249,7 +249,7 @@ pub struct DashboardData {
     /// Knowledge cards: (cards, due now).
     pub cards: (i64, i64),
     /// Runs whose notification failed in the last day, and the newest.
-    pub notify_failed: crate::store::notify::Failures,
+    pub notify_failed: crate::engine::notify::Failures,
 }
 
 /// One line of the task list: a task, its depth in the tree, its shown children.
