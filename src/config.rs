@@ -27,6 +27,42 @@ pub struct Config {
     pub dagster: crate::clients::dagster::DagsterConfig,
     /// `jr mcp`: which tool groups the server offers.
     pub mcp: McpConfig,
+    /// `[[notify]]`: where run notifications go (ntfy, Slack, Discord, webhooks).
+    pub notify: Vec<crate::clients::notify::TargetConfig>,
+    /// `[notifications]`: the default for jobs without `--notify`, collapsing, retries.
+    pub notifications: NotificationsConfig,
+}
+
+/// `[notifications]`: how notifications are sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// `NAME[:on-failure|on-success|on-change]` for every job without its own `--notify`.
+    pub default: Vec<String>,
+    /// A target gets at most one message per this window; what ends
+    /// meanwhile goes out together at its end ("5 jobs failed: …").
+    #[serde(with = "humantime_serde_compat")]
+    pub collapse: Duration,
+    /// How long the first run of a burst waits for others before it goes out.
+    #[serde(with = "humantime_serde_compat")]
+    pub gather: Duration,
+    /// The wait before the first retry of a failed delivery, doubling.
+    #[serde(with = "humantime_serde_compat")]
+    pub retry_backoff: Duration,
+    /// Attempts per delivery before it is recorded as failed on the run.
+    pub tries: u32,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            default: Vec::new(),
+            collapse: Duration::from_secs(60),
+            gather: Duration::from_secs(3),
+            retry_backoff: Duration::from_secs(3),
+            tries: 5,
+        }
+    }
 }
 
 /// `[mcp] tools = ["tasks", "jobs", ...]`: the tool groups `jr mcp` serves
@@ -204,6 +240,10 @@ impl Config {
         if let Err(m) = cfg.llm.check() {
             return Err(Error::config(format!("config file {name}: {m}")));
         }
+        if let Err(m) = cfg.check_notify() {
+            return Err(Error::config(format!("config file {name}: {m}"))
+                .hint("assets/config.toml documents [[notify]] and [notifications]"));
+        }
         Ok(cfg)
     }
 
@@ -233,6 +273,11 @@ impl Config {
             1,
             600,
         )?;
+        let n = &self.notifications;
+        within_d("notifications.collapse", n.collapse, 0, 86_400)?;
+        within_d("notifications.gather", n.gather, 0, 600)?;
+        within_d("notifications.retry_backoff", n.retry_backoff, 0, 3600)?;
+        within("notifications.tries", u64::from(n.tries), 1, 20, "")?;
         Ok(())
     }
 
@@ -250,6 +295,18 @@ impl Config {
                 ));
             }
         }
+        for t in &self.notify {
+            let vars = t.url_env.iter().map(|v| ("url_env".to_string(), v));
+            let headers = t.headers.iter().map(|(h, v)| (format!("header {h:?}"), v));
+            for (key, var) in vars.chain(headers) {
+                if !is_env_name(var) {
+                    return Err(format!(
+                        "notify target {:?}, {key}: must be the NAME of the environment variable that holds the value (e.g. HOOK_TOKEN), not the value itself; the value given is not a variable name and is not shown here in case it is a secret",
+                        t.name
+                    ));
+                }
+            }
+        }
         for (inst, i) in &self.dagster.instances {
             for (header, var) in &i.headers {
                 if !is_env_name(var) {
@@ -257,6 +314,48 @@ impl Config {
                         "dagster instance {inst:?}, header {header:?}: must be the NAME of the environment variable that holds the value (e.g. DAGSTER_CLOUD_TOKEN), not the value itself; the value given is not a variable name and is not shown here in case it is a secret"
                     ));
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// `[[notify]]` targets and the default rules: unique names, a URL,
+    /// templates that parse, defaults that name a target.
+    fn check_notify(&self) -> std::result::Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for t in &self.notify {
+            t.check()?;
+            if !seen.insert(t.name.as_str()) {
+                return Err(format!("two [[notify]] targets are named {:?}", t.name));
+            }
+        }
+        for rule in &self.notifications.default {
+            let name = rule.split(':').next().unwrap_or("").trim();
+            if !seen.contains(name) {
+                return Err(format!(
+                    "key `notifications.default`: {rule:?} names no [[notify]] target{}",
+                    if seen.is_empty() {
+                        " (there are none)".to_string()
+                    } else {
+                        format!(
+                            " (targets: {})",
+                            self.notify
+                                .iter()
+                                .map(|t| t.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ));
+            }
+            if let Some((_, when)) = rule.split_once(':')
+                && !matches!(when.trim(), "on-failure" | "on-success" | "on-change")
+            {
+                return Err(format!(
+                    "key `notifications.default`: {rule:?}: use NAME, NAME:on-failure, NAME:on-success or NAME:on-change"
+                ));
             }
         }
         Ok(())
@@ -380,6 +479,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("llm.providers"), "{}", e.message);
+    }
+
+    #[test]
+    fn notify_targets_are_checked() {
+        let ok = "[notifications]\ndefault = [\"phone:on-change\"]\n\n[[notify]]\nname = \"phone\"\nkind = \"ntfy\"\nurl = \"https://ntfy.sh/jr-test\"\n\n[[notify]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nheaders = { Authorization = \"HOOK_TOKEN\" }\n";
+        let c = Config::parse(ok, "c").unwrap();
+        assert_eq!(c.notify.len(), 2);
+        assert_eq!(c.notifications.collapse, Duration::from_secs(60));
+        let bad = [
+            (
+                "[[notify]]\nname = \"x\"\nkind = \"pager\"\nurl = \"https://a\"\n",
+                "pager",
+            ),
+            ("[[notify]]\nname = \"x\"\nkind = \"slack\"\n", "no `url`"),
+            (
+                "[notifications]\ndefault = [\"nobody\"]\n",
+                "names no [[notify]] target",
+            ),
+            (
+                "[[notify]]\nname = \"x\"\nkind = \"webhook\"\nurl = \"https://a\"\nheaders = { Authorization = \"Bearer sk-abcdef0123456789abcd\" }\n",
+                "NAME of the environment variable",
+            ),
+        ];
+        for (text, want) in bad {
+            let e = Config::parse(text, "c").unwrap_err();
+            assert!(e.message.contains(want), "{text}: {}", e.message);
+            assert!(!e.message.contains("sk-abc"), "{}", e.message);
+        }
     }
 
     #[test]

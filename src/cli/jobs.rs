@@ -91,6 +91,11 @@ pub struct JobFlags {
     /// The [dagster.instances.NAME] for --dagster (default: the configured default).
     #[arg(long, value_name = "NAME")]
     pub instance: Option<String>,
+    /// Notify a [[notify]] target after the run's last attempt:
+    /// NAME[:on-failure|on-success|on-change] (default on-failure; repeatable;
+    /// replaces the job's list). `none`: never; `default`: the config's default.
+    #[arg(long = "notify", value_name = "NAME[:WHEN]")]
+    pub notify: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +223,28 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     if let Some(i) = f.instance {
         def.dagster_instance = Some(i);
     }
+    apply_notify(def, f.notify)
+}
+
+/// `--notify`: the list replaces the job's; `none` clears it, `default`
+/// goes back to the config's default.
+fn apply_notify(def: &mut JobDef, list: Vec<String>) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let special = |w: &str| list.iter().any(|s| s.trim() == w);
+    if (special("none") || special("default")) && list.len() > 1 {
+        return Err(Error::user(
+            "--notify none and --notify default stand alone; drop the other --notify flags",
+        ));
+    }
+    def.notify = if special("default") {
+        None
+    } else if special("none") {
+        Some(Vec::new())
+    } else {
+        Some(list)
+    };
     Ok(())
 }
 
@@ -490,6 +517,14 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
     field(
         "retries",
         format!("{} (backoff {}, doubling)", v.retries, v.retry_backoff),
+    );
+    field(
+        "notify",
+        match &v.notify {
+            None => "the config's default".into(),
+            Some(l) if l.is_empty() => "none".into(),
+            Some(l) => l.join(", "),
+        },
     );
     field("overlap", v.overlap.to_string());
     field("misfire", v.misfire.to_string());

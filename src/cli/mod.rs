@@ -18,6 +18,7 @@ pub mod hub;
 pub mod init;
 pub mod jobs;
 pub mod mcp;
+pub mod notify;
 pub mod output;
 pub mod run_style;
 pub mod runs;
@@ -115,6 +116,9 @@ pub enum Command {
     Cards(cards::CardsCmd),
     /// Dagster over HTTP: status, jobs, runs, launch, logs, schedules and sensors.
     Dagster(dagster::DagsterArgs),
+    /// Notification targets ([[notify]] in config.toml): list them, send a test.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
 }
 
 /// What every subcommand gets: the resolved paths, the config and the engine.
@@ -214,7 +218,9 @@ impl Ctx {
         let store = Store::open(&self.db_path)?;
         Ok(Engine::new(store, self.clock, self.tz())
             .with_llm(self.config.llm.clone())
-            .with_dagster(self.dagster_settings()))
+            .with_dagster(self.dagster_settings())
+            .with_run_files(self.state_dir.join("tmp"))
+            .with_notify(self.notifier()))
     }
 }
 
@@ -265,6 +271,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Cards(cmd)) => cards::run(&ctx, cmd),
         Some(Command::Dagster(a)) => dagster::run(&ctx, a),
+        Some(Command::Notify(cmd)) => notify::run(&ctx, cmd),
         None => {
             use clap::CommandFactory;
             output::out(&format!("{}\n", Cli::command().render_help()))?;

@@ -225,11 +225,19 @@ pub fn run(ctx: &Ctx, cmd: RunsCmd) -> Result<i32> {
                     /// The Dagster run it follows, if any.
                     #[serde(skip_serializing_if = "Option::is_none")]
                     external: Option<crate::domain::external::External>,
+                    /// The first web address of the result, else the external run's.
+                    link: Option<String>,
                 }
+                let external = e.run_external(run.id)?;
+                let link = crate::engine::notify::message::run_link(
+                    &run,
+                    external.as_ref().map(|x| x.url.as_str()),
+                );
                 output::json(&Shown {
                     run: &run,
                     log_tail: tail.iter().map(|l| l.line.clone()).collect(),
-                    external: e.run_external(run.id)?,
+                    external,
+                    link,
                 })?;
             } else {
                 output::out(&render_run(e, &run, &tail))?;
@@ -443,6 +451,14 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
     }
     if let Some(res) = &r.result {
         field("result", crate::text::visible(res, false).into_owned());
+    }
+    if let Some(link) = crate::engine::notify::message::run_link(r, None)
+        .filter(|l| r.result.as_deref().map(str::trim) != Some(l.as_str()))
+    {
+        field("link", crate::text::visible(&link, false).into_owned());
+    }
+    if let Some(n) = &r.notify_error {
+        field("notify failed", crate::text::visible(n, false).into_owned());
     }
     if let Ok(Some(x)) = e.run_external(r.id) {
         let mut v = format!(

@@ -208,6 +208,8 @@ pub struct Job {
     pub on_failure: Vec<String>,
     /// A worker: each run claims the top ready task with this tag.
     pub takes_tasks: Option<String>,
+    /// Notification targets (`NAME:WHEN`); none: the config's default.
+    pub notify: Option<Vec<String>>,
 }
 
 /// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.

@@ -97,6 +97,8 @@ pub struct Run {
     pub output_cut: i64,
     /// The task this run works on (a hand-off, or a worker's claim).
     pub task_id: Option<i64>,
+    /// Why a notification about this run could not be delivered.
+    pub notify_error: Option<String>,
 }
 
 /// One line of a run's output.

@@ -156,6 +156,14 @@ impl Scheduler {
             .as_ref()
             .map(|w| w.changed.clone())
             .unwrap_or_default();
+        // Notifications go out from their own tasks, while this process holds the lease.
+        let notify_stop = shutdown.child_token();
+        let _stop_notify = notify_stop.clone().drop_guard();
+        tokio::spawn(crate::engine::notify::deliver::run(
+            self.db.clone(),
+            self.me.holder.clone(),
+            notify_stop,
+        ));
         loop {
             if Instant::now() >= self.next_heartbeat {
                 let was = self.holding;
@@ -248,7 +256,12 @@ impl Scheduler {
                     .call(move |e| e.mark_lost(&me, previous.as_deref()))
                     .await
                 {
-                    Ok(lost) => stop_orphans(&lost, &self.me),
+                    Ok(lost) => {
+                        stop_orphans(&lost, &self.me);
+                        for r in &lost {
+                            runner::notify_lost(&self.db, r.id).await;
+                        }
+                    }
                     Err(e) => tracing::error!("checking for lost runs: {e}"),
                 }
             }
@@ -580,5 +593,6 @@ pub async fn run_in_foreground(
     });
     runner::execute(db.clone(), run, job, output_cap, stopper).await;
     watcher.abort();
+    crate::engine::notify::deliver::deliver_now(&db, run_id).await;
     db.call(move |e| e.get_run(run_id)).await
 }

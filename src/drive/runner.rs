@@ -88,10 +88,13 @@ async fn drive(
     stopper: Stopper,
     resume: Option<External>,
 ) -> RunStatus {
-    // A shell run needs no Dagster settings: no trip to the database thread.
-    let dagster = match job.spec {
-        crate::domain::JobSpec::Shell(_) => Default::default(),
-        _ => db.call(|e| Ok(e.dagster())).await.unwrap_or_default(),
+    // A shell run needs no Dagster settings, only where its result file goes.
+    let (dagster, result_dir) = match job.spec {
+        crate::domain::JobSpec::Shell(_) => (
+            Default::default(),
+            db.call(|e| Ok(e.run_files())).await.ok().flatten(),
+        ),
+        _ => (db.call(|e| Ok(e.dagster())).await.unwrap_or_default(), None),
     };
     let (start, elapsed) = match &resume {
         Some(_) => {
@@ -134,6 +137,7 @@ async fn drive(
         dagster,
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
+        result_dir,
     };
     // Few events in flight: a chunk is up to 128 KiB, so at most ~2 MiB
     // waits here however fast a job prints.
@@ -257,8 +261,22 @@ async fn drive(
             Ok(_) => {}
             Err(e) => tracing::error!(job = %job.name, "could not queue chained runs: {e}"),
         }
+        notify_after(&db, id).await;
     }
     status
+}
+
+/// A run of a dead jr marked lost: its last attempt, as far as anyone knows.
+pub async fn notify_lost(db: &Shared, id: i64) {
+    notify_after(db, id).await;
+}
+
+/// The run's last attempt ended: what its job's notification targets are
+/// owed goes to the outbox (the lease holder's delivery loop sends it).
+async fn notify_after(db: &Shared, id: i64) {
+    if let Err(e) = db.call(move |e| e.queue_notifications(id)).await {
+        tracing::error!(run = id, "could not queue notifications: {e}");
+    }
 }
 
 /// End a run before its executor starts (skipped: nothing to do; failed:
@@ -279,6 +297,8 @@ async fn end_early(db: &Shared, id: i64, status: RunStatus, why: String) -> RunS
         .await;
     if let Err(e) = done {
         tracing::error!(run = id, "could not record the run's end ({status}): {e}");
+    } else {
+        notify_after(db, id).await;
     }
     status
 }

@@ -94,6 +94,10 @@ pub struct JobDef {
     /// A worker: each run claims the top ready task with this tag (see engine/handoff.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takes_tasks: Option<String>,
+    /// Notification targets, `NAME[:on-failure|on-success|on-change]`; absent:
+    /// the config's default; empty: none (see engine/notify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Vec<String>>,
 }
 
 fn shell() -> String {

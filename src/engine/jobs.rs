@@ -71,6 +71,8 @@ pub struct JobOut {
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub takes_tasks: Option<String>,
+    /// The job's own notification targets; null: the config's default.
+    pub notify: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +157,7 @@ impl Engine {
             .map_err(Error::user)?
             .unwrap_or(Duration::from_secs(30));
         let takes_tasks = check_takes_tasks(def, &spec)?;
+        let notify = self.check_job_notify(def, existing)?;
         if def.retries > MAX_RETRIES {
             return Err(Error::user(format!(
                 "{} retries is too many; at most {MAX_RETRIES}",
@@ -194,6 +197,7 @@ impl Engine {
             on_success: def.on_success.clone(),
             on_failure: def.on_failure.clone(),
             takes_tasks,
+            notify,
         })
     }
 
@@ -314,6 +318,7 @@ impl Engine {
                     ambient: d.ambient,
                     model: d.model,
                     takes_tasks: d.takes_tasks,
+                    notify: d.notify,
                 }
             })
             .collect())
@@ -454,6 +459,7 @@ pub fn def_of(j: &Job) -> JobDef {
         on_success: j.on_success.clone(),
         on_failure: j.on_failure.clone(),
         takes_tasks: j.takes_tasks.clone(),
+        notify: j.notify.clone(),
         ..Default::default()
     };
     match &j.spec {

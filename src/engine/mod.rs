@@ -21,6 +21,7 @@ pub mod hub;
 pub mod importers;
 pub mod job_def;
 pub mod jobs;
+pub mod notify;
 pub mod output_log;
 pub mod pages;
 pub mod runs;
@@ -53,6 +54,10 @@ pub struct Engine {
     pub(crate) llm: crate::clients::llm::LlmConfig,
     /// Dagster instances (HTTP, outside the database lock).
     pub(crate) dagster: std::sync::Arc<dagster::Dagster>,
+    /// Run scratch files (`JR_RESULT`): a private folder the front end names.
+    pub(crate) run_files: Option<std::path::PathBuf>,
+    /// Notification targets and the delivery loop's wake-up (outside the lock).
+    pub(crate) notify: std::sync::Arc<notify::Notifier>,
 }
 
 impl Engine {
@@ -63,7 +68,19 @@ impl Engine {
             tz,
             llm: Default::default(),
             dagster: Default::default(),
+            run_files: None,
+            notify: Default::default(),
         }
+    }
+
+    /// Where runs' scratch files go (`$XDG_STATE_HOME/jr/tmp`, chosen by the front end).
+    pub fn with_run_files(mut self, dir: std::path::PathBuf) -> Engine {
+        self.run_files = Some(dir);
+        self
+    }
+
+    pub fn run_files(&self) -> Option<std::path::PathBuf> {
+        self.run_files.clone()
     }
 
     /// The LLM settings agent runs use (the front end resolves env vars first).
@@ -101,6 +118,8 @@ impl Engine {
             tz: self.tz,
             llm: self.llm.clone(),
             dagster: self.dagster.clone(),
+            run_files: self.run_files.clone(),
+            notify: self.notify.clone(),
         }))
     }
 

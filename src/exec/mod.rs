@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod ambient;
 pub mod dagster;
+pub mod result_file;
 pub mod shell;
 pub mod tree;
 
@@ -36,6 +37,9 @@ pub struct RunCtx {
     pub shutdown: CancellationToken,
     /// The task the run works on (a hand-off or a worker's claim).
     pub task: Option<crate::engine::handoff::TaskBrief>,
+    /// shell: the private folder where the run's `JR_RESULT` file is made
+    /// (none: the system's temporary folder).
+    pub result_dir: Option<std::path::PathBuf>,
 }
 
 /// How the work ended, as far as the executor can tell.

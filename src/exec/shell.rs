@@ -3,7 +3,8 @@
 //! prints without newlines cannot grow memory). Stopping it signals the
 //! run's whole tree (`tree.rs`: the group, and processes that left it, such
 //! as `setsid sleep 37 &`); when the shell ends, whatever is left of the
-//! tree is killed before its pipes are drained.
+//! tree is killed before its pipes are drained. `JR_RESULT` names a fresh
+//! file whose first 4 KiB become the run's result (`result_file.rs`).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -79,6 +80,18 @@ impl ShellExecutor {
                 .env("JR_TASK_TITLE", &t.title)
                 .env("JR_TASK_BODY", cap_env(&t.body));
         }
+        // JR_RESULT: a fresh private file; what the job writes there is the run's result.
+        let result_file =
+            match super::result_file::ResultFile::create(ctx.result_dir.as_deref(), ctx.run_id) {
+                Ok(f) => {
+                    cmd.env("JR_RESULT", f.path());
+                    Some(f)
+                }
+                Err(e) => {
+                    super::note(&events, format!("[jr] no JR_RESULT file for this run: {e}")).await;
+                    None
+                }
+            };
         if let Some(dir) = &spec.cwd {
             let dir = expand_home(dir);
             if !std::path::Path::new(&dir).is_dir() {
@@ -129,6 +142,13 @@ impl ShellExecutor {
             let _ = err.await;
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+        let result = match result_file {
+            Some(f) => tokio::task::spawn_blocking(move || f.read())
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
         match status {
             Ok(s) => {
                 use std::os::unix::process::ExitStatusExt;
@@ -144,7 +164,7 @@ impl ShellExecutor {
                     success: code == Some(0),
                     exit_code: code,
                     error,
-                    result: None,
+                    result,
                 }
             }
             Err(e) => Outcome::failed(format!("lost track of the process: {e}")),

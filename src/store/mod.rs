@@ -15,6 +15,7 @@ pub mod hub;
 pub mod identity;
 pub mod jobs;
 pub mod lease;
+pub mod notify;
 pub mod runs;
 pub mod task_query;
 pub mod tasks;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0012_task_claims.sql"),
     context::REINDEX_MIGRATION,
     include_str!("../../data/migrations/0014_counts.sql"),
+    include_str!("../../data/migrations/0015_notify.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced

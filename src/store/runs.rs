@@ -8,7 +8,8 @@ use crate::error::Result;
 
 const SELECT: &str = "SELECT id, job, job_id, status, trigger, scheduled_for, queued_at, started_at, \
      finished_at, duration_ms, exit_code, error, result, attempt, first_run, upstream_run, not_before, \
-     owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut, task_id FROM runs";
+     owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut, task_id, \
+     notify_error FROM runs";
 
 fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
     let status: String = r.get(3)?;
@@ -42,6 +43,7 @@ fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
         output_bytes: r.get(22)?,
         output_cut: r.get(23)?,
         task_id: r.get(24)?,
+        notify_error: r.get(25)?,
     })
 }
 

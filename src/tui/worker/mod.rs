@@ -252,6 +252,8 @@ pub struct DashboardData {
     pub context: (i64, i64, Vec<(String, i64)>),
     /// Knowledge cards: (cards, due now).
     pub cards: (i64, i64),
+    /// Runs whose notification failed in the last day, and the newest.
+    pub notify_failed: crate::engine::notify::Failures,
 }
 
 /// One line of the task list: a task, its depth in the tree, its shown children.

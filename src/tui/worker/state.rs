@@ -135,6 +135,7 @@ impl WorkerState {
                 let c = e.card_counts()?;
                 (c.cards, c.due)
             },
+            notify_failed: e.notify_failures()?,
         })
     }
 

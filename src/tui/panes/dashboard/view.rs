@@ -233,24 +233,41 @@ fn jobs_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'sta
 
 fn failure_lines(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
     let t = v.theme;
+    let mut out = notify_line(data, width, v);
     if data.failures.is_empty() {
-        return vec![Line::styled(" none — every run ended well", t.dim)];
+        out.push(Line::styled(" none — every run ended well", t.dim));
+        return out;
     }
-    data.failures
-        .iter()
-        .take(3)
-        .map(|r| {
-            let at = r.finished_at.unwrap_or(r.queued_at);
-            let head = format!(" #{} ", r.id);
-            let tail = format!(" {} {}", r.status, ago(at, v.now));
-            let rest = width.saturating_sub(text::width(&head) + text::width(&tail) + 1);
-            Line::from(vec![
-                Span::styled(head, t.dim),
-                Span::styled(text::pad(&text::clean(&r.job), rest), t.title),
-                Span::styled(tail, t.error),
-            ])
-        })
-        .collect()
+    out.extend(data.failures.iter().take(3).map(|r| {
+        let at = r.finished_at.unwrap_or(r.queued_at);
+        let head = format!(" #{} ", r.id);
+        let tail = format!(" {} {}", r.status, ago(at, v.now));
+        let rest = width.saturating_sub(text::width(&head) + text::width(&tail) + 1);
+        Line::from(vec![
+            Span::styled(head, t.dim),
+            Span::styled(text::pad(&text::clean(&r.job), rest), t.title),
+            Span::styled(tail, t.error),
+        ])
+    }));
+    out
+}
+
+/// "2 notifications failed: #41 backup: hook: HTTP 500 …" when any did in the last day.
+fn notify_line(data: &DashboardData, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
+    let n = &data.notify_failed;
+    let Some((id, job, error)) = &n.newest else {
+        return Vec::new();
+    };
+    let what = if n.runs == 1 {
+        "1 notification failed".to_string()
+    } else {
+        format!("{} notifications failed", n.runs)
+    };
+    let line = format!(" {what}: #{id} {job}: {error}");
+    vec![Line::styled(
+        text::fit(&text::clean(&line), width),
+        v.theme.warn,
+    )]
 }
 
 /// Stacked columns, one a day: successes (█) under failures (▒), scaled to

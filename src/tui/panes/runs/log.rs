@@ -47,6 +47,14 @@ pub struct LogView {
 }
 
 impl LogView {
+    /// The run's link: its result's first web address, else the external run's.
+    pub fn link(&self) -> Option<String> {
+        crate::engine::notify::message::run_link(
+            &self.run,
+            self.external.as_ref().map(|x| x.url.as_str()),
+        )
+    }
+
     pub fn new(run: Run) -> LogView {
         LogView {
             follow: run.status.is_active(),

@@ -73,7 +73,30 @@ fn head_lines(lv: &LogView, width: usize, v: &View<'_>) -> Vec<Line<'static>> {
             Line::from(spans)
         }
         (None, Some(e)) => Line::styled(text::fit(&format!(" {}", text::clean(e)), width), t.error),
-        (None, None) => Line::raw(""),
+        // A result (a shell job's JR_RESULT): its link when it has one.
+        (None, None) => match (&lv.link(), &r.result) {
+            (Some(l), _) => Line::styled(
+                text::fit(&format!(" → {}", text::clean(l)), width),
+                t.accent,
+            ),
+            (None, Some(res)) => Line::styled(
+                text::fit(&format!(" → {}", text::clean(res)), width),
+                t.text,
+            ),
+            (None, None) => Line::raw(""),
+        },
+    };
+    // A notification that could not be delivered is said where the run is.
+    let third = match &r.notify_error {
+        Some(n) => {
+            let mut spans = third.spans;
+            spans.push(Span::styled(
+                format!(" · notify failed: {}", text::clean(n)),
+                t.warn,
+            ));
+            Line::from(spans).style(third.style)
+        }
+        None => third,
     };
     vec![
         Line::from(first),
