@@ -208,6 +208,8 @@ pub struct Job {
     pub on_failure: Vec<String>,
     /// A worker: each run claims the top ready task with this tag.
     pub takes_tasks: Option<String>,
+    /// The parameters a run may be given, with their defaults (`domain::params`).
+    pub params: super::params::Params,
 }
 
 /// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.

@@ -97,6 +97,9 @@ pub struct Run {
     pub output_cut: i64,
     /// The task this run works on (a hand-off, or a worker's claim).
     pub task_id: Option<i64>,
+    /// The parameters it runs with (its job's defaults under the values it
+    /// was given); null only while a run queued without any waits to start.
+    pub params: Option<super::params::Params>,
 }
 
 /// One line of a run's output.

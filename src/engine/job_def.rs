@@ -94,6 +94,9 @@ pub struct JobDef {
     /// A worker: each run claims the top ready task with this tag (see engine/handoff.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takes_tasks: Option<String>,
+    /// Run parameters with their defaults (`jr run JOB --param KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 fn shell() -> String {

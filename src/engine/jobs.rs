@@ -71,6 +71,9 @@ pub struct JobOut {
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub takes_tasks: Option<String>,
+    /// Declared run parameters with their defaults.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +158,8 @@ impl Engine {
             .map_err(Error::user)?
             .unwrap_or(Duration::from_secs(30));
         let takes_tasks = check_takes_tasks(def, &spec)?;
+        crate::domain::params::check_declared(&def.params)
+            .map_err(|e| Error::user(format!("job {}: {e}", def.name)))?;
         if def.retries > MAX_RETRIES {
             return Err(Error::user(format!(
                 "{} retries is too many; at most {MAX_RETRIES}",
@@ -194,6 +199,7 @@ impl Engine {
             on_success: def.on_success.clone(),
             on_failure: def.on_failure.clone(),
             takes_tasks,
+            params: def.params.clone(),
         })
     }
 
@@ -314,6 +320,7 @@ impl Engine {
                     ambient: d.ambient,
                     model: d.model,
                     takes_tasks: d.takes_tasks,
+                    params: d.params,
                 }
             })
             .collect())
@@ -454,6 +461,7 @@ pub fn def_of(j: &Job) -> JobDef {
         on_success: j.on_success.clone(),
         on_failure: j.on_failure.clone(),
         takes_tasks: j.takes_tasks.clone(),
+        params: j.params.clone(),
         ..Default::default()
     };
     match &j.spec {
@@ -519,7 +527,12 @@ fn dagster_spec(def: &JobDef) -> Result<JobSpec> {
         )));
     }
     if let Some(c) = &def.dagster_config {
-        super::dagster::run_config(c)?;
+        let config = super::dagster::run_config(c)?;
+        // Its `{{params.KEY}}` placeholders name declared parameters.
+        if let Some(v) = &config {
+            super::dagster::fill_params(v, &def.params)
+                .map_err(|e| Error::user(format!("job {}: the run config: {e}", def.name)))?;
+        }
     }
     Ok(JobSpec::Dagster(crate::domain::job::DagsterSpec {
         job: job.to_string(),

@@ -23,6 +23,7 @@ pub mod job_def;
 pub mod jobs;
 pub mod output_log;
 pub mod pages;
+pub mod run_params;
 pub mod runs;
 pub mod shared;
 pub mod status;

@@ -36,6 +36,8 @@ pub struct RunCtx {
     pub shutdown: CancellationToken,
     /// The task the run works on (a hand-off or a worker's claim).
     pub task: Option<crate::engine::handoff::TaskBrief>,
+    /// The run's parameters (its job's defaults under the values it was given).
+    pub params: crate::domain::params::Params,
 }
 
 /// How the work ended, as far as the executor can tell.

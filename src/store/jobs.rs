@@ -14,7 +14,7 @@ const SELECT: &str = "SELECT id, name, kind, schedule, tz, enabled, description,
         WHERE c.job_id = jobs.id AND c.on_status = 'success' ORDER BY c.pos)), \
      (SELECT json_group_array(name) FROM (SELECT t.name FROM job_chains c JOIN jobs t ON t.id = c.target_id \
         WHERE c.job_id = jobs.id AND c.on_status = 'failure' ORDER BY c.pos)), \
-     takes_tasks FROM jobs";
+     takes_tasks, params FROM jobs";
 
 fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
     let spec: String = r.get(7)?;
@@ -44,6 +44,7 @@ fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
         on_success: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
         on_failure: serde_json::from_str(&r.get::<_, String>(17)?).unwrap_or_default(),
         takes_tasks: r.get(18)?,
+        params: serde_json::from_str(&r.get::<_, String>(19)?).unwrap_or_default(),
     })
 }
 
@@ -85,7 +86,7 @@ pub fn names(conn: &Connection) -> Result<Vec<String>> {
 
 /// The stored columns of a job, in the order of `COLUMNS`.
 const COLUMNS: &str = "name, kind, schedule, tz, enabled, description, spec, timeout_ms, retries, \
-     retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through, takes_tasks";
+     retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through, takes_tasks, params";
 
 fn values(j: &Job) -> Result<Vec<rusqlite::types::Value>> {
     use rusqlite::types::Value;
@@ -106,19 +107,21 @@ fn values(j: &Job) -> Result<Vec<rusqlite::types::Value>> {
         Value::from(to_millis(j.updated_at)),
         Value::from(to_millis(j.fired_through)),
         Value::from(j.takes_tasks.clone()),
+        Value::from(serde_json::to_string(&j.params).unwrap_or_else(|_| "{}".into())),
     ])
 }
 
 /// Insert a job, or overwrite the one with its name; returns its id.
 pub fn upsert(conn: &Connection, j: &Job) -> Result<i64> {
     let mut st = conn.prepare_cached(&format!(
-        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, schedule = excluded.schedule, \
          tz = excluded.tz, enabled = excluded.enabled, description = excluded.description, \
          spec = excluded.spec, timeout_ms = excluded.timeout_ms, retries = excluded.retries, \
          retry_backoff_ms = excluded.retry_backoff_ms, overlap = excluded.overlap, \
          misfire = excluded.misfire, updated_at = excluded.updated_at, \
-         fired_through = excluded.fired_through, takes_tasks = excluded.takes_tasks RETURNING id"
+         fired_through = excluded.fired_through, takes_tasks = excluded.takes_tasks, \
+         params = excluded.params RETURNING id"
     ))?;
     Ok(st.query_row(rusqlite::params_from_iter(values(j)?), |r| r.get(0))?)
 }
@@ -128,7 +131,7 @@ pub fn update(conn: &Connection, j: &Job) -> Result<()> {
     let mut args = values(j)?;
     args.push(j.id.into());
     conn.prepare_cached(&format!(
-        "UPDATE jobs SET ({COLUMNS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) WHERE id = ?17"
+        "UPDATE jobs SET ({COLUMNS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) WHERE id = ?18"
     ))?
     .execute(rusqlite::params_from_iter(args))?;
     Ok(())

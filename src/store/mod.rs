@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0012_task_claims.sql"),
     context::REINDEX_MIGRATION,
     include_str!("../../data/migrations/0014_counts.sql"),
+    include_str!("../../data/migrations/0015_run_params.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced

@@ -222,6 +222,7 @@ pub fn test_run(id: i64) -> Run {
         cancel_requested: false,
         output_bytes: 0,
         output_cut: 0,
+        params: None,
     }
 }
 
