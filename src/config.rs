@@ -27,6 +27,8 @@ pub struct Config {
     pub dagster: crate::clients::dagster::DagsterConfig,
     /// `jr mcp`: which tool groups the server offers.
     pub mcp: McpConfig,
+    /// The chat gateway on Telegram (the daemon long-polls the Bot API).
+    pub telegram: Option<crate::clients::telegram::TelegramConfig>,
 }
 
 /// `[mcp] tools = ["tasks", "jobs", ...]`: the tool groups `jr mcp` serves
@@ -233,6 +235,15 @@ impl Config {
             1,
             600,
         )?;
+        if let Some(t) = &self.telegram {
+            within_d("telegram.poll_timeout", t.poll_timeout, 1, 50)?;
+            if !t.api_url.starts_with("http://") && !t.api_url.starts_with("https://") {
+                return Err(format!(
+                    "key `telegram.api_url`: {:?} is not an http(s) URL",
+                    t.api_url.chars().take(80).collect::<String>()
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -249,6 +260,11 @@ impl Config {
                     p.name
                 ));
             }
+        }
+        if let Some(v) = self.telegram.as_ref().and_then(|t| t.token_env.as_ref())
+            && !is_env_name(v)
+        {
+            return Err("key `telegram.token_env`: must be the NAME of the environment variable that holds the bot token (e.g. JR_TELEGRAM_TOKEN), not the token itself; the value given is not a variable name and is not shown here in case it is a secret".into());
         }
         for (inst, i) in &self.dagster.instances {
             for (header, var) in &i.headers {

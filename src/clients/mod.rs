@@ -5,3 +5,4 @@
 pub mod dagster;
 pub mod llm;
 pub mod mcp;
+pub mod telegram;
