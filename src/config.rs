@@ -31,6 +31,8 @@ pub struct Config {
     pub notify: Vec<crate::clients::notify::TargetConfig>,
     /// `[notifications]`: the default for jobs without `--notify`, collapsing, retries.
     pub notifications: NotificationsConfig,
+    /// The chat gateway on Telegram (the daemon long-polls the Bot API).
+    pub telegram: Option<crate::clients::telegram::TelegramConfig>,
 }
 
 /// `[notifications]`: how notifications are sent.
@@ -278,6 +280,15 @@ impl Config {
         within_d("notifications.gather", n.gather, 0, 600)?;
         within_d("notifications.retry_backoff", n.retry_backoff, 0, 3600)?;
         within("notifications.tries", u64::from(n.tries), 1, 20, "")?;
+        if let Some(t) = &self.telegram {
+            within_d("telegram.poll_timeout", t.poll_timeout, 1, 50)?;
+            if !t.api_url.starts_with("http://") && !t.api_url.starts_with("https://") {
+                return Err(format!(
+                    "key `telegram.api_url`: {:?} is not an http(s) URL",
+                    t.api_url.chars().take(80).collect::<String>()
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -296,7 +307,11 @@ impl Config {
             }
         }
         for t in &self.notify {
-            let vars = t.url_env.iter().map(|v| ("url_env".to_string(), v));
+            let vars = t
+                .url_env
+                .iter()
+                .map(|v| ("url_env".to_string(), v))
+                .chain(t.token_env.iter().map(|v| ("token_env".to_string(), v)));
             let headers = t.headers.iter().map(|(h, v)| (format!("header {h:?}"), v));
             for (key, var) in vars.chain(headers) {
                 if !is_env_name(var) {
@@ -306,6 +321,11 @@ impl Config {
                     ));
                 }
             }
+        }
+        if let Some(v) = self.telegram.as_ref().and_then(|t| t.token_env.as_ref())
+            && !is_env_name(v)
+        {
+            return Err("key `telegram.token_env`: must be the NAME of the environment variable that holds the bot token (e.g. JR_TELEGRAM_TOKEN), not the token itself; the value given is not a variable name and is not shown here in case it is a secret".into());
         }
         for (inst, i) in &self.dagster.instances {
             for (header, var) in &i.headers {

@@ -253,7 +253,7 @@ fn the_contract_every_tool_and_malformed_input() {
             "extract",
             vec!["channel", "client", "limit", "query", "since"],
         ),
-        ("job_run", vec!["job"]),
+        ("job_run", vec!["job", "params"]),
         ("run_get", vec!["id", "tail"]),
     ] {
         let mut got = props(tool);

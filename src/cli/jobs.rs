@@ -96,6 +96,11 @@ pub struct JobFlags {
     /// replaces the job's list). `none`: never; `default`: the config's default.
     #[arg(long = "notify", value_name = "NAME[:WHEN]")]
     pub notify: Vec<String>,
+    /// Declare a run parameter and its default (repeatable; `KEY=` for an
+    /// empty default). `jr run JOB --param KEY=VALUE` overrides it; shell jobs
+    /// see JR_PARAM_KEY, agent prompts {{params.KEY}}.
+    #[arg(long = "param-default", value_name = "KEY=VALUE")]
+    pub param_defaults: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +139,9 @@ pub struct EditArgs {
     /// Stop taking tasks (undo --takes-tasks).
     #[arg(long, conflicts_with = "takes_tasks")]
     pub no_takes_tasks: bool,
+    /// Remove a declared run parameter (repeatable).
+    #[arg(long = "unset-param", value_name = "KEY")]
+    pub unset_params: Vec<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -223,6 +231,11 @@ fn apply(def: &mut JobDef, f: JobFlags) -> Result<()> {
     if let Some(i) = f.instance {
         def.dagster_instance = Some(i);
     }
+    for kv in &f.param_defaults {
+        let (k, v) = crate::domain::params::parse_pair(kv)
+            .map_err(|e| Error::user(format!("--param-default: {e}")))?;
+        def.params.insert(k, v);
+    }
     apply_notify(def, f.notify)
 }
 
@@ -310,6 +323,14 @@ pub fn run(ctx: &Ctx, cmd: JobsCmd) -> Result<i32> {
         JobsCmd::Edit(a) => {
             let old = e.get_job(&a.name)?;
             let mut def = def_of(&old);
+            for k in &a.unset_params {
+                if def.params.remove(k).is_none() {
+                    return Err(Error::user(format!(
+                        "job {} has no parameter {k:?} to unset",
+                        old.name
+                    )));
+                }
+            }
             apply(&mut def, a.flags)?;
             if a.no_cron {
                 def.schedule = None;
@@ -526,6 +547,10 @@ fn render_job(e: &Engine, job: &Job, v: &JobOut, runs: &[crate::domain::Run]) ->
             Some(l) => l.join(", "),
         },
     );
+    for (k, val) in &v.params {
+        let val = crate::text::visible(val, false);
+        field("param", format!("{k}={}  (default)", one_line(&val)));
+    }
     field("overlap", v.overlap.to_string());
     field("misfire", v.misfire.to_string());
     let next = upcoming(e, job, 5);

@@ -17,6 +17,10 @@ use crate::store::runs::RunFilter;
 pub struct RunArgs {
     /// The job to run now.
     pub job: String,
+    /// A run parameter the job declares, KEY=VALUE (repeatable); the rest
+    /// keep their defaults.
+    #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
     /// Wait for the run to end; exit 0 only if it succeeded.
     #[arg(long, short)]
     pub wait: bool,
@@ -83,7 +87,9 @@ pub struct LogsArgs {
 
 pub fn run_now(ctx: &Ctx, a: RunArgs) -> Result<i32> {
     let engine = ctx.engine()?;
-    let run = engine.queue_run(&a.job, Trigger::Manual)?;
+    let given = crate::domain::params::parse_pairs(&a.params)
+        .map_err(|e| crate::error::Error::user(format!("--param: {e}")))?;
+    let run = engine.queue_run_params(&a.job, Trigger::Manual, &given)?;
     let me = Me::this_process();
     if let Some(lease) = engine.live_lease(&me.host)? {
         if !a.json {
@@ -358,6 +364,14 @@ fn print_run(run: &Run, json: bool) -> Result<i32> {
     Ok(0)
 }
 
+/// `target=nas, mode=full`, each value shown safely on one line.
+fn params_line(p: &crate::domain::params::Params) -> String {
+    p.iter()
+        .map(|(k, v)| format!("{k}={}", one_line(&crate::text::visible(v, false))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn human_ms(ms: i64) -> String {
     if ms < 1000 {
         format!("{ms}ms")
@@ -427,6 +441,9 @@ fn render_run(e: &Engine, r: &Run, tail: &[OutputLine]) -> String {
         field("task", format!("#{t} (`jr tasks show {t}`)"));
     }
     field("attempt", r.attempt.to_string());
+    if let Some(p) = r.params.as_ref().filter(|p| !p.is_empty()) {
+        field("params", params_line(p));
+    }
     if let Some(f) = r.first_run {
         field("first attempt", format!("#{f}"));
     }

@@ -6,3 +6,4 @@ pub mod dagster;
 pub mod llm;
 pub mod mcp;
 pub mod notify;
+pub mod telegram;

@@ -1,6 +1,6 @@
 //! Notification targets over HTTP: ntfy (a topic URL), Slack and Discord
-//! incoming webhooks, and a generic JSON webhook with an optional minijinja
-//! body. The config shapes (`[[notify]]`), their resolution against the
+//! incoming webhooks, a generic JSON webhook with an optional minijinja
+//! body, and a Telegram chat through the Bot API's `sendMessage`. The config shapes (`[[notify]]`), their resolution against the
 //! environment (done by the front end, which hands values in), the request
 //! each kind sends, and the send itself. Errors never carry the URL or a
 //! header value: both may be secrets. Names of environment variables are
@@ -30,6 +30,14 @@ pub struct TargetConfig {
     /// webhook: a minijinja template for the body (default: jr's JSON).
     #[serde(default)]
     pub body: Option<String>,
+    /// telegram: the chat to write to (the gateway's log names yours).
+    #[serde(default)]
+    pub chat: Option<i64>,
+    /// telegram: the NAME of the variable holding the bot token (usually
+    /// the one `[telegram] token_env` names). `url`, if given, is the Bot
+    /// API's address instead of https://api.telegram.org.
+    #[serde(default)]
+    pub token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -39,6 +47,7 @@ pub enum Kind {
     Slack,
     Discord,
     Webhook,
+    Telegram,
 }
 
 impl Kind {
@@ -48,6 +57,7 @@ impl Kind {
             Kind::Slack => "slack",
             Kind::Discord => "discord",
             Kind::Webhook => "webhook",
+            Kind::Telegram => "telegram",
         }
     }
 }
@@ -59,6 +69,14 @@ impl TargetConfig {
         if !is_target_name(&self.name) {
             return Err(format!(
                 "{who}: a name is lower-case letters, digits, '-' and '_' (e.g. phone)"
+            ));
+        }
+        if self.kind == Kind::Telegram {
+            return self.check_telegram(&who);
+        }
+        if self.chat.is_some() || self.token_env.is_some() {
+            return Err(format!(
+                "{who}: `chat` and `token_env` are for kind = \"telegram\""
             ));
         }
         match (&self.url, &self.url_env) {
@@ -93,6 +111,30 @@ impl TargetConfig {
     }
 }
 
+impl TargetConfig {
+    fn check_telegram(&self, who: &str) -> Result<(), String> {
+        if self.chat.is_none() {
+            return Err(format!(
+                "{who}: kind = \"telegram\" needs `chat`, the chat id to write to (write to the bot once; the daemon's log names the id)"
+            ));
+        }
+        if self.token_env.is_none() {
+            return Err(format!(
+                "{who}: kind = \"telegram\" needs `token_env`, the NAME of the variable holding the bot token (e.g. JR_TELEGRAM_TOKEN)"
+            ));
+        }
+        if self.url_env.is_some() || !self.headers.is_empty() || self.body.is_some() {
+            return Err(format!(
+                "{who}: kind = \"telegram\" takes `chat`, `token_env` and optionally `url` (the Bot API's address); not `url_env`, `headers` or `body`"
+            ));
+        }
+        if let Some(u) = &self.url {
+            check_url(u).map_err(|e| format!("{who}, key `url`: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
 pub fn is_target_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -118,6 +160,8 @@ pub struct Target {
     pub url: Value,
     pub headers: Vec<(String, Value)>,
     pub body: Option<String>,
+    /// telegram: the chat written to.
+    pub chat: Option<i64>,
 }
 
 /// A value, or the environment variable that should have held it.
@@ -147,6 +191,19 @@ impl Target {
             name: c.name.clone(),
             kind: c.kind,
             url: match (&c.url, &c.url_env) {
+                // The token is part of the Bot API's path: the whole URL is
+                // a secret, as a Slack webhook's is.
+                _ if c.kind == Kind::Telegram => match c.token_env.as_deref().map(from) {
+                    Some(Value::Given(token)) => Value::Given(format!(
+                        "{}/bot{token}/sendMessage",
+                        c.url
+                            .as_deref()
+                            .unwrap_or(super::telegram::DEFAULT_API_URL)
+                            .trim_end_matches('/')
+                    )),
+                    Some(unset) => unset,
+                    None => Value::Unset(String::new()),
+                },
                 (Some(u), _) => Value::Given(u.clone()),
                 (None, Some(var)) => from(var),
                 (None, None) => Value::Unset(String::new()),
@@ -157,6 +214,7 @@ impl Target {
                 .map(|(h, v)| (h.clone(), from(v)))
                 .collect(),
             body: c.body.clone(),
+            chat: c.chat,
         }
     }
 
@@ -173,13 +231,22 @@ impl Target {
 
     /// The values that must never appear in an error or a log.
     fn secrets(&self) -> Vec<&str> {
-        std::iter::once(&self.url)
+        let mut out: Vec<&str> = std::iter::once(&self.url)
             .chain(self.headers.iter().map(|(_, v)| v))
             .filter_map(|v| match v {
                 Value::Given(s) if s.len() >= 4 => Some(s.as_str()),
                 _ => None,
             })
-            .collect()
+            .collect();
+        // A telegram URL's token alone, should an error quote only it.
+        if let (Kind::Telegram, Value::Given(u)) = (self.kind, &self.url)
+            && let Some(token) = u
+                .rsplit_once("/bot")
+                .and_then(|(_, rest)| rest.strip_suffix("/sendMessage"))
+        {
+            out.push(token);
+        }
+        out
     }
 
     /// Where it goes, for people: the kind and the host, never the path
@@ -263,6 +330,7 @@ pub fn request_of(kind: Kind, body_template: Option<&str>, m: &Message) -> Resul
             }
         }
         Kind::Slack => json(serde_json::json!({ "text": m.text })),
+        Kind::Telegram => return Err("a telegram target needs `chat`".into()),
         Kind::Discord => json(serde_json::json!({ "content": cut_chars(&m.text, DISCORD_MAX) })),
         Kind::Webhook => {
             let data = webhook_json(m);
@@ -287,6 +355,19 @@ pub fn request_of(kind: Kind, body_template: Option<&str>, m: &Message) -> Resul
             }
         }
     })
+}
+
+/// Telegram's `sendMessage` to `chat`: plain text (no `parse_mode`, so a
+/// job's output cannot inject markup), cut to one message's length.
+pub fn telegram_request(chat: i64, m: &Message) -> Request {
+    let text = super::telegram::split(&m.text)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    Request {
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: serde_json::json!({ "chat_id": chat, "text": text }).to_string(),
+    }
 }
 
 /// The webhook's JSON: the first run's fields at the top (one run is the
@@ -348,7 +429,10 @@ pub async fn send(client: &reqwest::Client, t: &Target, m: &Message) -> Result<(
     let Value::Given(url) = &t.url else {
         return Err("no URL".into());
     };
-    let req = request_of(t.kind, t.body.as_deref(), m)?;
+    let req = match (t.kind, t.chat) {
+        (Kind::Telegram, Some(chat)) => telegram_request(chat, m),
+        _ => request_of(t.kind, t.body.as_deref(), m)?,
+    };
     let mut rb = client.post(url).timeout(Duration::from_secs(15));
     for (h, v) in &req.headers {
         rb = rb.header(h, v);
@@ -477,6 +561,8 @@ mod tests {
             url_env: None,
             headers: BTreeMap::new(),
             body: None,
+            chat: None,
+            token_env: None,
         };
         assert!(base.check().is_ok());
         let mut c = base.clone();
@@ -499,5 +585,61 @@ mod tests {
         );
         let t = Target::resolve(&c, |_| None);
         assert_eq!(t.unset(), vec!["HOOK_TOKEN"]);
+    }
+
+    #[test]
+    fn a_telegram_target_hides_its_token_and_sends_plain_text() {
+        let c = TargetConfig {
+            name: "tg".into(),
+            kind: Kind::Telegram,
+            url: Some("http://127.0.0.1:9/".into()),
+            url_env: None,
+            headers: BTreeMap::new(),
+            body: None,
+            chat: Some(4242),
+            token_env: Some("JR_TG".into()),
+        };
+        assert!(c.check().is_ok());
+        let mut no_chat = c.clone();
+        no_chat.chat = None;
+        assert!(no_chat.check().unwrap_err().contains("`chat`"));
+        let mut webhook = c.clone();
+        webhook.kind = Kind::Webhook;
+        assert!(
+            webhook
+                .check()
+                .unwrap_err()
+                .contains("for kind = \"telegram\"")
+        );
+        let t = Target::resolve(&c, |v| (v == "JR_TG").then(|| "123:secret-token".into()));
+        assert_eq!(
+            t.url,
+            Value::Given("http://127.0.0.1:9/bot123:secret-token/sendMessage".into())
+        );
+        assert!(!t.describe().contains("secret"), "{}", t.describe());
+        assert_eq!(
+            scrub(
+                "failed at http://127.0.0.1:9/bot123:secret-token/sendMessage",
+                &t.secrets()
+            ),
+            "failed at [redacted]"
+        );
+        assert_eq!(
+            scrub("token 123:secret-token", &t.secrets()),
+            "token [redacted]"
+        );
+        assert_eq!(Target::resolve(&c, |_| None).unset(), vec!["JR_TG"]);
+        let m = Message {
+            title: "t".into(),
+            text: "백업 실패 <b>x</b>".into(),
+            urgent: true,
+            link: None,
+            runs: Vec::new(),
+        };
+        let r = telegram_request(4242, &m);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["chat_id"], 4242);
+        assert_eq!(v["text"], "백업 실패 <b>x</b>");
+        assert!(v.get("parse_mode").is_none());
     }
 }

@@ -4,6 +4,8 @@
 //! SIGTERM or SIGINT: stop firing, let running runs finish within the grace
 //! period, interrupt the rest, release the lease, exit 0.
 
+pub mod telegram;
+
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
@@ -28,6 +30,18 @@ pub fn run(engine: Engine, config: &Config) -> Result<()> {
         let settings = Settings::from_config(config, "daemon");
         tracing::info!(pid = me.pid, host = %me.host, concurrency = settings.concurrency, "jr daemon starting");
         let shutdown = CancellationToken::new();
+        // The gateway on Telegram, when configured: polls while this
+        // process holds the scheduler lease.
+        // Its own connection: the scheduler notices another connection's
+        // writes (a run queued from a chat) at once, its own only later.
+        let tg = match telegram::setup(config) {
+            Some(s) => {
+                let own = db.call(|e| e.reopen()).await?.map(Shared::new);
+                let tdb = own.unwrap_or_else(|| db.clone());
+                Some(tokio::spawn(telegram::serve(tdb, s, me.clone(), shutdown.clone())))
+            }
+            None => None,
+        };
         let mut sched = tokio::spawn(Scheduler::new(db, settings, me).run(shutdown.clone(), None));
         // The scheduler ends on its own only when it cannot go on (a
         // read-only database): then the daemon exits non-zero with the reason.
@@ -41,6 +55,9 @@ pub fn run(engine: Engine, config: &Config) -> Result<()> {
         tracing::info!("stopping: no new fires; waiting for running runs");
         shutdown.cancel();
         sched.await.map_err(|e| Error::config(format!("scheduler task failed: {e}")))??;
+        if let Some(t) = tg {
+            let _ = t.await;
+        }
         tracing::info!("jr daemon stopped");
         Ok(())
     })

@@ -210,6 +210,8 @@ pub struct Job {
     pub takes_tasks: Option<String>,
     /// Notification targets (`NAME:WHEN`); none: the config's default.
     pub notify: Option<Vec<String>>,
+    /// The parameters a run may be given, with their defaults (`domain::params`).
+    pub params: super::params::Params,
 }
 
 /// Job names are slugs: lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit.

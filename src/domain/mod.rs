@@ -6,6 +6,7 @@ pub mod context;
 pub mod due;
 pub mod external;
 pub mod job;
+pub mod params;
 pub mod run;
 pub mod task;
 

@@ -99,6 +99,9 @@ pub struct Run {
     pub task_id: Option<i64>,
     /// Why a notification about this run could not be delivered.
     pub notify_error: Option<String>,
+    /// The parameters it runs with (its job's defaults under the values it
+    /// was given); null only while a run queued without any waits to start.
+    pub params: Option<super::params::Params>,
 }
 
 /// One line of a run's output.

@@ -138,6 +138,8 @@ async fn drive(
         resume: resume.clone(),
         shutdown: stopper.shutdown.clone(),
         result_dir,
+        // Run parameters: recorded on the run, else (a fire) the job's defaults.
+        params: run.params.clone().unwrap_or_else(|| job.params.clone()),
     };
     // Few events in flight: a chunk is up to 128 KiB, so at most ~2 MiB
     // waits here however fast a job prints.

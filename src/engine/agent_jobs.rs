@@ -11,6 +11,7 @@
 //! | `{{collect.NAME}}` | the output of a `collect` command |
 //! | `{{upstream.result}}`, `{{upstream.log_tail}}`, `{{upstream.status}}`, `{{upstream.job}}`, `{{upstream.error}}` | the run that triggered this one (empty when none) |
 //! | `{{task.id}}`, `{{task.title}}`, `{{task.body}}`, `{{task.context}}` | the task the run works on (a hand-off or a worker's claim; empty when none) |
+//! | `{{params.KEY}}` | a run parameter the job declares (`--param-default KEY=VALUE`): the run's value, else the default |
 
 use std::collections::BTreeMap;
 
@@ -63,10 +64,10 @@ pub fn spec_of_agent(def: &JobDef) -> Result<JobSpec> {
         }
     }
     let names: Vec<String> = collect.iter().map(|c| c.name.clone()).collect();
-    check_template(&prompt, &names)
+    check_template(&prompt, &names, &def.params)
         .map_err(|e| Error::user(format!("job {}: the prompt template: {e}", def.name)))?;
     if let Some(p) = &def.output_file {
-        check_template(p, &names)
+        check_template(p, &names, &def.params)
             .map_err(|e| Error::user(format!("job {}: the output file path: {e}", def.name)))?;
     }
     Ok(JobSpec::Agent(AgentSpec {
@@ -102,13 +103,18 @@ pub fn render(template: &str, ctx: &Value) -> std::result::Result<String, String
 }
 
 /// Render with placeholder values: syntax errors and unknown names show now.
-pub fn check_template(template: &str, collect: &[String]) -> std::result::Result<(), String> {
+pub fn check_template(
+    template: &str,
+    collect: &[String],
+    params: &BTreeMap<String, String>,
+) -> std::result::Result<(), String> {
     let collected: BTreeMap<String, String> =
         collect.iter().map(|n| (n.clone(), String::new())).collect();
-    render(template, &context_of(Utc::now().with_timezone(&chrono_tz::UTC), Lists::default(), &collected, None, None))
+    let now = Utc::now().with_timezone(&chrono_tz::UTC);
+    render(template, &context_of(now, Lists::default(), &collected, None, None, params))
         .map(|_| ())
         .map_err(|e| {
-            format!("{e}; names: date, now, tasks.ready, tasks.overdue, runs.failed_24h, jobs.next, collect.NAME, upstream.result, upstream.log_tail, upstream.status, task.id, task.title, task.body, task.context")
+            format!("{e}; names: date, now, tasks.ready, tasks.overdue, runs.failed_24h, jobs.next, collect.NAME, upstream.result, upstream.log_tail, upstream.status, task.id, task.title, task.body, task.context, params.KEY (declared with --param-default)")
         })
 }
 
@@ -126,6 +132,7 @@ fn context_of(
     collect: &BTreeMap<String, String>,
     upstream: Option<&Upstream>,
     task: Option<&TaskBrief>,
+    params: &BTreeMap<String, String>,
 ) -> Value {
     let up = upstream.cloned().unwrap_or_default();
     let t = task.cloned().unwrap_or_default();
@@ -142,6 +149,7 @@ fn context_of(
             error => up.error, log_tail => up.log_tail,
         },
         task => context! { id => task_id, title => t.title, body => t.body, context => t.context },
+        params => Value::from_serialize(params),
     }
 }
 
@@ -211,14 +219,15 @@ impl Engine {
         })
     }
 
-    /// Render an agent job's template (the prompt, or its output path).
+    /// Render an agent job's template (the prompt, or its output path)
+    /// with the run's `params`.
     pub fn render_job_template(
         &self,
         template: &str,
         tz: Tz,
         collect: &BTreeMap<String, String>,
-        upstream: Option<&Upstream>,
-        task: Option<&TaskBrief>,
+        (upstream, task): (Option<&Upstream>, Option<&TaskBrief>),
+        params: &BTreeMap<String, String>,
     ) -> Result<String> {
         let ctx = context_of(
             self.now().with_timezone(&tz),
@@ -226,6 +235,7 @@ impl Engine {
             collect,
             upstream,
             task,
+            params,
         );
         render(template, &ctx).map_err(|e| Error::user(format!("the prompt template: {e}")))
     }
@@ -260,7 +270,9 @@ mod tests {
             body: "오래된 로그를 지운다".into(),
             context: String::new(),
         };
-        let ctx = context_of(now, lists, &collect, Some(&up), Some(&task));
+        let mut params = BTreeMap::new();
+        params.insert("target".to_string(), "나스".to_string());
+        let ctx = context_of(now, lists, &collect, Some(&up), Some(&task), &params);
         let table = [
             ("오늘은 {{date}}", "오늘은 2026-11-22"),
             ("{{tasks.ready}}", "- #3 [p1] 스케줄러 버그 고치기"),
@@ -277,13 +289,22 @@ mod tests {
                 "#{{task.id}} {{task.title}}: {{task.body}}",
                 "#12 로그 정리: 오래된 로그를 지운다",
             ),
+            ("{{params.target}}에 백업", "나스에 백업"),
         ];
         for (tpl, want) in table {
             assert_eq!(render(tpl, &ctx).unwrap(), want, "{tpl}");
         }
-        assert!(check_template("{{date}} {{collect.weather}}", &["weather".into()]).is_ok());
-        for bad in ["{{task.ready}}", "{{collect.nope}}", "{% if %}", "{{ date "] {
-            let e = check_template(bad, &["weather".into()]).unwrap_err();
+        let w = ["weather".to_string()];
+        assert!(check_template("{{date}} {{collect.weather}}", &w, &params).is_ok());
+        assert!(check_template("{{params.target}}", &w, &params).is_ok());
+        for bad in [
+            "{{task.ready}}",
+            "{{collect.nope}}",
+            "{% if %}",
+            "{{ date ",
+            "{{params.nope}}",
+        ] {
+            let e = check_template(bad, &w, &params).unwrap_err();
             assert!(e.contains("names: date"), "{bad}: {e}");
         }
     }

@@ -85,7 +85,15 @@ pub fn from_model(msg: &str, c: &serde_json::Value, catalog: &Catalog) -> Option
     };
     let intent = match (c.route.as_str(), c.intent.as_str()) {
         ("act", "run_job") => match c.job.filter(|j| catalog.jobs.contains(j)) {
-            Some(job) => Intent::RunJob { job },
+            Some(job) => {
+                let mut i = Intent::RunJob {
+                    job,
+                    params: Default::default(),
+                };
+                let (pairs, _) = crate::domain::params::pairs_in_text(msg);
+                crate::router::flow::with_params(&mut i, pairs);
+                i
+            }
             None => Intent::Complex { title },
         },
         ("act", "task_move") => match (c.task_id, c.status) {

@@ -32,6 +32,9 @@ pub struct ChatReply {
     pub task_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<i64>,
+    /// The parameters the run gets (or would get), defaults included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<crate::domain::params::Params>,
     /// The recorded agent execution of a delegation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_run_id: Option<i64>,
@@ -123,6 +126,7 @@ impl ChatReply {
             urgent: d.urgent,
             task_id: None,
             run_id: None,
+            params: None,
             agent_run_id: None,
             error: None,
             dry_run,
@@ -314,7 +318,7 @@ impl Engine {
                     "a free answer needs the local model ([gateway] model)",
                 ));
             }
-            Intent::RunJob { job } => self.run_job_now(job, ko, dry, out)?,
+            Intent::RunJob { job, params } => self.run_job_now(job, params, ko, dry, out)?,
             Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, out)?,
             Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, out)?,
             Intent::Compound { parts } => self.compound(msg, d, parts, ko, dry, out)?,
@@ -399,20 +403,36 @@ impl Engine {
         })
     }
 
-    fn run_job_now(&self, job: &str, ko: bool, dry: bool, out: &mut ChatReply) -> Result<String> {
+    fn run_job_now(
+        &self,
+        job: &str,
+        given: &crate::domain::params::Params,
+        ko: bool,
+        dry: bool,
+        out: &mut ChatReply,
+    ) -> Result<String> {
+        // An undeclared parameter refuses the run before anything is queued.
+        let all = self.resolve_params(&self.get_job(job)?, given)?;
+        let with = if given.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = given.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(" ({})", list.join(", "))
+        };
+        out.params = (!all.is_empty()).then_some(all);
         if dry {
-            self.get_job(job)?;
             return Ok(format!(
                 "(dry run) {}",
                 if ko {
-                    format!("{job} 잡을 지금 실행합니다")
+                    format!("{job} 잡을 지금 실행합니다{with}")
                 } else {
-                    format!("would run {job} now")
+                    format!("would run {job} now{with}")
                 }
             ));
         }
-        let run = self.queue_run(job, Trigger::Chat)?;
+        let run = self.queue_run_params(job, Trigger::Chat, given)?;
         out.run_id = Some(run.id);
+        let job = format!("{job}{with}");
         let host = super::runs::Me::this_process().host;
         let waiting = self.live_lease(&host)?.is_none();
         Ok(match (ko, waiting) {
@@ -503,8 +523,9 @@ impl Engine {
         };
         for p in parts {
             match p {
-                Intent::RunJob { job } => {
+                Intent::RunJob { job, params } => {
                     self.get_job(job)
+                        .and_then(|j| self.resolve_params(&j, params))
                         .map_err(|e| Error::user(format!("{}{none}", e.message)))?;
                 }
                 Intent::TaskMove { id, to } => {
@@ -537,7 +558,7 @@ impl Engine {
         let mut sub = out.clone();
         for p in parts {
             let line = match p {
-                Intent::RunJob { job } => self.run_job_now(job, ko, dry, &mut sub),
+                Intent::RunJob { job, params } => self.run_job_now(job, params, ko, dry, &mut sub),
                 Intent::TaskMove { id, to } => self.move_task(*id, to, ko, dry, &mut sub),
                 Intent::TaskAdd { title } => self.add_chat_task(title, ko, dry, &mut sub),
                 answer => {

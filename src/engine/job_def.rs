@@ -98,6 +98,9 @@ pub struct JobDef {
     /// the config's default; empty: none (see engine/notify).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<Vec<String>>,
+    /// Run parameters with their defaults (`jr run JOB --param KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 fn shell() -> String {

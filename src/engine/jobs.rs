@@ -73,6 +73,9 @@ pub struct JobOut {
     pub takes_tasks: Option<String>,
     /// The job's own notification targets; null: the config's default.
     pub notify: Option<Vec<String>>,
+    /// Declared run parameters with their defaults.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +161,8 @@ impl Engine {
             .unwrap_or(Duration::from_secs(30));
         let takes_tasks = check_takes_tasks(def, &spec)?;
         let notify = self.check_job_notify(def, existing)?;
+        crate::domain::params::check_declared(&def.params)
+            .map_err(|e| Error::user(format!("job {}: {e}", def.name)))?;
         if def.retries > MAX_RETRIES {
             return Err(Error::user(format!(
                 "{} retries is too many; at most {MAX_RETRIES}",
@@ -198,6 +203,7 @@ impl Engine {
             on_failure: def.on_failure.clone(),
             takes_tasks,
             notify,
+            params: def.params.clone(),
         })
     }
 
@@ -319,6 +325,7 @@ impl Engine {
                     model: d.model,
                     takes_tasks: d.takes_tasks,
                     notify: d.notify,
+                    params: d.params,
                 }
             })
             .collect())
@@ -460,6 +467,7 @@ pub fn def_of(j: &Job) -> JobDef {
         on_failure: j.on_failure.clone(),
         takes_tasks: j.takes_tasks.clone(),
         notify: j.notify.clone(),
+        params: j.params.clone(),
         ..Default::default()
     };
     match &j.spec {
@@ -525,7 +533,12 @@ fn dagster_spec(def: &JobDef) -> Result<JobSpec> {
         )));
     }
     if let Some(c) = &def.dagster_config {
-        super::dagster::run_config(c)?;
+        let config = super::dagster::run_config(c)?;
+        // Its `{{params.KEY}}` placeholders name declared parameters.
+        if let Some(v) = &config {
+            super::dagster::fill_params(v, &def.params)
+                .map_err(|e| Error::user(format!("job {}: the run config: {e}", def.name)))?;
+        }
     }
     Ok(JobSpec::Dagster(crate::domain::job::DagsterSpec {
         job: job.to_string(),

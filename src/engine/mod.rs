@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod notify;
 pub mod output_log;
 pub mod pages;
+pub mod run_params;
 pub mod runs;
 pub mod shared;
 pub mod status;

@@ -471,7 +471,7 @@ impl Engine {
         let wait = job.retry_backoff.saturating_mul(factor);
         let not_before = now + Duration::from_std(wait).unwrap_or(Duration::zero());
         self.store.write(|tx| {
-            repo::insert(
+            let id = repo::insert(
                 tx,
                 &NewRun {
                     scheduled_for: run.scheduled_for,
@@ -482,7 +482,12 @@ impl Engine {
                     task_id: run.task_id,
                     ..NewRun::queued(job.id, &job.name, Trigger::Retry, now)
                 },
-            )
+            )?;
+            // A retry runs with the parameters of the attempt it repeats.
+            if let (Some(id), Some(p)) = (id, &run.params) {
+                repo::set_params(tx, id, Some(p))?;
+            }
+            Ok(id)
         })
     }
 

@@ -65,12 +65,14 @@ impl AgentExecutor {
         let job = ctx.job.clone();
         let upstream = ctx.upstream.clone();
         let task = ctx.task.clone();
+        let params = ctx.params.clone();
         let prepared = self
             .db
             .call(move |e| {
                 let tz = e.job_tz(&job);
                 let (up, t) = (upstream.as_ref(), task.as_ref());
-                let mut prompt = e.render_job_template(&spec.prompt, tz, &collected, up, t)?;
+                let mut prompt =
+                    e.render_job_template(&spec.prompt, tz, &collected, (up, t), &params)?;
                 // A template that does not mention its task still hands it on.
                 if let Some(t) = t
                     && !spec.prompt.contains("task.")
@@ -81,7 +83,7 @@ impl AgentExecutor {
                 let path = spec
                     .output_file
                     .as_deref()
-                    .map(|p| e.render_job_template(p, tz, &collected, up, t))
+                    .map(|p| e.render_job_template(p, tz, &collected, (up, t), &params))
                     .transpose()?;
                 let mut inv = e.prepare_agent(&spec.agent, &prompt)?;
                 inv.task_id = t.map(|t| t.id);

@@ -40,6 +40,8 @@ pub struct RunCtx {
     /// shell: the private folder where the run's `JR_RESULT` file is made
     /// (none: the system's temporary folder).
     pub result_dir: Option<std::path::PathBuf>,
+    /// The run's parameters (its job's defaults under the values it was given).
+    pub params: crate::domain::params::Params,
 }
 
 /// How the work ended, as far as the executor can tell.

@@ -67,7 +67,13 @@ impl ShellExecutor {
                     .map(|t| t.to_rfc3339())
                     .unwrap_or_default(),
             )
-            .envs(&spec.env);
+            .envs(&spec.env)
+            // Run parameters, after the job's own environment: the run's value wins.
+            .envs(
+                ctx.params
+                    .iter()
+                    .map(|(k, v)| (crate::domain::params::env_name(k), v)),
+            );
         // agents: a chained run sees its upstream (JR_UPSTREAM_*).
         if let Some(up) = &ctx.upstream {
             cmd.env("JR_UPSTREAM_RUN", up.run.to_string())

@@ -91,6 +91,9 @@ pub struct TaskSplitP {
 pub struct JobRunP {
     /// The job's name (see jobs_list).
     pub job: String,
+    /// Run parameters the job declares (jobs_list `params`), over its defaults.
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -274,7 +274,7 @@ impl JrServer {
     )]
     async fn job_run(&self, Parameters(p): Parameters<JobRunP>) -> Out {
         self.call(move |e| {
-            let run = e.queue_run(&p.job, Trigger::Mcp)?;
+            let run = e.queue_run_params(&p.job, Trigger::Mcp, &p.params)?;
             let live = e.live_lease(&Me::this_process().host)?.is_some();
             let mut v = to_value(&run)?;
             v["scheduler_running"] = json!(live);

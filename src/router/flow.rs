@@ -22,8 +22,47 @@ pub fn decide(msg: &str, catalog: &Catalog) -> Option<Decision> {
 }
 
 /// The same within a conversation: "그거", "the second one" resolve
-/// against what it showed last.
+/// against what it showed last. `KEY=VALUE` words are run parameters when
+/// the message runs a job ("backup 돌려줘 target=nas"): the message is
+/// placed without them, and the job's run gets them; any other message is
+/// placed as written.
 pub fn decide_in(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
+    let (pairs, rest) = crate::domain::params::pairs_in_text(msg);
+    if pairs.is_empty() {
+        return decide_plain(msg, catalog, convo);
+    }
+    let runs = |d: &Decision| matches!(d.intent, Intent::RunJob { .. });
+    let d = match (!rest.is_empty())
+        .then(|| decide_plain(&rest, catalog, convo))
+        .flatten()
+    {
+        Some(d) if runs(&d) => Some(d),
+        _ => decide_plain(msg, catalog, convo),
+    };
+    d.map(|mut d| {
+        with_params(&mut d.intent, pairs);
+        d
+    })
+}
+
+/// Give a run-job intent (or the one run-job part of a combined request)
+/// the message's parameters; the gateway checks them against the job.
+pub fn with_params(intent: &mut Intent, pairs: Vec<(String, String)>) {
+    match intent {
+        Intent::RunJob { params, .. } => params.extend(pairs),
+        Intent::Compound { parts } => {
+            let mut runs = parts
+                .iter_mut()
+                .filter(|p| matches!(p, Intent::RunJob { .. }));
+            if let (Some(one), None) = (runs.next(), runs.next()) {
+                with_params(one, pairs);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn decide_plain(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> {
     if norm(msg).is_empty() {
         return decide_one(msg, catalog, convo);
     }
@@ -367,7 +406,10 @@ fn decide_bare(msg: &str, catalog: &Catalog, convo: &Convo) -> Option<Decision> 
     if run_verb {
         if let Some(job) = job {
             return Some(decision(
-                Intent::RunJob { job },
+                Intent::RunJob {
+                    job,
+                    params: Default::default(),
+                },
                 msg,
                 "runs an existing job now",
             ));

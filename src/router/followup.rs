@@ -389,6 +389,7 @@ fn job_intent(name: &str, run: bool, m: &str, msg: &str) -> Intent {
     } else if run {
         Intent::RunJob {
             job: name.to_string(),
+            params: Default::default(),
         }
     } else {
         Intent::JobNext {

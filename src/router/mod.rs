@@ -117,6 +117,9 @@ pub enum Intent {
     Scheduler,
     RunJob {
         job: String,
+        /// `KEY=VALUE`s the message gave ("backup 돌려줘 target=nas").
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        params: std::collections::BTreeMap<String, String>,
     },
     TaskMove {
         id: i64,
@@ -299,7 +302,7 @@ impl Intent {
     /// What this intent acts on or asks about, when it is one thing.
     pub fn target(&self) -> Option<Target> {
         match self {
-            Intent::RunJob { job }
+            Intent::RunJob { job, .. }
             | Intent::JobNext { job: Some(job) }
             | Intent::JobWhy { job } => Some(Target::Job { name: job.clone() }),
             Intent::TaskMove { id, .. } | Intent::TaskShow { id } => Some(Target::Task { id: *id }),

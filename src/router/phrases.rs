@@ -176,7 +176,7 @@ pub const TASK_STATUSES: &[(&str, &[&str])] = &[
 #[rustfmt::skip]
 pub const OPEN_TASKS: &[&str] = &[
     "open tasks", "열린 태스크", "열린 작업", "열린 할일", "all open", "미완료", "unfinished tasks", "all my tasks",
-    "모든 태스크 보여", "태스크 전부", "작업 전부",
+    "모든 태스크 보여", "태스크 전부", "작업 전부", "작업 목록", "작업 리스트",
 ];
 
 /// Work too big for a small delegation: it goes to the host agent.

@@ -14,7 +14,7 @@ const SELECT: &str = "SELECT id, name, kind, schedule, tz, enabled, description,
         WHERE c.job_id = jobs.id AND c.on_status = 'success' ORDER BY c.pos)), \
      (SELECT json_group_array(name) FROM (SELECT t.name FROM job_chains c JOIN jobs t ON t.id = c.target_id \
         WHERE c.job_id = jobs.id AND c.on_status = 'failure' ORDER BY c.pos)), \
-     takes_tasks, notify FROM jobs";
+     takes_tasks, notify, params FROM jobs";
 
 fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
     let spec: String = r.get(7)?;
@@ -47,6 +47,7 @@ fn row_to_job(r: &Row<'_>) -> rusqlite::Result<Job> {
         notify: r
             .get::<_, Option<String>>(19)?
             .and_then(|j| serde_json::from_str(&j).ok()),
+        params: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
     })
 }
 
@@ -88,7 +89,8 @@ pub fn names(conn: &Connection) -> Result<Vec<String>> {
 
 /// The stored columns of a job, in the order of `COLUMNS`.
 const COLUMNS: &str = "name, kind, schedule, tz, enabled, description, spec, timeout_ms, retries, \
-     retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through, takes_tasks, notify";
+     retry_backoff_ms, overlap, misfire, created_at, updated_at, fired_through, takes_tasks, notify, \
+     params";
 
 fn values(j: &Job) -> Result<Vec<rusqlite::types::Value>> {
     use rusqlite::types::Value;
@@ -114,20 +116,21 @@ fn values(j: &Job) -> Result<Vec<rusqlite::types::Value>> {
                 .as_ref()
                 .map(|n| serde_json::to_string(n).unwrap_or_else(|_| "[]".into())),
         ),
+        Value::from(serde_json::to_string(&j.params).unwrap_or_else(|_| "{}".into())),
     ])
 }
 
 /// Insert a job, or overwrite the one with its name; returns its id.
 pub fn upsert(conn: &Connection, j: &Job) -> Result<i64> {
     let mut st = conn.prepare_cached(&format!(
-        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, schedule = excluded.schedule, \
          tz = excluded.tz, enabled = excluded.enabled, description = excluded.description, \
          spec = excluded.spec, timeout_ms = excluded.timeout_ms, retries = excluded.retries, \
          retry_backoff_ms = excluded.retry_backoff_ms, overlap = excluded.overlap, \
          misfire = excluded.misfire, updated_at = excluded.updated_at, \
          fired_through = excluded.fired_through, takes_tasks = excluded.takes_tasks, \
-         notify = excluded.notify RETURNING id"
+         notify = excluded.notify, params = excluded.params RETURNING id"
     ))?;
     Ok(st.query_row(rusqlite::params_from_iter(values(j)?), |r| r.get(0))?)
 }
@@ -137,7 +140,7 @@ pub fn update(conn: &Connection, j: &Job) -> Result<()> {
     let mut args = values(j)?;
     args.push(j.id.into());
     conn.prepare_cached(&format!(
-        "UPDATE jobs SET ({COLUMNS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) WHERE id = ?18"
+        "UPDATE jobs SET ({COLUMNS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) WHERE id = ?19"
     ))?
     .execute(rusqlite::params_from_iter(args))?;
     Ok(())

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     context::REINDEX_MIGRATION,
     include_str!("../../data/migrations/0014_counts.sql"),
     include_str!("../../data/migrations/0015_notify.sql"),
+    include_str!("../../data/migrations/0016_run_params.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced

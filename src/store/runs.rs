@@ -9,7 +9,7 @@ use crate::error::Result;
 const SELECT: &str = "SELECT id, job, job_id, status, trigger, scheduled_for, queued_at, started_at, \
      finished_at, duration_ms, exit_code, error, result, attempt, first_run, upstream_run, not_before, \
      owner, owner_pid, owner_host, pgid, cancel_requested, output_bytes, output_cut, task_id, \
-     notify_error FROM runs";
+     notify_error, params FROM runs";
 
 fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
     let status: String = r.get(3)?;
@@ -44,6 +44,9 @@ fn row_to_run(r: &Row<'_>) -> rusqlite::Result<Run> {
         output_cut: r.get(23)?,
         task_id: r.get(24)?,
         notify_error: r.get(25)?,
+        params: r
+            .get::<_, Option<String>>(26)?
+            .and_then(|p| serde_json::from_str(&p).ok()),
     })
 }
 
@@ -213,7 +216,8 @@ pub fn claim(
 ) -> Result<bool> {
     let n = conn
         .prepare_cached(
-            "UPDATE runs SET status = 'running', started_at = ?2, owner = ?3, owner_pid = ?4, owner_host = ?5 \
+            "UPDATE runs SET status = 'running', started_at = ?2, owner = ?3, owner_pid = ?4, owner_host = ?5, \
+             params = coalesce(params, (SELECT j.params FROM jobs j WHERE j.id = runs.job_id)) \
              WHERE id = ?1 AND status = 'queued'",
         )?
         .execute(params![id, to_millis(now), owner, pid, host])?;
@@ -447,4 +451,16 @@ pub fn running(conn: &Connection) -> Result<Vec<Run>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE status = 'running' ORDER BY id"))?;
     let rows = st.query_map([], row_to_run)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Record the parameters a run is to run with (run parameters, issue 18).
+pub fn set_params(
+    conn: &Connection,
+    id: i64,
+    params: Option<&crate::domain::params::Params>,
+) -> Result<()> {
+    let text = params.map(|p| serde_json::to_string(p).unwrap_or_else(|_| "{}".into()));
+    conn.prepare_cached("UPDATE runs SET params = ?2 WHERE id = ?1")?
+        .execute(params![id, text])?;
+    Ok(())
 }

@@ -156,6 +156,20 @@ pub fn run_config(text: &str) -> Result<Option<Value>> {
     Ok(Some(Value::String(t.to_string())))
 }
 
+/// A run's parameters in its run config: `{{params.KEY}}` in the strings of
+/// a JSON config, or in YAML text (as a quoted scalar). The run's tags carry
+/// them too (`jr/param/KEY`), whatever the config says.
+pub fn fill_params(
+    config: &Value,
+    params: &crate::domain::params::Params,
+) -> std::result::Result<Value, String> {
+    use crate::domain::params::{fill_json, fill_yaml};
+    match config {
+        Value::String(yaml) => fill_yaml(yaml, params).map(Value::String),
+        other => fill_json(other, params),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

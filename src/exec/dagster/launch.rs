@@ -75,12 +75,20 @@ pub(super) async fn launch(
 ) -> Result<External, Outcome> {
     let config =
         run_config(spec.config.as_deref().unwrap_or("")).map_err(|e| failed(e.message, None))?;
+    // Run parameters: into the config's `{{params.KEY}}` places, and as tags.
+    let config = config
+        .map(|c| crate::engine::dagster::fill_params(&c, &ctx.params))
+        .transpose()
+        .map_err(|e| failed(format!("the run config: {e}"), None))?;
     let mut tags = BTreeMap::new();
     tags.insert(TAG_RUN.to_string(), ctx.run_id.to_string());
     tags.insert(TAG_JOB.to_string(), ctx.job.name.clone());
     tags.insert("jr/attempt".to_string(), ctx.attempt.to_string());
     if let Some(t) = &ctx.task {
         tags.insert("jr/task".to_string(), t.id.to_string());
+    }
+    for (k, v) in &ctx.params {
+        tags.insert(format!("jr/param/{k}"), v.clone());
     }
     let mut job: Option<Target> = None;
     let mut tried = false;

@@ -105,19 +105,28 @@ impl WorkerState {
                     None,
                 )
             }
-            JobMutation::RunNow(name) => {
-                let r = e.queue_run(&name, Trigger::Manual)?;
-                let who = match e.live_lease(&self.host)? {
-                    Some(l) => format!("the scheduler ({}) starts it", l.role),
-                    None => "no scheduler holds the lease; it starts when one does".into(),
-                };
-                (
-                    format!("queued run #{} of {name}; {who}", r.id),
-                    Some(name),
-                    Some(r.id),
-                )
-            }
+            JobMutation::RunNow(name) => self.run_now(name, Default::default())?,
+            JobMutation::RunWith(name, given) => self.run_now(name, given)?,
         };
         Ok(Payload::JobChanged { message, job, run })
+    }
+
+    /// Queue a run with these parameters over the job's defaults.
+    fn run_now(
+        &self,
+        name: String,
+        given: crate::domain::params::Params,
+    ) -> Result<(String, Option<String>, Option<i64>)> {
+        let e = &self.engine;
+        let r = e.queue_run_params(&name, Trigger::Manual, &given)?;
+        let who = match e.live_lease(&self.host)? {
+            Some(l) => format!("the scheduler ({}) starts it", l.role),
+            None => "no scheduler holds the lease; it starts when one does".into(),
+        };
+        Ok((
+            format!("queued run #{} of {name}; {who}", r.id),
+            Some(name),
+            Some(r.id),
+        ))
     }
 }

@@ -132,6 +132,8 @@ pub enum JobMutation {
     Delete(String),
     /// Queue a run (trigger manual); the lease holder starts it.
     RunNow(String),
+    /// The same with run parameters (over the job's defaults).
+    RunWith(String, crate::domain::params::Params),
 }
 
 /// A window of the Jobs pane's rows: only these are read in full (recent

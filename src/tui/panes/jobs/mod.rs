@@ -5,11 +5,13 @@
 //! `ui::jobs`.
 
 pub mod form;
+pub mod run_form;
 mod view;
 
 use ratatui::layout::Rect;
 
 use self::form::JobForm;
+use self::run_form::RunForm;
 use crate::engine::jobs::def_of;
 use crate::tui::action::Action;
 use crate::tui::editor::EditRequest;
@@ -37,6 +39,8 @@ pub struct JobsPane {
     pub loaded: bool,
     pub error: Option<String>,
     pub form: Option<JobForm>,
+    /// Run Now of a job that declares parameters: their values.
+    pub run_form: Option<RunForm>,
     /// Delete this job?
     pub confirm: Option<String>,
     /// Select this job once the list arrives.
@@ -112,6 +116,21 @@ impl JobsPane {
             }
             return Some(Vec::new());
         }
+        if let Some(rf) = self.run_form.as_mut() {
+            match action {
+                Action::Submit => match rf.values() {
+                    Ok(values) => {
+                        let job = rf.job.clone();
+                        self.run_form = None;
+                        return Some(self.mutate(JobMutation::RunWith(job, values), cx));
+                    }
+                    Err(e) => rf.error = Some(e),
+                },
+                Action::Back => self.run_form = None,
+                other => rf.update(other),
+            }
+            return Some(Vec::new());
+        }
         let form = self.form.as_mut()?;
         match action {
             Action::Submit if !form.saving => match form.to_def() {
@@ -164,7 +183,11 @@ impl Pane for JobsPane {
     }
 
     fn sections(&self) -> (Vec<Section>, bool) {
-        crate::tui::pane::sections(PaneId::Jobs, self.confirm.is_some(), self.form.is_some())
+        crate::tui::pane::sections(
+            PaneId::Jobs,
+            self.confirm.is_some(),
+            self.form.is_some() || self.run_form.is_some(),
+        )
     }
 
     fn update(&mut self, action: &Action, cx: &mut Cx<'_>) -> Vec<Effect> {
@@ -180,6 +203,11 @@ impl Pane for JobsPane {
                 }
             }
             Action::RunNow => {
+                // A job with parameters asks for their values first.
+                if let Some(r) = self.selected().filter(|r| !r.job.params.is_empty()) {
+                    self.run_form = Some(RunForm::new(&r.job.name, &r.job.params));
+                    return Vec::new();
+                }
                 return self.on_selected(|r| JobMutation::RunNow(r.job.name.clone()), cx);
             }
             Action::ToggleEnabled => {
@@ -297,7 +325,7 @@ impl Pane for JobsPane {
         if self.confirm.is_some() {
             return vec![Action::Yes, Action::No];
         }
-        if self.form.is_some() {
+        if self.form.is_some() || self.run_form.is_some() {
             return vec![Action::Submit, Action::NextField, Action::Back];
         }
         vec![

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::form::{CronCheck, JobForm};
+use super::run_form::RunForm;
 use super::{DETAIL_ROWS, JobsPane};
 use crate::domain::due::relative;
 use crate::tui::input::TextField;
@@ -211,6 +212,9 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &JobsPane, v: &View<'_>) {
     if let Some(form) = &p.form {
         draw_form(f, area, form, v);
     }
+    if let Some(rf) = &p.run_form {
+        draw_run_form(f, area, rf, v);
+    }
     if let Some(name) = &p.confirm {
         let q = format!(
             "Delete job {}? Its runs stay in the history.",
@@ -237,6 +241,40 @@ fn empty_lines(v: &View<'_>) -> Vec<Line<'static>> {
             t.dim,
         ),
     ]
+}
+
+/// Run Now's parameters: one field a parameter, at its default.
+fn draw_run_form(f: &mut Frame<'_>, area: Rect, rf: &RunForm, v: &View<'_>) {
+    let t = v.theme;
+    let h = (rf.fields.len() as u16 + 4).min(area.height);
+    let r = Rect::new(area.x, area.bottom() - h, area.width, h);
+    let block = boxed(
+        text::fit(&rf.title(), (area.width as usize).saturating_sub(6)),
+        v,
+    );
+    let inner = block.inner(r);
+    f.render_widget(Clear, r);
+    f.render_widget(block, r);
+    // Labels are at most 9 columns wide; keys are ASCII.
+    let labels: Vec<String> = rf.fields.iter().map(|(k, _)| text::fit(k, 9)).collect();
+    let rows: Vec<(&str, &TextField)> = labels
+        .iter()
+        .zip(&rf.fields)
+        .map(|(l, (_, fld))| (l.as_str(), fld))
+        .collect();
+    fields(f, inner, &rows, rf.focus, v);
+    let w = inner.width as usize;
+    let msg = match &rf.error {
+        Some(e) => Line::styled(text::fit(&format!(" {}", text::clean(e)), w), t.error),
+        None => Line::styled(
+            text::fit(" Enter runs with these values · Tab next · Esc cancels", w),
+            t.dim,
+        ),
+    };
+    let y = inner.y + rf.fields.len() as u16 + 1;
+    if y < inner.bottom() {
+        f.render_widget(Paragraph::new(msg), Rect::new(inner.x, y, inner.width, 1));
+    }
 }
 
 fn draw_form(f: &mut Frame<'_>, area: Rect, form: &JobForm, v: &View<'_>) {

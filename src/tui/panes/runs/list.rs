@@ -223,6 +223,7 @@ pub fn test_run(id: i64) -> Run {
         output_bytes: 0,
         output_cut: 0,
         notify_error: None,
+        params: None,
     }
 }
 
