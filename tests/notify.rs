@@ -13,7 +13,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Daemon, Env};
+use common::Env;
 use serde_json::Value;
 
 const SECRET: &str = "Bearer s3cr3t-T0KEN-8f1d2c";
@@ -126,32 +126,6 @@ fn serve(conn: std::net::TcpStream, seen: Arc<Mutex<Vec<Req>>>) {
     }
 }
 
-/// A daemon with extra environment (the webhook's secret header).
-fn daemon_with(env: &Env, vars: &[(&str, &str)]) -> Daemon {
-    let n = std::fs::read_dir(env.home()).unwrap().count();
-    let log = env.home().join(format!("daemon-{n}.log"));
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
-        .env("TZ", "Asia/Seoul")
-        .envs(vars.iter().copied())
-        .arg("daemon")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
-    let child = c.spawn().unwrap();
-    let pid = child.id() as i64;
-    let d = Daemon { child, log };
-    env.wait_until("the daemon to take the lease", 20, || {
-        let s = env.json(&["status", "--json"]);
-        (s["scheduler"]["pid"] == pid && s["scheduler"]["alive"] == true).then_some(())
-    });
-    d
-}
-
 fn ended(env: &Env, id: i64) -> Value {
     env.wait_until("the run to end", 30, || {
         let r = env.run_obj(id);
@@ -227,7 +201,7 @@ fn each_kind_gets_its_body_and_the_secret_header_is_never_stored() {
             "custom:on-failure"
         ])
     );
-    let _d = daemon_with(&env, &[("HOOK_TOKEN", SECRET)]);
+    let _d = env.daemon_with(&[("HOOK_TOKEN", SECRET)]);
     let id = run_id(&env, "backup");
     let r = ended(&env, id);
     assert_eq!(r["status"], "failed");
@@ -315,7 +289,7 @@ fn retries_then_delivers_and_a_dead_target_is_recorded_and_shown() {
         "--notify",
         "down",
     ]);
-    let _d = daemon_with(&env, &[]);
+    let _d = env.daemon();
     let id = run_id(&env, "nightly");
     ended(&env, id);
     // Two 500s, then delivered on the third try.
@@ -364,7 +338,7 @@ fn on_change_tells_a_failure_after_success_and_the_recovery() {
         "--notify",
         "ops:on-change",
     ]);
-    let _d = daemon_with(&env, &[]);
+    let _d = env.daemon();
     let step = |fail: bool| {
         if fail {
             std::fs::write(&flag, "x").unwrap();
@@ -423,7 +397,7 @@ fn a_burst_of_failures_is_one_message() {
     let path = env.home().join("jobs.toml");
     std::fs::write(&path, file).unwrap();
     env.ok(&["jobs", "import", path.to_str().unwrap()]);
-    let _d = daemon_with(&env, &[]);
+    let _d = env.daemon();
     let mut ids: Vec<i64> = (0..10).map(|i| run_id(&env, &format!("job-{i}"))).collect();
     ids.push(run_id(&env, "quiet"));
     for id in &ids {

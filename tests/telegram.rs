@@ -26,23 +26,7 @@ fn config(env: &Env, tg: &FakeTelegram) {
 
 /// `jr daemon` with the bot token in its environment.
 fn daemon(env: &Env, token: &str) -> Daemon {
-    let n = std::fs::read_dir(env.home()).unwrap().count();
-    let log = env.home().join(format!("daemon-{n}.log"));
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
-        .env("TZ", "Asia/Seoul")
-        .env("JR_TEST_TG_TOKEN", token)
-        .arg("daemon")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    Daemon { child, log }
+    env.spawn_daemon(&[("JR_TEST_TG_TOKEN", token)])
 }
 
 fn task_status(env: &Env, id: i64) -> String {

@@ -50,29 +50,43 @@ impl Env {
         std::fs::write(self.config_path(), text).unwrap();
     }
 
-    /// Start `jr daemon` on this env's database; it is killed when dropped.
+    /// Start `jr daemon` on this env's database and wait until it holds the
+    /// scheduler lease; it is killed when dropped.
     pub fn daemon(&self) -> Daemon {
-        let n = std::fs::read_dir(self.home()).unwrap().count();
-        let log = self.home().join(format!("daemon-{n}.log"));
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.home())
-            .env("JR_DB", self.db())
-            .env("JR_CONFIG", self.config_path())
-            .env("TZ", "Asia/Seoul")
-            .arg("daemon")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        let child = c.spawn().unwrap();
-        let pid = child.id() as i64;
-        let d = Daemon { child, log };
+        self.daemon_with(&[])
+    }
+
+    /// `daemon`, with these variables in its environment (secrets, tokens).
+    pub fn daemon_with(&self, vars: &[(&str, &str)]) -> Daemon {
+        let d = self.spawn_daemon(vars);
+        let pid = d.child.id() as i64;
         self.wait_until("the daemon to take the scheduler lease", 20, || {
             let s = self.json(&["status", "--json"]);
             (s["scheduler"]["pid"] == pid && s["scheduler"]["alive"] == true).then_some(())
         });
         d
+    }
+
+    /// Start `jr daemon` without waiting for it (a second daemon, one whose
+    /// lease is not the point); its stderr goes to a log in the env's home.
+    pub fn spawn_daemon(&self, vars: &[(&str, &str)]) -> Daemon {
+        let n = std::fs::read_dir(self.home()).unwrap().count();
+        let log = self.home().join(format!("daemon-{n}.log"));
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("JR_DB", self.db())
+            .env("JR_CONFIG", self.config_path())
+            .env("TZ", "Asia/Seoul")
+            .envs(vars.iter().copied())
+            .arg("daemon")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
     }
 
     /// Poll `f` every 50 ms until it returns Some, for at most `secs` seconds.
