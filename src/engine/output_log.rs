@@ -25,6 +25,10 @@ pub const MAX_LINE: usize = 4096;
 /// and SQLite's record and cell headers (about 30 bytes), with its newline.
 pub const LINE_COST: u64 = 32;
 
+/// Budget of the tail a live flush stores (see `CappedLog::flush_live`):
+/// about 2,000 one-byte lines.
+pub const LIVE_TAIL: u64 = 64 * 1024;
+
 #[derive(Debug)]
 pub struct CappedLog {
     half: u64,
@@ -41,6 +45,9 @@ pub struct CappedLog {
     /// Bytes that entered the tail so far: the next segment's offset.
     tail_offset: u64,
     tail_dirty: bool,
+    /// The stored tail is a live one, shorter than the budget (`flush_live`):
+    /// the last flush writes it in full.
+    tail_short: bool,
     /// Lines and bytes of segments dropped whole from the front.
     cut_bytes: u64,
     cut_lines: u64,
@@ -104,6 +111,7 @@ impl CappedLog {
             tail_cost: 0,
             tail_offset: 0,
             tail_dirty: false,
+            tail_short: false,
             cut_bytes: 0,
             cut_lines: 0,
             total_bytes: 0,
@@ -266,23 +274,44 @@ impl CappedLog {
     }
 
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty() || self.tail_dirty
+        !self.pending.is_empty() || self.tail_dirty || self.tail_short
     }
 
+    /// Everything waiting, the tail in full (the run's last flush).
     pub fn flush(&mut self) -> Flush {
+        self.flush_within(self.half)
+    }
+
+    /// A flush while the run prints: the tail is rewritten with only its
+    /// newest `LIVE_TAIL` of budget (what a follower looks at), so a noisy
+    /// job's once-a-second rewrite stays a few thousand rows, a short write
+    /// transaction; the last `flush` stores the whole tail.
+    pub fn flush_live(&mut self) -> Flush {
+        let live = self.half.min(LIVE_TAIL);
+        if self.tail_dirty && live < self.tail_cost {
+            self.tail_short = true;
+        }
+        self.flush_within(live)
+    }
+
+    fn flush_within(&mut self, budget: u64) -> Flush {
         let mut f = Flush {
             append: std::mem::take(&mut self.pending),
             tail: None,
             total_bytes: self.total_bytes,
             cut_bytes: self.reported_cut,
         };
+        if budget >= self.half && self.tail_short {
+            self.tail_short = false;
+            self.tail_dirty = true;
+        }
         if self.tail_dirty {
             self.tail_dirty = false;
             let from = self.head_end.unwrap_or(0) + 1;
             let base = from + 1;
             // The newest lines that fit the budget, walking back.
             let mut kept: Vec<OutputLine> = Vec::new();
-            let mut budget = self.half;
+            let mut budget = budget;
             let (mut cut_lines, mut cut_bytes) = (self.cut_lines, self.cut_bytes);
             let mut full = false;
             for seg in self.tail.iter().rev() {
@@ -455,6 +484,36 @@ mod tests {
             tail[0].line
         );
         assert!(tail.windows(2).all(|w| w[0].seq < w[1].seq));
+    }
+
+    #[test]
+    fn a_live_flush_stores_a_short_tail_and_the_last_one_the_whole() {
+        let cap = 1 << 20;
+        let mut log = CappedLog::new(cap);
+        for _ in 0..50 {
+            log.push_bytes("out", b"a\n".repeat(64 * 1024), Utc::now());
+        }
+        let live = log.flush_live();
+        let (_, short) = live.tail.unwrap();
+        assert!(
+            stored(&short[1..]) <= LIVE_TAIL,
+            "a live tail keeps about LIVE_TAIL: {}",
+            stored(&short[1..])
+        );
+        assert!(log.has_pending(), "the whole tail is still owed");
+        // Nothing new printed: the last flush still writes the whole tail
+        // (within half the cap), ending on the same newest line.
+        let last = log.flush();
+        let (_, whole) = last.tail.unwrap();
+        assert!(
+            whole.len() > short.len() * 4,
+            "{} vs {}",
+            whole.len(),
+            short.len()
+        );
+        assert!(stored(&whole[1..]) <= cap / 2);
+        assert_eq!(whole.last().unwrap().seq, short.last().unwrap().seq);
+        assert!(!log.has_pending());
     }
 
     #[test]
