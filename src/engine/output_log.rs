@@ -7,10 +7,10 @@
 //! `LINE_COST` for its record (seq, time, stream, row), so a million
 //! one-byte lines cannot store 30 times the cap. Once the head is full, raw
 //! chunks from a pipe are kept as they came (`Seg`: whole lines, counted
-//! with one vectorised pass, never split per line), and only the lines that
+//! eight bytes at a time, never split per line), and only the lines that
 //! survive into a flush are cut into records: a job printing a gigabyte of
-//! one-byte lines costs a memory copy per byte, and memory stays at about
-//! the cap plus one chunk.
+//! one-byte lines costs one memory copy and a count per byte, and
+//! memory stays at about the cap plus one chunk.
 
 use std::collections::VecDeque;
 
