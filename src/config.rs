@@ -130,7 +130,8 @@ impl Default for GatewayConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SchedulerConfig {
-    /// Runs executing at once, across all jobs.
+    /// Runs executing at once, across all jobs (up to twice this while
+    /// recent runs were cheap: see `drive::Scheduler::free_slots`).
     pub concurrency: usize,
     /// A lease not renewed for this long may be taken over.
     #[serde(with = "humantime_serde_compat")]

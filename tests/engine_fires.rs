@@ -31,7 +31,7 @@ fn the_same_fire_recorded_twice_makes_one_run() {
         .unwrap();
     let at = e.now() - Duration::seconds(1);
     let plan = vec![(
-        job.clone(),
+        jr::engine::runs::FireJob::from(&job),
         vec![FireAction::Run { at, catchup: false }],
         e.now(),
     )];

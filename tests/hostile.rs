@@ -784,3 +784,46 @@ fn detached_processes_that_end_early_are_not_left_as_zombies() {
     });
     assert!(zombies.len() <= 1, "{zombies:?}");
 }
+
+#[test]
+fn cancel_and_timeout_under_the_daemon_reach_detached_processes() {
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "cancelme",
+        "--command",
+        "setsid sleep 37.5 & sleep 30",
+    ]);
+    env.ok(&[
+        "jobs",
+        "add",
+        "slowpoke",
+        "--timeout",
+        "2s",
+        "--command",
+        "setsid sleep 37.6 & sleep 30",
+    ]);
+    let _d = env.daemon();
+    // `jr runs cancel`: the run ends `cancelled`, and its detached child with it.
+    let id = env.json(&["run", "cancelme", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.wait_until("the detached sleep", 10, || {
+        (!alive_with_cmdline(&["sleep", "37.5"]).is_empty()).then_some(())
+    });
+    env.ok(&["runs", "cancel", &id.to_string()]);
+    env.wait_until("the run to be cancelled", 15, || {
+        (env.run_obj(id)["status"] == "cancelled").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "37.5"]);
+    // A timeout under the daemon (the foreground one is tested above).
+    let id = env.json(&["run", "slowpoke", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.wait_until("the run to time out", 20, || {
+        (env.run_obj(id)["status"] == "timeout").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "37.6"]);
+}

@@ -8,7 +8,7 @@
 
 pub mod runner;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,12 +19,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::domain::{Job, Run};
-use crate::engine::runs::Me;
+use crate::engine::runs::{CronCache, FireJob, Me, Watch};
 use crate::engine::shared::Shared;
 use crate::error::Result;
 use crate::schedule::CronSchedule;
 use crate::schedule::fires::{self, FireAction};
 pub use runner::{StopReason, Stopper};
+
+/// A run whose work ends within this is cheap (see `free_slots`).
+const CHEAP_RUN: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -60,22 +63,28 @@ impl Settings {
     }
 }
 
-struct Watched {
-    job: Job,
-    cron: CronSchedule,
-    tz: Tz,
-    next: Option<DateTime<Utc>>,
-}
-
 pub struct Scheduler {
     db: Shared,
     s: Settings,
     me: Me,
     holding: bool,
-    jobs: HashMap<i64, Watched>,
+    jobs: HashMap<i64, Watch>,
+    /// The watched jobs by their next fire: a pass looks only at those due,
+    /// and the next wake is the first entry (not a walk over every job).
+    due: BTreeSet<(DateTime<Utc>, i64)>,
     jobs_rev: Option<i64>,
     data_version: Option<i64>,
     in_flight: HashMap<i64, Stopper>,
+    /// Runs whose work has not ended yet, with when they started: these
+    /// hold the slots (a run whose process ended frees its slot while its
+    /// end is still being written).
+    live: HashMap<i64, Instant>,
+    exited_tx: mpsc::UnboundedSender<i64>,
+    exited_rx: mpsc::UnboundedReceiver<i64>,
+    /// Recent runs' time from start to their work's end, smoothed.
+    recent_run: Option<Duration>,
+    /// Records the ends of this scheduler's runs, in batches.
+    ender: Option<runner::Ender>,
     done_tx: mpsc::UnboundedSender<i64>,
     done_rx: mpsc::UnboundedReceiver<i64>,
     next_heartbeat: Instant,
@@ -109,15 +118,22 @@ pub enum Holding {
 impl Scheduler {
     pub fn new(db: Shared, s: Settings, me: Me) -> Scheduler {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let (exited_tx, exited_rx) = mpsc::unbounded_channel();
         Scheduler {
             db,
             s,
             me,
             holding: false,
             jobs: HashMap::new(),
+            due: BTreeSet::new(),
             jobs_rev: None,
             data_version: None,
             in_flight: HashMap::new(),
+            live: HashMap::new(),
+            exited_tx,
+            exited_rx,
+            recent_run: None,
+            ender: None,
             done_tx,
             done_rx,
             next_heartbeat: Instant::now(),
@@ -144,6 +160,7 @@ impl Scheduler {
             .call(|e| Ok(e.store().path().map(|p| p.to_path_buf())))
             .await?;
         self.watch = path.as_deref().and_then(crate::engine::watch::watch);
+        self.ender = Some(runner::Ender::start(self.db.clone()));
         if self.watch.is_none() {
             self.s.poll = self.s.poll.min(Duration::from_millis(250));
             tracing::warn!(
@@ -194,10 +211,19 @@ impl Scheduler {
                 _ = shutdown.cancelled() => break,
                 Some(id) = self.done_rx.recv() => {
                     self.in_flight.remove(&id);
+                    self.live.remove(&id);
                     // Every run that ended meanwhile frees its slot before
                     // the next pass: one claim fills them all.
                     while let Ok(id) = self.done_rx.try_recv() {
                         self.in_flight.remove(&id);
+                        self.live.remove(&id);
+                    }
+                    self.recheck = true;
+                }
+                Some(id) = self.exited_rx.recv() => {
+                    self.exited(id);
+                    while let Ok(id) = self.exited_rx.try_recv() {
+                        self.exited(id);
                     }
                     self.recheck = true;
                 }
@@ -289,26 +315,58 @@ impl Scheduler {
 
     async fn tick(&mut self) -> Result<()> {
         self.burst = self.burst.saturating_sub(1);
-        let dv = self.db.call(|e| e.data_version()).await?;
-        if self.data_version != Some(dv) {
-            self.data_version = Some(dv);
+        if self.next_retry.is_some_and(|t| t <= Utc::now()) {
             self.recheck = true;
-            let rev = self.db.call(|e| e.jobs_revision()).await?;
-            if self.jobs_rev != Some(rev) {
-                self.reload_jobs().await?;
-                self.jobs_rev = Some(rev);
+        }
+        // One trip to the database per pass: whether another process wrote
+        // (then: job changes, cancel requests) and, when slots are free and
+        // there may be work, the queued runs that start now.
+        let known = self.data_version;
+        let free = self.free_slots();
+        let recheck = std::mem::take(&mut self.recheck);
+        let (me, per_job) = (self.me.clone(), self.s.per_job);
+        let pass = self
+            .db
+            .call(move |e| {
+                let dv = e.data_version()?;
+                let changed = known != Some(dv);
+                let seen = match changed {
+                    true => Some((e.jobs_revision()?, e.cancel_requests(&me)?)),
+                    false => None,
+                };
+                let claimed = match free > 0 && (recheck || changed) {
+                    true => Some(e.claim_startable(&me, free, per_job)?),
+                    false => None,
+                };
+                Ok((dv, seen, claimed))
+            })
+            .await;
+        let (dv, seen, claimed) = match pass {
+            Ok(p) => p,
+            Err(e) => {
+                self.recheck = recheck;
+                return Err(e);
             }
-            let me = self.me.clone();
-            for id in self.db.call(move |e| e.cancel_requests(&me)).await? {
+        };
+        self.data_version = Some(dv);
+        if let Some((runs, wake)) = claimed {
+            self.next_retry = wake;
+            for (run, job) in runs {
+                self.spawn_run(run, job);
+            }
+        }
+        if let Some((rev, cancels)) = seen {
+            for id in cancels {
                 if let Some(s) = self.in_flight.get(&id) {
                     s.stop(StopReason::Cancelled);
                 }
             }
+            if self.jobs_rev != Some(rev) {
+                self.reload_jobs().await?;
+                self.jobs_rev = Some(rev);
+            }
         }
         self.fire_due().await?;
-        if self.next_retry.is_some_and(|t| t <= Utc::now()) {
-            self.recheck = true;
-        }
         if self.recheck {
             self.start_queued().await?;
         }
@@ -316,21 +374,15 @@ impl Scheduler {
     }
 
     async fn reload_jobs(&mut self) -> Result<()> {
-        let jobs = self.db.call(|e| e.scheduled_jobs()).await?;
+        let jobs = self.db.call(|e| e.scheduled_watch()).await?;
         self.jobs.clear();
-        for (job, cron, tz) in jobs {
-            let next = cron
-                .next_after(job.fired_through, tz)
-                .map(|t| t.with_timezone(&Utc));
-            self.jobs.insert(
-                job.id,
-                Watched {
-                    job,
-                    cron,
-                    tz,
-                    next,
-                },
-            );
+        self.due.clear();
+        self.jobs.shrink_to(jobs.len());
+        for w in jobs {
+            if let Some(t) = w.next {
+                self.due.insert((t, w.job.id));
+            }
+            self.jobs.insert(w.job.id, w);
         }
         tracing::debug!(jobs = self.jobs.len(), "watching scheduled jobs");
         Ok(())
@@ -351,24 +403,37 @@ impl Scheduler {
         self.last_pass = Some((now, mono));
         let grace = chrono::Duration::from_std(self.s.misfire_grace).unwrap_or_default();
         let awake = self.awake_since;
-        let mut plans: Vec<(Job, Vec<FireAction>, DateTime<Utc>)> = Vec::new();
-        for w in self.jobs.values_mut() {
-            if w.next.is_some_and(|n| n <= now) {
-                let from = w.job.fired_through;
-                let actions = match awake.filter(|a| *a < now) {
-                    // Part of the span passed while this process held the
-                    // lease: those fires were reached late, not missed.
-                    Some(a) if a > from => {
-                        let mut v = fires::plan(&w.cron, w.tz, from, a, w.job.misfire, grace);
-                        v.extend(behind(&w.cron, w.tz, a, now, grace));
-                        v
-                    }
-                    Some(_) => behind(&w.cron, w.tz, from, now, grace),
-                    None => fires::plan(&w.cron, w.tz, from, now, w.job.misfire, grace),
-                };
-                plans.push((w.job.clone(), actions, now));
-                w.job.fired_through = now;
-                w.next = w.cron.next_after(now, w.tz).map(|t| t.with_timezone(&Utc));
+        let mut plans: Vec<(FireJob, Vec<FireAction>, DateTime<Utc>)> = Vec::new();
+        let mut crons = CronCache::default();
+        while let Some(&(at, id)) = self.due.first() {
+            if at > now {
+                break;
+            }
+            self.due.pop_first();
+            let Some(w) = self.jobs.get_mut(&id) else {
+                continue;
+            };
+            let (Some(cron), _) = crons.get(&w.expr) else {
+                w.next = None;
+                continue;
+            };
+            let from = w.fired_through;
+            let actions = match awake.filter(|a| *a < now) {
+                // Part of the span passed while this process held the
+                // lease: those fires were reached late, not missed.
+                Some(a) if a > from => {
+                    let mut v = fires::plan(cron, w.tz, from, a, w.misfire, grace);
+                    v.extend(behind(cron, w.tz, a, now, grace));
+                    v
+                }
+                Some(_) => behind(cron, w.tz, from, now, grace),
+                None => fires::plan(cron, w.tz, from, now, w.misfire, grace),
+            };
+            plans.push((w.job.clone(), actions, now));
+            w.fired_through = now;
+            w.next = cron.next_after(now, w.tz).map(|t| t.with_timezone(&Utc));
+            if let Some(t) = w.next {
+                self.due.insert((t, id));
             }
         }
         if plans.is_empty() {
@@ -383,7 +448,7 @@ impl Scheduler {
 
     async fn start_queued(&mut self) -> Result<()> {
         self.recheck = false;
-        let slots = self.s.concurrency.saturating_sub(self.in_flight.len());
+        let slots = self.free_slots();
         if slots == 0 {
             return Ok(());
         }
@@ -400,15 +465,54 @@ impl Scheduler {
         Ok(())
     }
 
+    /// A run's work ended: its slot is free, and its time tells how cheap
+    /// runs are.
+    fn exited(&mut self, id: i64) {
+        if let Some(at) = self.live.remove(&id) {
+            let took = at.elapsed();
+            self.recent_run = Some(match self.recent_run {
+                None => took,
+                Some(r) => (r * 7 + took) / 8,
+            });
+        }
+    }
+
+    /// Slots free for new runs. `concurrency` runs at once; while the
+    /// recent runs were cheap (their work ended within `CHEAP_RUN`), up to
+    /// twice that, as a run still going after `CHEAP_RUN` counts twice: a
+    /// burst of short jobs keeps the cores busy through each run's start
+    /// and end, and longer runs are held to `concurrency` as they age.
+    fn free_slots(&self) -> usize {
+        let n = self.s.concurrency;
+        let cheap = self.recent_run.is_some_and(|d| d < CHEAP_RUN);
+        if !cheap {
+            return n.saturating_sub(self.live.len());
+        }
+        let aged = self
+            .live
+            .values()
+            .filter(|at| at.elapsed() >= CHEAP_RUN)
+            .count();
+        (2 * n).saturating_sub(self.live.len() + aged)
+    }
+
     fn spawn_run(&mut self, run: Run, job: Job) {
         let stopper = Stopper::default();
         self.in_flight.insert(run.id, stopper.clone());
+        self.live.insert(run.id, Instant::now());
+        let exited = self.exited_tx.clone();
         let (db, done, cap) = (self.db.clone(), self.done_tx.clone(), self.s.output_cap);
+        let ender = self.ender.clone();
         tracing::info!(job = %job.name, run = run.id, trigger = %run.trigger, "starting");
         tokio::spawn(async move {
             let id = run.id;
             let name = job.name.clone();
-            let status = runner::execute(db, run, job, cap, stopper).await;
+            let status = match &ender {
+                Some(ends) => {
+                    runner::execute_batched(db, run, job, cap, stopper, ends, exited).await
+                }
+                None => runner::execute(db, run, job, cap, stopper).await,
+            };
             tracing::info!(job = %name, run = id, %status, "finished");
             let _ = done.send(id);
         });
@@ -418,6 +522,7 @@ impl Scheduler {
     fn spawn_resume(&mut self, run: Run, job: Job, x: crate::domain::external::External) {
         let stopper = Stopper::default();
         self.in_flight.insert(run.id, stopper.clone());
+        self.live.insert(run.id, Instant::now());
         let (db, done, cap) = (self.db.clone(), self.done_tx.clone(), self.s.output_cap);
         tracing::info!(job = %job.name, run = run.id, external = %x.id, "resuming");
         tokio::spawn(async move {
@@ -439,9 +544,10 @@ impl Scheduler {
                 wake = wake.min(now + Duration::from_millis(10));
             }
             let soonest = self
-                .jobs
-                .values()
-                .filter_map(|w| w.next)
+                .due
+                .first()
+                .map(|(t, _)| *t)
+                .into_iter()
                 .chain(self.next_retry)
                 .min();
             if let Some(t) = soonest {
@@ -474,6 +580,7 @@ impl Scheduler {
                 }
             }
         }
+        let _ = tokio::task::spawn_blocking(crate::exec::tree::sweep_now).await;
         if self.holding {
             let me = self.me.clone();
             if let Err(e) = self.db.call(move |e| e.release_lease(&me)).await {
@@ -594,5 +701,7 @@ pub async fn run_in_foreground(
     runner::execute(db.clone(), run, job, output_cap, stopper).await;
     watcher.abort();
     crate::engine::notify::deliver::deliver_now(&db, run_id).await;
+    // This process may exit next: what the run left behind goes now.
+    let _ = tokio::task::spawn_blocking(crate::exec::tree::sweep_now).await;
     db.call(move |e| e.get_run(run_id)).await
 }

@@ -63,8 +63,101 @@ pub async fn execute(
     output_cap: u64,
     stopper: Stopper,
 ) -> RunStatus {
-    drive(db, run, job, output_cap, stopper, None).await
+    drive(db, run, job, output_cap, stopper, None, None).await
 }
+
+/// The same, the run's end recorded by `ends` together with other runs
+/// that end at about the same time (the scheduler's runs).
+pub async fn execute_batched(
+    db: Shared,
+    run: Run,
+    job: Job,
+    output_cap: u64,
+    stopper: Stopper,
+    ends: &Ender,
+    exited: mpsc::UnboundedSender<i64>,
+) -> RunStatus {
+    drive(
+        db,
+        run,
+        job,
+        output_cap,
+        stopper,
+        None,
+        Some((ends, exited)),
+    )
+    .await
+}
+
+/// A run's end, owned, on its way to the database.
+struct EndRow {
+    id: i64,
+    status: RunStatus,
+    exit_code: Option<i32>,
+    error: Option<String>,
+    result: Option<String>,
+    retry: bool,
+}
+
+type Written = tokio::sync::oneshot::Sender<crate::error::Result<bool>>;
+
+/// Records the ends of runs in batches: whatever ended while the previous
+/// batch was being written goes in the next one, in one transaction. A
+/// burst of short runs costs one commit (and one trip to the database
+/// thread) per batch, not one per run; a lone run is written at once.
+#[derive(Clone)]
+pub struct Ender(mpsc::UnboundedSender<(EndRow, Written)>);
+
+impl Ender {
+    pub fn start(db: Shared) -> Ender {
+        let (tx, mut rx) = mpsc::unbounded_channel::<(EndRow, Written)>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < ENDS_PER_TX {
+                    match rx.try_recv() {
+                        Ok(e) => batch.push(e),
+                        Err(_) => break,
+                    }
+                }
+                let (rows, acks): (Vec<EndRow>, Vec<Written>) = batch.into_iter().unzip();
+                let written = db
+                    .call(move |e| {
+                        let ends: Vec<(i64, Finish<'_>, Option<bool>)> = rows
+                            .iter()
+                            .map(|r| {
+                                let f = Finish {
+                                    status: r.status,
+                                    exit_code: r.exit_code,
+                                    error: r.error.as_deref(),
+                                    result: r.result.as_deref(),
+                                };
+                                (r.id, f, Some(r.retry))
+                            })
+                            .collect();
+                        e.finish_runs_settling(&ends)
+                    })
+                    .await;
+                match written {
+                    Ok(ended) => {
+                        for (ack, ok) in acks.into_iter().zip(ended) {
+                            let _ = ack.send(Ok(ok));
+                        }
+                    }
+                    Err(err) => {
+                        for ack in acks {
+                            let _ = ack.send(Err(err.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Ender(tx)
+    }
+}
+
+/// Most run ends written in one transaction.
+const ENDS_PER_TX: usize = 64;
 
 /// Follow again a run whose work runs elsewhere (a Dagster run), after the
 /// jr process that followed it stopped: its output continues after what is
@@ -77,7 +170,7 @@ pub async fn resume(
     output_cap: u64,
     stopper: Stopper,
 ) -> RunStatus {
-    drive(db, run, job, output_cap, stopper, Some(external)).await
+    drive(db, run, job, output_cap, stopper, Some(external), None).await
 }
 
 async fn drive(
@@ -87,7 +180,12 @@ async fn drive(
     output_cap: u64,
     stopper: Stopper,
     resume: Option<External>,
+    batched: Option<(&Ender, mpsc::UnboundedSender<i64>)>,
 ) -> RunStatus {
+    let (ends, exited) = match batched {
+        Some((e, x)) => (Some(e), Some(x)),
+        None => (None, None),
+    };
     // A shell run needs no Dagster settings, only where its result file goes.
     let (dagster, result_dir) = match job.spec {
         crate::domain::JobSpec::Shell(_) => (
@@ -168,6 +266,10 @@ async fn drive(
     if let Some(t) = timer {
         t.abort();
     }
+    // The work is over: its slot is free while its end is written.
+    if let Some(x) = &exited {
+        let _ = x.send(run.id);
+    }
     // jr is stopping while external work goes on: leave the run running for
     // the next lease holder to resume (see `Engine::adopt_external`).
     if stopper.reason() == Some(StopReason::Shutdown) {
@@ -224,20 +326,45 @@ async fn drive(
     // on moves on with the run's end unless another attempt follows.
     let will_retry =
         matches!(status, RunStatus::Failed | RunStatus::Timeout) && run.attempt <= job.retries;
-    let finished = db
-        .call(move |e| {
-            e.finish_run_settling(
-                run.id,
-                &Finish {
-                    status,
-                    exit_code: outcome.exit_code,
-                    error: error.as_deref(),
-                    result: result.as_deref(),
-                },
-                Some(will_retry),
-            )
-        })
-        .await;
+    let finished = match ends {
+        Some(Ender(q)) => {
+            let (done, written) = tokio::sync::oneshot::channel();
+            let row = EndRow {
+                id: run.id,
+                status,
+                exit_code: outcome.exit_code,
+                error,
+                result,
+                retry: will_retry,
+            };
+            let sent = q.send((row, done));
+            match sent {
+                Ok(()) => written.await.unwrap_or_else(|_| {
+                    Err(crate::error::Error::config(
+                        "internal error: the run's end was not recorded",
+                    ))
+                }),
+                Err(_) => Err(crate::error::Error::config(
+                    "internal error: the run's end was not recorded",
+                )),
+            }
+        }
+        None => {
+            db.call(move |e| {
+                e.finish_run_settling(
+                    run.id,
+                    &Finish {
+                        status,
+                        exit_code: outcome.exit_code,
+                        error: error.as_deref(),
+                        result: result.as_deref(),
+                    },
+                    Some(will_retry),
+                )
+            })
+            .await
+        }
+    };
     if let Err(e) = &finished {
         tracing::error!(run = run.id, "could not record the end of the run: {e}");
     }
@@ -253,8 +380,15 @@ async fn drive(
             Err(e) => tracing::error!(job = %job.name, "could not queue the retry: {e}"),
         }
     }
-    // agents: chains follow the last attempt only.
-    if !retried && finished.is_ok() {
+    // agents: chains follow the last attempt only. A job that names no
+    // chained job (as it stood when the run started) costs no trip to the
+    // database here.
+    let chains = match status {
+        RunStatus::Success => !job.on_success.is_empty(),
+        RunStatus::Failed | RunStatus::Timeout => !job.on_failure.is_empty(),
+        _ => false,
+    };
+    if !retried && finished.is_ok() && chains {
         let id = run.id;
         match db.call(move |e| e.queue_chained(id)).await {
             Ok(ids) if !ids.is_empty() => {
@@ -353,7 +487,9 @@ async fn write_output(
     let mut log = CappedLog::continuing(cap, last_seq, bytes);
     // The newest handle not yet stored; the first one is stored at once.
     let mut external: Option<External> = None;
-    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    // The first flush one period in: a run that ends sooner (most) is
+    // written once, at its end.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + FLUSH_EVERY, FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // One write at a time, off this loop: output keeps being absorbed while
     // SQLite works, so a job never waits on the database.
@@ -385,7 +521,7 @@ async fn write_output(
             _ = tick.tick(), if inflight.is_none() => {
                 ticks = ticks.wrapping_add(1);
                 // The head every tick; a rolling tail (a rewrite) once a second.
-                let f = if ticks.is_multiple_of(TAIL_EVERY) { log.flush() } else { log.flush_head() };
+                let f = if ticks.is_multiple_of(TAIL_EVERY) { log.flush_live() } else { log.flush_head() };
                 let x = external.take();
                 let pgid = pending_pgid.take();
                 let work = !f.append.is_empty() || f.tail.is_some();

@@ -2,9 +2,11 @@
 //! /dev/null, stdout and stderr read line by line (bounded, so a job that
 //! prints without newlines cannot grow memory). Stopping it signals the
 //! run's whole tree (`tree.rs`: the group, and processes that left it, such
-//! as `setsid sleep 37 &`); when the shell ends, whatever is left of the
-//! tree is killed before its pipes are drained. `JR_RESULT` names a fresh
-//! file whose first 4 KiB become the run's result (`result_file.rs`).
+//! as `setsid sleep 37 &`); when the shell ends, what is left in its group
+//! is killed at once, a process outside it that holds the pipes before they
+//! are drained, and any other leftover by the next sweep (`tree.rs`).
+//! `JR_RESULT` names a fresh file whose first 4 KiB become the run's result
+//! (`result_file.rs`).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -121,9 +123,11 @@ impl ShellExecutor {
         let out = tokio::spawn(pump(child.stdout.take(), Stream::Out, events.clone()));
         let err = tokio::spawn(pump(child.stderr.take(), Stream::Err, events.clone()));
 
+        let mut stopped = false;
         let status = tokio::select! {
             s = child.wait() => s,
             _ = stop.cancelled() => {
+                stopped = true;
                 let t = tree.clone();
                 let _ = tokio::task::spawn_blocking(move || t.signal(Signal::SIGTERM)).await;
                 if pgid.is_none() {
@@ -139,15 +143,26 @@ impl ShellExecutor {
                 }
             }
         };
-        // Whatever is left of the run's tree goes with it — first, so that
-        // processes that escaped the group no longer hold the pipes open.
-        let t = tree.clone();
-        let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
-        let drain = async {
+        // Whatever is left of the run's tree goes with it. What is left in
+        // its group: at once (one signal). A process that left the group
+        // and still holds the pipes: found now, so the pipes close. One
+        // that let go of them (most runs have none): by the next sweep,
+        // shared with the other runs that ended meanwhile (tree.rs).
+        if let Some(g) = pgid.filter(|g| *g > 1) {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(g as i32), Signal::SIGKILL);
+        }
+        let mut drain = Box::pin(async {
             let _ = out.await;
             let _ = err.await;
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+        });
+        let closed = !stopped && tokio::time::timeout(PIPES_CLOSE, &mut drain).await.is_ok();
+        if closed {
+            super::tree::sweep_soon(tree);
+        } else {
+            let t = tree.clone();
+            let _ = tokio::task::spawn_blocking(move || t.kill_all()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+        }
         let result = match result_file {
             Some(f) => tokio::task::spawn_blocking(move || f.read())
                 .await
@@ -180,15 +195,17 @@ impl ShellExecutor {
 
 /// Read a pipe in large pieces and pass them on whole: the output log cuts
 /// lines and keeps only what fits the cap, so a job is never slowed by per
-/// line work here. The pipe is widened to 1 MiB so a fast writer blocks less.
+/// line work here. A quiet job (most of them) costs a small buffer and no
+/// pipe resize; once a read fills the buffer the job is printing fast: the
+/// buffer grows to 128 KiB and the pipe to 1 MiB, so a fast writer blocks
+/// less.
 async fn pump<R: AsyncRead + Unpin + std::os::fd::AsRawFd>(
     pipe: Option<R>,
     stream: Stream,
     events: Events,
 ) {
     let Some(mut pipe) = pipe else { return };
-    widen(&pipe);
-    let mut buf = vec![0u8; READ_BUF];
+    let mut buf = vec![0u8; FIRST_BUF];
     loop {
         let n = match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -202,10 +219,20 @@ async fn pump<R: AsyncRead + Unpin + std::os::fd::AsRawFd>(
                 bytes: buf[..n].to_vec(),
             })
             .await;
+        if n == buf.len() && buf.len() < READ_BUF {
+            buf = vec![0u8; READ_BUF];
+            widen(&pipe);
+        }
     }
     let _ = events.send(Event::Closed(stream)).await;
 }
 
+/// How long the pipes may take to close after the shell ended, before jr
+/// looks for a process outside the group that holds them open.
+const PIPES_CLOSE: Duration = Duration::from_millis(50);
+
+/// The first reads: up to 4 KiB (what most jobs print in all).
+const FIRST_BUF: usize = 4 * 1024;
 /// One read: up to 128 KiB.
 const READ_BUF: usize = 128 * 1024;
 

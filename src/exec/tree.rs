@@ -4,7 +4,9 @@
 //! is made a child subreaper (`PR_SET_CHILD_SUBREAPER`), so orphans of a run
 //! are re-parented to jr instead of init and can be reaped; and a run's
 //! members are found in /proc by its process group, by the `JR_RUN_ID` and
-//! `JR_JOB` every process of it inherits, and by descent from either.
+//! `JR_JOB` every process of it inherits, and by descent from either. A run
+//! that ended on its own is swept for such leftovers by one thread, a
+//! batch of ended runs at a time (`sweep_soon`).
 //! Linux only: elsewhere only the process group is signalled.
 
 use std::collections::{HashMap, HashSet};
@@ -143,6 +145,102 @@ impl RunTree {
         reap(&left);
         reap_orphans();
     }
+}
+
+/// Runs that ended on their own, whose processes that left the group are
+/// yet to be looked for: one sweep covers every run that ended meanwhile,
+/// so a burst of short runs costs one listing of this process's children
+/// per sweep, not one per run.
+static PENDING: std::sync::Mutex<Vec<RunTree>> = std::sync::Mutex::new(Vec::new());
+static WAKE: std::sync::Condvar = std::sync::Condvar::new();
+/// How long the sweeper gathers ended runs before it looks.
+const SWEEP_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// End, soon, whatever of `tree` outlived its run (the caller has already
+/// killed what was left in its group): a detached process is killed and
+/// reaped by the sweeper thread within `SWEEP_AFTER` and a scan.
+pub fn sweep_soon(tree: RunTree) {
+    static SWEEPER: std::sync::Once = std::sync::Once::new();
+    let mut started = true;
+    SWEEPER.call_once(|| {
+        started = std::thread::Builder::new()
+            .name("jr-sweeper".into())
+            .spawn(sweeper)
+            .is_ok();
+    });
+    if !started {
+        // No thread to be had: sweep here, as before.
+        tree.kill_all();
+        return;
+    }
+    PENDING.lock().unwrap_or_else(|p| p.into_inner()).push(tree);
+    WAKE.notify_one();
+}
+
+/// Sweep now for every run that ended (before a process that ran jobs in
+/// the foreground exits, or a scheduler stops).
+pub fn sweep_now() {
+    let trees = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|p| p.into_inner()));
+    if !trees.is_empty() {
+        sweep(&trees);
+    }
+}
+
+fn sweeper() {
+    loop {
+        {
+            let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+            while pending.is_empty() {
+                pending = WAKE.wait(pending).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        std::thread::sleep(SWEEP_AFTER);
+        sweep_now();
+    }
+}
+
+/// Kill and reap what is left of ended runs: their groups are empty, so a
+/// process of theirs still alive left the group and, once its parent ended,
+/// was re-parented to this subreaper: it is among this process's children
+/// (or descends from one), found by its group or its `JR_RUN_ID`/`JR_JOB`.
+fn sweep(trees: &[RunTree]) {
+    let Some(kids) = children_of(std::process::id() as i32) else {
+        // No children lists in /proc: each tree the slow way.
+        for t in trees {
+            t.kill_all();
+        }
+        return;
+    };
+    let markers: Vec<(String, String)> = trees
+        .iter()
+        .map(|t| {
+            (
+                format!("JR_RUN_ID={}", t.run_id),
+                format!("JR_JOB={}", t.job),
+            )
+        })
+        .collect();
+    let mut stack: Vec<i32> = kids
+        .into_iter()
+        .filter(|pid| {
+            stat(*pid).is_some_and(|p| {
+                !p.zombie && trees.iter().any(|t| t.pgid == Some(i64::from(p.pgid)))
+            }) || markers.iter().any(|(a, b)| has_env(*pid, a, b))
+        })
+        .collect();
+    let mut found: Vec<Pid> = Vec::new();
+    while let Some(pid) = stack.pop() {
+        if pid <= 1 || found.contains(&Pid::from_raw(pid)) {
+            continue;
+        }
+        found.push(Pid::from_raw(pid));
+        stack.extend(children_of(pid).unwrap_or_default());
+    }
+    for pid in &found {
+        let _ = kill(*pid, Signal::SIGKILL);
+    }
+    reap(&found);
+    reap_orphans();
 }
 
 /// Wait (briefly) for the given pids that are this process's children.
