@@ -388,15 +388,18 @@ async fn drive(
         RunStatus::Failed | RunStatus::Timeout => !job.on_failure.is_empty(),
         _ => false,
     };
-    if !retried && finished.is_ok() && chains {
+    if !retried && finished.is_ok() {
         let id = run.id;
-        match db.call(move |e| e.queue_chained(id)).await {
-            Ok(ids) if !ids.is_empty() => {
-                tracing::info!(job = %job.name, run = run.id, chained = ?ids, "chained runs queued")
+        if chains {
+            match db.call(move |e| e.queue_chained(id)).await {
+                Ok(ids) if !ids.is_empty() => {
+                    tracing::info!(job = %job.name, run = run.id, chained = ?ids, "chained runs queued")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(job = %job.name, "could not queue chained runs: {e}"),
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(job = %job.name, "could not queue chained runs: {e}"),
         }
+        // Notifications follow the last attempt, chains or not.
         notify_after(&db, id).await;
     }
     status
