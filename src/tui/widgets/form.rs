@@ -39,6 +39,32 @@ pub fn field_view(field: &TextField, width: usize) -> (String, u16) {
     )
 }
 
+/// A one-line prompt boxed at the bottom of `area` (run an agent with a
+/// prompt, a partition to materialize): the field with the terminal's
+/// cursor in it, so an input method composes Korean in place.
+pub fn prompt_line(f: &mut Frame<'_>, area: Rect, title: String, input: &TextField, v: &View<'_>) {
+    let t = v.theme;
+    let r = Rect::new(
+        area.x,
+        area.bottom().saturating_sub(3),
+        area.width,
+        3.min(area.height),
+    );
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent)
+        .title(Span::styled(title, t.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let (shown, cur) = field_view(input, inner.width.saturating_sub(2) as usize);
+    f.render_widget(
+        Paragraph::new(Line::styled(format!(" {shown}"), t.text)),
+        inner,
+    );
+    f.set_cursor_position(ratatui::layout::Position::new(inner.x + 1 + cur, inner.y));
+}
+
 pub fn boxed<'a>(title: String, v: &View<'_>) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)

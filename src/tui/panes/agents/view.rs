@@ -4,17 +4,17 @@
 //! prompt input and the remove question go over the pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{AgentsPane, AgentsView, DETAIL_ROWS};
 use crate::domain::agent::AgentRunStatus;
 use crate::tui::pane::{Draw, View};
 use crate::tui::text;
 use crate::tui::widgets::fmt::when;
-use crate::tui::widgets::form::{confirm, field_view};
+use crate::tui::widgets::form::{confirm, prompt_line};
 use crate::tui::worker::AgentsData;
 
 fn opt<T: std::fmt::Display>(x: Option<T>) -> String {
@@ -325,26 +325,8 @@ fn draw(f: &mut Frame<'_>, area: Rect, p: &AgentsPane, v: &View<'_>) {
         f.render_widget(Paragraph::new(lines).block(block), r);
     }
     if let Some((agent, input)) = &p.prompt {
-        let r = Rect::new(
-            area.x,
-            area.bottom().saturating_sub(3),
-            area.width,
-            3.min(area.height),
-        );
-        f.render_widget(Clear, r);
         let title = format!(" run {} — Enter runs · Esc cancels ", text::clean(agent));
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.accent)
-            .title(Span::styled(title, t.title));
-        let inner = block.inner(r);
-        f.render_widget(block, r);
-        let (shown, cur) = field_view(input, inner.width.saturating_sub(2) as usize);
-        f.render_widget(
-            Paragraph::new(Line::styled(format!(" {shown}"), t.text)),
-            inner,
-        );
-        f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
+        prompt_line(f, area, title, input, v);
     }
     if let Some(name) = &p.confirm {
         let q = format!("Remove agent {}? Its executions stay.", text::clean(name));

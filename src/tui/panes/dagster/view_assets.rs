@@ -6,10 +6,10 @@
 //! form and the materialize question.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::DagsterPane;
 use super::assets::{AssetsView, DETAIL_ROWS, Dir, HEAD_NARROW, HEAD_WIDE, SIDE_COLS, WIDE};
@@ -19,7 +19,7 @@ use crate::tui::pane::View;
 use crate::tui::text::{self, pad};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::fmt::when;
-use crate::tui::widgets::form::{boxed, confirm, field_view};
+use crate::tui::widgets::form::{boxed, confirm, prompt_line};
 
 /// A Dagster run status's colour (the jobs view's runs use it too).
 pub(super) fn status_style(t: &Theme, status: &str) -> Style {
@@ -323,13 +323,6 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &DagsterPane, v: &View<'_>) {
         detail(f, detail_r, s, wide, v);
     }
     if let Some((key, input)) = &s.partition {
-        let r = Rect::new(
-            area.x,
-            area.bottom().saturating_sub(3),
-            area.width,
-            3.min(area.height),
-        );
-        f.render_widget(Clear, r);
         let n = s
             .assets()
             .iter()
@@ -341,18 +334,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &DagsterPane, v: &View<'_>) {
             " materialize {}: which partition{n}? Enter · Esc cancels ",
             text::clean(key)
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.accent)
-            .title(Span::styled(title, t.title));
-        let inner = block.inner(r);
-        f.render_widget(block, r);
-        let (shown, cur) = field_view(input, inner.width.saturating_sub(2) as usize);
-        f.render_widget(
-            Paragraph::new(Line::styled(format!(" {shown}"), t.text)),
-            inner,
-        );
-        f.set_cursor_position(Position::new(inner.x + 1 + cur, inner.y));
+        prompt_line(f, area, title, input, v);
     }
     if let Some(m) = &s.confirm {
         let part = m
