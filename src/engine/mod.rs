@@ -13,6 +13,7 @@ pub mod claude_code;
 pub mod context;
 pub mod dagster;
 pub mod gateway;
+mod gateway_limits;
 pub mod graph_run;
 pub mod handoff;
 pub mod handoff_run;
