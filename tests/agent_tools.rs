@@ -10,7 +10,6 @@ mod fake_llm;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::Env;
@@ -21,24 +20,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The venv with the Python MCP SDK (installed once by the setup script).
-fn venv() -> PathBuf {
-    static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let out = Command::new(root().join("tests/mcp_fixture/setup.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run tests/mcp_fixture/setup.sh");
-        assert!(out.status.success(), "installing the Python MCP SDK failed");
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
-    .clone()
-}
-
 fn fixture_command() -> String {
     format!(
         "'{}' '{}'",
-        venv().join("bin/python").display(),
+        common::mcp_venv().join("bin/python").display(),
         root().join("tests/mcp_fixture/server.py").display()
     )
 }
@@ -450,7 +435,7 @@ fn a_streamable_http_server_and_an_agent_jobs_log() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(venv().join("bin/python"))
+    let mut child = Command::new(common::mcp_venv().join("bin/python"))
         .arg(root().join("tests/mcp_fixture/server.py"))
         .args(["--http", &port.to_string()])
         .stdout(Stdio::null())

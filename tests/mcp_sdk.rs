@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use common::Env;
 use fake_llm::FakeLlm;
@@ -22,22 +21,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn venv() -> PathBuf {
-    static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let out = Command::new(root().join("tests/mcp_fixture/setup.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run tests/mcp_fixture/setup.sh");
-        assert!(out.status.success(), "installing the Python MCP SDK failed");
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
-    .clone()
-}
-
 /// Run the steps through the SDK against `jr mcp ARGS`; (init by client, results).
 fn drive(env: &Env, args: &[&str], steps: &[Value]) -> (Value, Vec<Value>) {
-    let mut child = Command::new(venv().join("bin/python"))
+    let mut child = Command::new(common::mcp_venv().join("bin/python"))
         .arg(root().join("tests/mcp_sdk/drive.py"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -199,3 +199,20 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// The venv with the official Python MCP SDK (tests/mcp_fixture/setup.sh
+/// installs it once under target/; later calls reuse it).
+pub fn mcp_venv() -> PathBuf {
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(|| {
+        let out = std::process::Command::new(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_fixture/setup.sh"),
+        )
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run tests/mcp_fixture/setup.sh");
+        assert!(out.status.success(), "installing the Python MCP SDK failed");
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+    .clone()
+}
