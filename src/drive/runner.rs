@@ -188,10 +188,7 @@ async fn drive(
     };
     // A shell run needs no Dagster settings, only where its result file goes.
     let (dagster, result_dir) = match job.spec {
-        crate::domain::JobSpec::Shell(_) => (
-            Default::default(),
-            db.call(|e| Ok(e.run_files())).await.ok().flatten(),
-        ),
+        crate::domain::JobSpec::Shell(_) => (Default::default(), db.run_files()),
         _ => (db.call(|e| Ok(e.dagster())).await.unwrap_or_default(), None),
     };
     let (start, elapsed) = match &resume {
@@ -413,6 +410,9 @@ pub async fn notify_lost(db: &Shared, id: i64) {
 /// The run's last attempt ended: what its job's notification targets are
 /// owed goes to the outbox (the lease holder's delivery loop sends it).
 async fn notify_after(db: &Shared, id: i64) {
+    if !db.notifies() {
+        return;
+    }
     if let Err(e) = db.call(move |e| e.queue_notifications(id)).await {
         tracing::error!(run = id, "could not queue notifications: {e}");
     }

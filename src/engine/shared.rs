@@ -7,11 +7,33 @@ use super::Engine;
 use crate::error::{Error, Result};
 
 #[derive(Clone)]
-pub struct Shared(Arc<Mutex<Engine>>);
+pub struct Shared(Arc<Mutex<Engine>>, Arc<Fixed>);
+
+/// What an engine is built with and never changes: read by every run
+/// without a trip through the mutex (a burst starts thousands).
+struct Fixed {
+    run_files: Option<std::path::PathBuf>,
+    notifies: bool,
+}
 
 impl Shared {
     pub fn new(engine: Engine) -> Shared {
-        Shared(Arc::new(Mutex::new(engine)))
+        let fixed = Fixed {
+            run_files: engine.run_files(),
+            notifies: !engine.notify.targets.is_empty(),
+        };
+        Shared(Arc::new(Mutex::new(engine)), Arc::new(fixed))
+    }
+
+    /// Where shell runs' `JR_RESULT` files are made (`Engine::run_files`).
+    pub fn run_files(&self) -> Option<std::path::PathBuf> {
+        self.1.run_files.clone()
+    }
+
+    /// Whether any notification target is configured (none: a run's end
+    /// owes nothing, and nothing need be read).
+    pub fn notifies(&self) -> bool {
+        self.1.notifies
     }
 
     pub async fn call<T, F>(&self, f: F) -> Result<T>
