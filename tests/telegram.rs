@@ -209,6 +209,43 @@ fn two_daemons_never_both_answer() {
 }
 
 #[test]
+fn a_message_answered_before_a_crash_is_not_answered_again() {
+    let tg = FakeTelegram::start();
+    let env = Env::new();
+    config(&env, &tg);
+    env.ok(&["jobs", "add", "backup", "--command", "true"]);
+    // The reply is recorded but its response held, so the daemon dies
+    // before its next poll could confirm the update to Telegram.
+    tg.delay_replies(Duration::from_secs(30));
+    let mut a = daemon(&env, TOKEN);
+    tg.user_says(CHAT, "backup 돌려줘");
+    let sent = tg.wait_sent(1, 20);
+    assert!(sent[0].1.contains("backup"), "{sent:?}");
+    a.signal(nix::sys::signal::Signal::SIGKILL);
+    a.wait_exit(10);
+    let stale = tg.polls().last().map(|p| p.offset).unwrap_or(0);
+
+    // The next daemon goes on after the taken update.
+    tg.state.0.lock().unwrap().reply_delay = None;
+    let _b = daemon(&env, TOKEN);
+    tg.user_says(CHAT, "잡 목록 보여줘");
+    let sent = tg.wait_sent(2, 20);
+    std::thread::sleep(Duration::from_secs(3));
+    let sent_later = tg.sent();
+    assert_eq!(
+        sent_later.len(),
+        2,
+        "the first message was answered again: {sent_later:?}"
+    );
+    assert_ne!(sent[1].1, sent[0].1, "{sent:?}");
+    assert_eq!(env.runs("backup").len(), 1, "the backup ran twice");
+    assert!(
+        tg.polls().iter().any(|p| p.offset > stale),
+        "the new daemon never confirmed past {stale}"
+    );
+}
+
+#[test]
 fn a_token_in_place_of_the_variable_name_is_refused_unrepeated() {
     let env = Env::new();
     env.config(

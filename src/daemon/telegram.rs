@@ -3,8 +3,11 @@
 //! gateway as `jr chat` (`engine::chat::turn`), in a session per chat
 //! (`telegram:<chat id>`) so follow-ups resolve as in the TUI, with the same
 //! autonomy limits. Only the process holding the scheduler lease polls, so
-//! two daemons never both answer. A refused token, a 429 or a lost network
-//! is logged and waited out; the scheduler runs on regardless.
+//! two daemons never both answer. Each update is marked taken in the
+//! database before it is answered, so a daemon that takes over (or starts
+//! again after a crash) neither answers it twice nor runs its action twice.
+//! A refused token, a 429 or a lost network is logged and waited out; the
+//! scheduler runs on regardless.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -75,6 +78,7 @@ pub async fn serve(db: Shared, s: Setup, me: Me, shutdown: CancellationToken) {
         chats = s.tg.allowed_chats.len(),
         "telegram: polling the Bot API"
     );
+    let bot = bot_id(&s.token);
     let mut offset = 0i64;
     let mut backoff = Duration::from_secs(1);
     let mut ignored: HashSet<i64> = HashSet::new();
@@ -86,6 +90,9 @@ pub async fn serve(db: Shared, s: Setup, me: Me, shutdown: CancellationToken) {
             }
             continue;
         }
+        // Another daemon may have taken updates while this one waited for
+        // the lease; a restart starts from what the last one took.
+        offset = offset.max(stored_offset(&db, &bot).await);
         let polled = tokio::select! {
             r = client.get_updates(offset, s.tg.poll_timeout) => r,
             _ = shutdown.cancelled() => break,
@@ -95,7 +102,17 @@ pub async fn serve(db: Shared, s: Setup, me: Me, shutdown: CancellationToken) {
                 backoff = Duration::from_secs(1);
                 token_refused = false;
                 for u in updates {
-                    offset = offset.max(u.update_id + 1);
+                    if u.update_id < offset {
+                        continue;
+                    }
+                    offset = u.update_id + 1;
+                    // Taken before it is answered: at most once. An update
+                    // that cannot be marked is left for the next poll.
+                    if let Err(e) = take(&db, &bot, offset).await {
+                        tracing::warn!("telegram: could not record update {}: {e}", u.update_id);
+                        offset = u.update_id;
+                        break;
+                    }
                     answer(&db, &s, &client, &u, &mut ignored).await;
                 }
                 continue;
@@ -141,6 +158,25 @@ async fn holds_lease(db: &Shared, me: &Me) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// The bot's own id, the token's part before `:` (public: it is the bot's
+/// user id), naming its stored offset; never the secret part.
+fn bot_id(token: &str) -> String {
+    match token.split_once(':') {
+        Some((id, _)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => id.to_string(),
+        _ => "bot".to_string(),
+    }
+}
+
+async fn stored_offset(db: &Shared, bot: &str) -> i64 {
+    let bot = bot.to_string();
+    db.call(move |e| e.telegram_offset(&bot)).await.unwrap_or(0)
+}
+
+async fn take(db: &Shared, bot: &str, next: i64) -> crate::error::Result<()> {
+    let bot = bot.to_string();
+    db.call(move |e| e.take_telegram_updates(&bot, next)).await
 }
 
 /// Sleep, or true when shutdown came first.

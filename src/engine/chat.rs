@@ -606,6 +606,18 @@ impl super::Engine {
         repo::recent(self.store.conn(), session, before_id, limit)
     }
 
+    /// The next Telegram update `bot` has yet to take (see `telegram_offset`).
+    pub fn telegram_offset(&self, bot: &str) -> Result<i64> {
+        repo::telegram_offset(self.store.conn(), bot)
+    }
+
+    /// Mark the updates before `next` taken, before they are answered: a
+    /// crash mid-answer loses that answer rather than running it twice.
+    pub fn take_telegram_updates(&self, bot: &str, next: i64) -> Result<()> {
+        self.store
+            .write(|tx| repo::take_telegram_updates(tx, bot, next))
+    }
+
     /// Rate a routed answer: 1 (👍), -1 (👎), or None to clear.
     pub fn rate_chat_turn(&self, id: i64, rating: Option<i8>) -> Result<ChatTurn> {
         if rating.is_some_and(|r| r != 1 && r != -1) {

@@ -169,3 +169,24 @@ pub fn escalations_since(conn: &Connection, since: DateTime<Utc>) -> Result<(i64
     )?;
     Ok(st.query_row([to_millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
+
+/// The next Telegram update a bot has yet to take (0: none taken yet). Kept
+/// in `counters` under `telegram:<bot id>`, so a daemon that takes over the
+/// lease, or starts again after a crash, goes on where the last one stopped.
+pub fn telegram_offset(conn: &Connection, bot: &str) -> Result<i64> {
+    let mut st = conn.prepare_cached("SELECT value FROM counters WHERE name = ?1")?;
+    let v = st
+        .query_row([format!("telegram:{bot}")], |r| r.get(0))
+        .optional()?;
+    Ok(v.unwrap_or(0))
+}
+
+/// Record that updates before `next` are taken (never moves back).
+pub fn take_telegram_updates(conn: &Connection, bot: &str, next: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+    )?
+    .execute(params![format!("telegram:{bot}"), next])?;
+    Ok(())
+}

@@ -34,6 +34,8 @@ pub struct State {
     pub retry_after: Option<u64>,
     /// Requests made with another token.
     pub unauthorized: usize,
+    /// How long sendMessage keeps its caller waiting after recording.
+    pub reply_delay: Option<Duration>,
 }
 
 pub struct FakeTelegram {
@@ -84,6 +86,11 @@ impl FakeTelegram {
 
     pub fn fail_next_poll_with_429(&self, secs: u64) {
         self.state.0.lock().unwrap().retry_after = Some(secs);
+    }
+
+    /// Record each sendMessage at once but answer it only after `d`.
+    pub fn delay_replies(&self, d: Duration) {
+        self.state.0.lock().unwrap().reply_delay = Some(d);
     }
 
     pub fn sent(&self) -> Vec<(i64, String)> {
@@ -213,7 +220,14 @@ fn serve(mut conn: TcpStream, state: &Arc<(Mutex<State>, Condvar)>) {
                     &json!({"ok": false, "error_code": 400, "description": "Bad Request: message is too long"}),
                 );
             }
-            m.lock().unwrap().sent.push((chat, text.clone()));
+            let delay = {
+                let mut s = m.lock().unwrap();
+                s.sent.push((chat, text.clone()));
+                s.reply_delay
+            };
+            if let Some(d) = delay {
+                std::thread::sleep(d);
+            }
             reply(
                 &mut conn,
                 "200 OK",
