@@ -3,7 +3,9 @@
 //! the bodies and headers of each kind, retries (a target that fails twice),
 //! a target that always fails (recorded on the run, shown by `runs show`),
 //! on-change, a burst collapsed into one message, the secret header sent but
-//! never stored, and bad settings refused with what to do.
+//! never stored, a run lost with its daemon told by the next one, what a
+//! target removed from the config was owed given up with the reason on the
+//! run, and bad settings refused with what to do.
 
 mod common;
 
@@ -497,4 +499,70 @@ fn a_foreground_run_notifies_and_bad_settings_say_what_to_do() {
     assert!(err.contains("no `url`"), "{err}");
     env.config("");
     assert_eq!(env.json(&["jobs", "show", "x", "--json"])["name"], "x");
+}
+
+#[test]
+fn a_lost_run_is_told_and_what_a_removed_target_was_owed_is_given_up() {
+    let env = Env::new();
+    let rx = Receiver::start();
+    let both = config(
+        &rx,
+        "gather = \"0s\"\nretry_backoff = \"10m\"\ntries = 5",
+        &[("ops", "ntfy", "/ops", ""), ("down", "ntfy", "/down/x", "")],
+    );
+    env.config(&both);
+    env.ok(&[
+        "jobs",
+        "add",
+        "long",
+        "--command",
+        "sleep 60",
+        "--notify",
+        "ops",
+        "--notify",
+        "down",
+    ]);
+    let mut a = env.daemon();
+    let id = run_id(&env, "long");
+    env.wait_until("the run to start", 20, || {
+        (env.run_obj(id)["status"] == "running").then_some(())
+    });
+    a.signal(nix::sys::signal::Signal::SIGKILL);
+    a.wait_exit(10);
+
+    // The next daemon marks the run lost and tells the targets so.
+    let b = env.daemon();
+    let r = ended(&env, id);
+    assert_eq!(r["status"], "lost", "{r}");
+    let got = rx.wait(&env, "/ops", 1, 30);
+    assert!(got[0].body.starts_with("long was lost"), "{}", got[0].body);
+    // "down" failed its first try and waits 10 minutes for the next.
+    rx.wait(&env, "/down", 1, 30);
+    drop(b);
+
+    // "down" is taken out of the config: what it was owed is given up,
+    // and the run says why instead of waiting forever.
+    env.config(&config(
+        &rx,
+        "gather = \"0s\"",
+        &[("ops", "ntfy", "/ops", "")],
+    ));
+    let _c = env.daemon();
+    let r = env.wait_until("the owed notification to be given up", 30, || {
+        let r = env.run_obj(id);
+        r["notify_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no notify target named \"down\""))
+            .then_some(r)
+    });
+    assert!(
+        r["notify_error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was sent"),
+        "{r}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(rx.to("/down").len(), 1, "nothing more was sent to it");
+    assert_eq!(rx.to("/ops").len(), 1, "ops was told once");
 }
