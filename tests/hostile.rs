@@ -4,13 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use common::Env;
-use serde_json::{Value, json};
+use common::mcp::Mcp;
+use serde_json::json;
 
 /// Exit code and both streams; never a panic's 101 or its text.
 fn no_panic(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
@@ -82,96 +80,11 @@ fn huge_numbers_and_dates_are_errors_not_panics() {
     assert!(stderr.contains("--hours"), "{stderr}");
 }
 
-/// A small JSON-RPC client for `jr mcp`.
-pub struct Mcp {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-}
-
-impl Mcp {
-    pub fn start(env: &Env) -> Mcp {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("JR_DB", env.db())
-            .env("JR_CONFIG", env.config_path())
-            .env("TZ", "Asia/Seoul")
-            .arg("mcp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut m = Mcp {
-            stdin: child.stdin.take(),
-            child,
-            lines: rx,
-        };
-        m.request(
-            0,
-            "initialize",
-            json!({"protocolVersion": "2025-06-18", "capabilities": {},
-                   "clientInfo": {"name": "hostile", "version": "1"}}),
-        );
-        m.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
-        m
-    }
-
-    fn send(&mut self, text: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(text.as_bytes()).unwrap();
-        stdin.write_all(b"\n").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    pub fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
-        self.send(
-            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
-        );
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .expect("jr mcp answers");
-            let v: Value = serde_json::from_str(&line).expect("JSON on stdout");
-            if v["id"] == id {
-                return v;
-            }
-        }
-    }
-
-    /// A tool call's result (`isError` true or false).
-    pub fn call(&mut self, id: i64, tool: &str, args: Value) -> Value {
-        let r = self.request(id, "tools/call", json!({"name": tool, "arguments": args}));
-        r["result"].clone()
-    }
-}
-
-impl Drop for Mcp {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn huge_numbers_over_mcp_are_tool_errors_not_panics() {
     let env = Env::new();
     env.ok(&["tasks", "add", "x"]);
-    let mut m = Mcp::start(&env);
+    let mut m = Mcp::ready(&env);
     let cases = [
         ("task_add", json!({"title": "x", "due": "+99999999999d"})),
         ("task_add", json!({"title": "x", "due": "+99999999999h"})),
@@ -565,7 +478,7 @@ fn settings_and_sizes_have_bounds() {
     let err = env.fails(&["tasks", "add", &long], 1);
     assert!(err.contains("at most 500 characters"), "{err}");
     env.ok(&["tasks", "add", &"가".repeat(500)]);
-    let mut m = Mcp::start(&env);
+    let mut m = Mcp::ready(&env);
     let r = m.call(1, "task_add", json!({"title": "x".repeat(3 << 20)}));
     assert_eq!(r["isError"], true, "{r}");
     assert!(r.to_string().contains("at most 500 characters"));

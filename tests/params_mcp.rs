@@ -4,13 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
-use std::sync::mpsc::channel;
-use std::time::Duration;
-
 use common::Env;
-use serde_json::{Value, json};
+use common::mcp::Mcp;
+use serde_json::json;
 
 #[test]
 fn job_run_takes_parameters() {
@@ -26,48 +22,8 @@ fn job_run_takes_parameters() {
         "--param-default",
         "mode=full",
     ]);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
-        .arg("mcp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = channel::<Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let v: Value = serde_json::from_str(&line).expect("stdout carries JSON only");
-            if tx.send(v).is_err() {
-                break;
-            }
-        }
-    });
-    let mut request = |id: i64, method: &str, params: Value| -> Value {
-        let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-        loop {
-            let v = rx.recv_timeout(Duration::from_secs(20)).expect("a reply");
-            if v["id"] == id {
-                return v;
-            }
-        }
-    };
-    request(
-        0,
-        "initialize",
-        json!({"protocolVersion": "2025-06-18", "capabilities": {},
-               "clientInfo": {"name": "params-test", "version": "1"}}),
-    );
-    let tools = request(1, "tools/list", json!({}));
+    let mut m = Mcp::ready(&env);
+    let tools = m.request(1, "tools/list", json!({}));
     let job_run = tools["result"]["tools"]
         .as_array()
         .unwrap()
@@ -80,13 +36,11 @@ fn job_run_takes_parameters() {
         "{job_run}"
     );
 
-    let r = request(
+    let run = m.ok(
         2,
-        "tools/call",
-        json!({"name": "job_run", "arguments": {"job": "backup", "params": {"target": "나스"}}}),
+        "job_run",
+        json!({"job": "backup", "params": {"target": "나스"}}),
     );
-    assert_eq!(r["result"]["isError"], false, "{r}");
-    let run = &r["result"]["structuredContent"];
     assert_eq!(run["trigger"], "mcp");
     assert_eq!(
         run["params"],
@@ -96,18 +50,15 @@ fn job_run_takes_parameters() {
     let id = run["id"].as_i64().unwrap();
     assert_eq!(env.run_obj(id)["params"]["target"], "나스");
 
-    let r = request(
+    let text = m.tool_error(
         3,
-        "tools/call",
-        json!({"name": "job_run", "arguments": {"job": "backup", "params": {"where": "x"}}}),
+        "job_run",
+        json!({"job": "backup", "params": {"where": "x"}}),
     );
-    assert_eq!(r["result"]["isError"], true, "{r}");
-    let text = r["result"]["content"][0]["text"].as_str().unwrap();
     assert!(
         text.contains("no parameter where; it declares: mode, target"),
         "{text}"
     );
     assert_eq!(env.runs("backup").len(), 1, "the refused run was queued");
-    drop(stdin);
-    let _ = child.wait();
+    m.close();
 }
