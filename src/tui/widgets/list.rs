@@ -90,15 +90,20 @@ impl Scroller {
     }
 
     fn clamp(&mut self) {
-        let h = self.height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        }
-        if self.selected >= self.top + h {
-            self.top = self.selected + 1 - h;
-        }
-        self.top = self.top.min(self.len.saturating_sub(h));
+        self.top = top_for(self.selected, self.top, self.height, self.len);
     }
+}
+
+/// The top row that keeps `selected` on a screen of `height` rows, moving
+/// `top` as little as it can and leaving no empty rows below the last of
+/// `len` (shared by the Scroller and the database-paged lists).
+pub fn top_for(selected: usize, top: usize, height: usize, len: usize) -> usize {
+    let h = height.max(1);
+    let mut top = top.min(selected);
+    if selected >= top + h {
+        top = selected + 1 - h;
+    }
+    top.min(len.saturating_sub(h))
 }
 
 #[cfg(test)]

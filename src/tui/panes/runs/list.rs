@@ -5,6 +5,7 @@
 
 use crate::domain::Run;
 use crate::engine::RunFilter;
+use crate::tui::widgets::list::top_for;
 use crate::tui::worker::RunPage;
 
 /// Runs per page asked of the database.
@@ -135,14 +136,7 @@ impl RunList {
     }
 
     fn clamp_top(&mut self) {
-        let h = self.height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        }
-        if self.selected >= self.top + h {
-            self.top = self.selected + 1 - h;
-        }
-        self.top = self.top.min(self.rows.len().saturating_sub(h));
+        self.top = top_for(self.selected, self.top, self.height, self.rows.len());
     }
 
     pub fn set_height(&mut self, h: usize) {

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::tui::widgets::list::top_for;
 use crate::tui::worker::{TaskPage, TreeRow};
 
 /// Roots (or rows, when flat) per page asked of the database.
@@ -99,15 +100,8 @@ impl ListState {
     }
 
     fn clamp_top(&mut self) {
-        let h = self.height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        }
-        if self.selected >= self.top + h {
-            self.top = self.selected + 1 - h;
-        }
         let n = self.visible().len();
-        self.top = self.top.min(n.saturating_sub(h)).min(self.selected);
+        self.top = top_for(self.selected, self.top, self.height, n);
     }
 
     pub fn set_height(&mut self, h: usize) {
