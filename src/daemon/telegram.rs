@@ -108,12 +108,19 @@ pub async fn serve(db: Shared, s: Setup, me: Me, shutdown: CancellationToken) {
                     offset = u.update_id + 1;
                     // Taken before it is answered: at most once. An update
                     // that cannot be marked is left for the next poll.
-                    if let Err(e) = take(&db, &bot, offset).await {
-                        tracing::warn!("telegram: could not record update {}: {e}", u.update_id);
-                        offset = u.update_id;
-                        break;
+                    match take(&db, &bot, offset).await {
+                        Ok(true) => answer(&db, &s, &client, &u, &mut ignored).await,
+                        // Taken by a daemon that held the lease a moment ago.
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!(
+                                "telegram: could not record update {}: {e}",
+                                u.update_id
+                            );
+                            offset = u.update_id;
+                            break;
+                        }
                     }
-                    answer(&db, &s, &client, &u, &mut ignored).await;
                 }
                 continue;
             }
@@ -174,7 +181,7 @@ async fn stored_offset(db: &Shared, bot: &str) -> i64 {
     db.call(move |e| e.telegram_offset(&bot)).await.unwrap_or(0)
 }
 
-async fn take(db: &Shared, bot: &str, next: i64) -> crate::error::Result<()> {
+async fn take(db: &Shared, bot: &str, next: i64) -> crate::error::Result<bool> {
     let bot = bot.to_string();
     db.call(move |e| e.take_telegram_updates(&bot, next)).await
 }

@@ -613,7 +613,8 @@ impl super::Engine {
 
     /// Mark the updates before `next` taken, before they are answered: a
     /// crash mid-answer loses that answer rather than running it twice.
-    pub fn take_telegram_updates(&self, bot: &str, next: i64) -> Result<()> {
+    /// False when another daemon took them first (it answers them).
+    pub fn take_telegram_updates(&self, bot: &str, next: i64) -> Result<bool> {
         self.store
             .write(|tx| repo::take_telegram_updates(tx, bot, next))
     }

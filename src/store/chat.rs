@@ -181,12 +181,14 @@ pub fn telegram_offset(conn: &Connection, bot: &str) -> Result<i64> {
     Ok(v.unwrap_or(0))
 }
 
-/// Record that updates before `next` are taken (never moves back).
-pub fn take_telegram_updates(conn: &Connection, bot: &str, next: i64) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO counters (name, value) VALUES (?1, ?2) \
-         ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
-    )?
-    .execute(params![format!("telegram:{bot}"), next])?;
-    Ok(())
+/// Record that updates before `next` are taken; false (nothing changed)
+/// when they already were, by this process or another.
+pub fn take_telegram_updates(conn: &Connection, bot: &str, next: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO counters (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE value < excluded.value",
+        )?
+        .execute(params![format!("telegram:{bot}"), next])?;
+    Ok(changed > 0)
 }
