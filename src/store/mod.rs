@@ -9,6 +9,7 @@ pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
+pub mod context_rank;
 pub mod counts;
 pub mod external;
 pub mod hub;
@@ -165,6 +166,7 @@ impl Store {
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
         self.migrate()?;
+        context_rank::register(&self.conn)?;
         let app_id: i32 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))?;
