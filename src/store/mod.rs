@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0014_counts.sql"),
     include_str!("../../data/migrations/0015_notify.sql"),
     include_str!("../../data/migrations/0016_run_params.sql"),
+    include_str!("../../data/migrations/0017_tasks_list_index.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced
