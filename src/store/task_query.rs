@@ -308,4 +308,32 @@ mod tests {
         assert_eq!(q.status_set(), vec![TaskStatus::Pending, TaskStatus::Done]);
         assert_eq!(TaskQuery::default().status_set(), OPEN.to_vec());
     }
+
+    /// The open list (a table, not JSON) reads only the open-order index:
+    /// no row fetched from the table by id (migration 0017).
+    #[test]
+    fn the_open_list_is_read_from_its_index_alone() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let (sql, args) = ordered(
+            &stream_select(false),
+            &TaskQuery::default(),
+            Utc::now(),
+            -1,
+            0,
+        );
+        let mut st = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let plan: Vec<String> = st
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p == "SCAN t USING COVERING INDEX tasks_open_order"),
+            "{plan:?}"
+        );
+    }
 }
