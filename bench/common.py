@@ -94,3 +94,66 @@ def update_readme(key, text):
     doc = doc[:a + len(start)] + text.rstrip("\n") + "\n" + doc[b:]
     with open(path, "w") as f:
         f.write(doc)
+
+
+def run_cpu(argv, env, stdin=subprocess.DEVNULL, cwd=None):
+    """(wall ms, CPU ms) of one run of `argv`, its output thrown away. CPU is
+    the process's user + system time (its children's included), from
+    wait4's rusage: on a machine other builds share, wall time grows with the
+    load while CPU time stays what the work costs."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, env=env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    ms = (time.perf_counter() - t0) * 1000
+    p.returncode = os.waitstatus_to_exitcode(status)
+    p.stderr.close()
+    if p.returncode != 0:
+        raise SystemExit(f"{argv} failed: {err.decode()}")
+    return ms, (ru.ru_utime + ru.ru_stime) * 1000
+
+
+def measure_cpu(argv, env, runs=21, stdin=subprocess.DEVNULL):
+    """Median wall ms, median CPU ms and max peak RSS (MiB) of `argv` over `runs` runs."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        ms, cpu = run_cpu(argv, env, stdin)
+        walls.append(ms)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus), peak_rss_mib(argv, env)
+
+
+def interleaved_cpu(cmds, runs):
+    """`interleaved`, with each run's CPU time too: ({label: [wall ms]}, {label: [CPU ms]})."""
+    walls = {label: [] for label in cmds}
+    cpus = {label: [] for label in cmds}
+    for _ in range(runs):
+        for label, (argv, env) in cmds.items():
+            ms, cpu = run_cpu(argv, env)
+            walls[label].append(ms)
+            cpus[label].append(cpu)
+    return walls, cpus
+
+
+def threads_cpu_ns(pid):
+    """CPU time (ns) the live threads of process `pid` have run, from each
+    thread's /proc/PID/task/TID/schedstat (nanoseconds, unlike the 10 ms
+    ticks of /proc/PID/stat). A delta around one request is the server's CPU
+    for it."""
+    total = 0
+    base = f"/proc/{pid}/task"
+    for tid in os.listdir(base):
+        try:
+            with open(f"{base}/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def proc_cpu_ticks_ms(pid):
+    """utime + stime of process `pid` from /proc/PID/stat, in ms (10 ms
+    ticks, ended threads included): a cross-check over many requests."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")

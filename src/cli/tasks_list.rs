@@ -16,7 +16,7 @@ use anstyle::Style;
 use clap::Args;
 use unicode_width::UnicodeWidthStr;
 
-use super::output::{self, Cell, Table, fit, one_line, paint, styled};
+use super::output::{self, Cell, Table, fit, paint, styled};
 use crate::domain::{Task, TaskStatus};
 use crate::engine::views::TaskRecord;
 use crate::engine::{Cond, Engine, TaskQuery};
@@ -77,11 +77,7 @@ pub const TITLE_WIDTH: usize = 60;
 
 /// One task as a row of `TASK_COLUMNS`.
 pub fn task_cells(e: &Engine, t: &Task) -> Vec<Cell> {
-    let title = if t.parent.is_some() {
-        format!("↳ {}", one_line(&t.title))
-    } else {
-        one_line(&t.title)
-    };
+    let title = title_text(t);
     vec![
         t.id.to_string().into(),
         styled(t.status.as_str(), status_style(t.status)),
@@ -95,9 +91,29 @@ pub fn task_cells(e: &Engine, t: &Task) -> Vec<Cell> {
         ),
         due_cell(e, t),
         t.claimed_by.clone().unwrap_or_default().into(),
-        fit(&title, TITLE_WIDTH).into(),
+        title.into(),
         styled(t.tags.join(","), output::DIM),
     ]
+}
+
+/// The TITLE cell: `fit(one_line(title), TITLE_WIDTH)`, with "↳ " before a
+/// sub-task's; one allocation and one width count when the title fits (a
+/// list of 100,000 makes 100,000 of them).
+fn title_text(t: &Task) -> String {
+    let prefix = if t.parent.is_some() { "↳ " } else { "" };
+    let mut out = String::with_capacity(prefix.len() + t.title.len());
+    out.push_str(prefix);
+    out.extend(
+        t.title
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c }),
+    );
+    let fits = if out.is_ascii() {
+        out.len() <= TITLE_WIDTH
+    } else {
+        out.width() <= TITLE_WIDTH
+    };
+    if fits { out } else { fit(&out, TITLE_WIDTH) }
 }
 
 /// Rows held before printing starts; a list this short is laid out to its own widths.
@@ -274,7 +290,10 @@ impl Streamed {
                 out.push_str(&paint(c.style, &text));
             }
             if i + 1 < cells.len() {
-                let pad = self.widths[i].saturating_sub(text.width()) + 2;
+                // Printable ASCII is one column a byte (most cells: ids, statuses).
+                let printable = text.bytes().all(|b| (0x20..0x7f).contains(&b));
+                let w = if printable { text.len() } else { text.width() };
+                let pad = self.widths[i].saturating_sub(w) + 2;
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }

@@ -29,15 +29,16 @@ impl Engine {
 
     /// Every task of `q` in list order (at most `limit`), handed to `each` as
     /// it is read; `each` returns false to stop. For lists of any length;
-    /// without `deps`, `depends_on` is left empty.
+    /// without `full`, only the fields a table shows are filled (body,
+    /// source, times and `depends_on` left empty).
     pub fn stream_tasks(
         &self,
         q: &TaskQuery,
         limit: Option<usize>,
-        deps: bool,
+        full: bool,
         each: impl FnMut(Task) -> Result<bool>,
     ) -> Result<()> {
-        task_query::stream(self.store.conn(), q, limit, deps, self.now(), each)
+        task_query::stream(self.store.conn(), q, limit, full, self.now(), each)
     }
 
     /// The largest task id and the names tasks are claimed by: the widths a

@@ -327,10 +327,50 @@ fn match_text(fts: &str, f: &SearchFilter) -> String {
     q
 }
 
+/// How many of the newest matches of a phrase are read to estimate how
+/// common it is (`phrase_hits`).
+const SAMPLE: usize = 256;
+
+/// Each phrase's document frequency for `jr_rank` (see `context_rank`), as
+/// its blob: the exact count for a phrase with fewer than `SAMPLE` matches,
+/// else the share of rows its newest `SAMPLE` matches span (their count over
+/// the ids from the oldest of them to the newest message), a lazy walk of
+/// `SAMPLE` entries instead of bm25's count of the phrase's whole list.
+/// `fts` is `parse_query`'s text: phrases joined by ` AND ` (a token is
+/// quoted and never holds a space, so the separator is unambiguous).
+fn phrase_hits(conn: &Connection, fts: &str) -> Result<Vec<u8>> {
+    let newest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM ctx_messages")?
+        .query_row([], |r| r.get(0))?;
+    let mut st = conn.prepare_cached(
+        "SELECT rowid FROM ctx_fts WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+    )?;
+    let mut blob = Vec::new();
+    for phrase in fts.split(" AND ") {
+        let ids: Vec<i64> = st
+            .query_map(params![format!("body : ({phrase})"), SAMPLE as i64], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let v = match ids.last() {
+            Some(&oldest) if ids.len() == SAMPLE => {
+                let span = (newest - oldest + 1).max(SAMPLE as i64);
+                -(SAMPLE as f64 / span as f64)
+            }
+            _ => ids.len() as f64,
+        };
+        blob.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(blob)
+}
+
 /// A page of matches, best bm25 first (ties: newest), ranked among the
 /// `candidates` newest matches; true when more matched than were ranked.
 /// One pass over the index, newest first, that stops after the candidates:
 /// only ids and scores are sorted, and the page's messages are read after.
+/// The score is bm25 over `body` with each phrase's frequency estimated
+/// (`phrase_hits`, `context_rank`): FTS5's `bm25()` would count every
+/// match of every phrase first.
 /// Session and time filters (not in the index) check each match's row.
 pub fn search(
     conn: &Connection,
@@ -341,24 +381,25 @@ pub fn search(
     offset: usize,
 ) -> Result<(Vec<(Message, f64)>, bool)> {
     let q = match_text(fts, f);
+    let hits = phrase_hits(conn, fts)?;
     // Only `body` counts toward the score: the name tokens are filters.
     let take = candidates as i64 + 1;
     let mut ranked: Vec<(i64, f64)> = if f.session.is_none() && f.since.is_none() {
         let mut st = conn.prepare_cached(
-            "SELECT rowid, bm25(ctx_fts, 1.0, 0.0, 0.0) FROM ctx_fts \
-             WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT rowid, jr_rank(ctx_fts, ?2) FROM ctx_fts \
+             WHERE ctx_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3",
         )?;
-        let rows = st.query_map(params![q, take], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = st.query_map(params![q, hits, take], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     } else {
         let mut st = conn.prepare_cached(
-            "SELECT f.rowid, bm25(ctx_fts, 1.0, 0.0, 0.0) \
+            "SELECT f.rowid, jr_rank(ctx_fts, ?5) \
              FROM ctx_fts f JOIN ctx_messages m ON m.id = f.rowid \
              WHERE ctx_fts MATCH ?1 AND (?2 IS NULL OR m.session = ?2) \
              AND (?3 IS NULL OR m.created_at >= ?3) ORDER BY f.rowid DESC LIMIT ?4",
         )?;
         let since = f.since.map(to_millis);
-        let rows = st.query_map(params![q, f.session, since, take], |r| {
+        let rows = st.query_map(params![q, f.session, since, take, hits], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -387,6 +428,7 @@ mod tests {
     #[test]
     fn the_index_is_rebuilt_for_older_databases() {
         let mut conn = Connection::open_in_memory().unwrap();
+        super::super::context_rank::register(&conn).unwrap();
         let all = super::super::MIGRATIONS;
         let at = all.iter().position(|m| *m == REINDEX_MIGRATION).unwrap();
         Migrations::new(all[..at].iter().map(|s| M::up(s)).collect())
@@ -470,5 +512,123 @@ mod tests {
         assert_eq!(ids, vec![2, 3]);
         // Best first: more occurrences score higher (bm25 is negative).
         assert!(all.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    /// `jr_rank` given exact phrase counts is FTS5's `bm25()` over `body`, row
+    /// for row; the search's scores (exact counts below `SAMPLE` matches) too.
+    #[test]
+    fn jr_rank_is_bm25_given_the_counts() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        let texts = [
+            "스케줄러에서 backup failed again",
+            "backup backup 스케줄러",
+            "the scheduler failed, backup later",
+            "스케줄러 스케줄러 스케줄러 failed",
+            "nothing here at all but words words words",
+            "failed failed failed backups 스케줄러를",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let channel = if i % 2 == 0 { "jr" } else { "블로그" };
+            insert(
+                conn,
+                &InsertMessage {
+                    channel,
+                    session: "s",
+                    client: "cli",
+                    role: "user",
+                    content: text,
+                    created_at: from_millis(i as i64),
+                    metadata: None,
+                    hash: &[i as u8; 16],
+                    index_text: &index_text(text),
+                    title: None,
+                },
+            )
+            .unwrap();
+        }
+        for query in [
+            "스케줄러",
+            "backup failed",
+            "스케줄러 failed",
+            "\"backup failed\"",
+            "fail*",
+        ] {
+            let q = parse_query(query).unwrap();
+            for f in [
+                SearchFilter::default(),
+                SearchFilter {
+                    channel: Some("jr".into()),
+                    ..SearchFilter::default()
+                },
+            ] {
+                let text = match_text(&q.fts, &f);
+                let hits = phrase_hits(conn, &q.fts).unwrap();
+                let mut st = conn
+                    .prepare(
+                        "SELECT rowid, bm25(ctx_fts, 1.0, 0.0, 0.0), jr_rank(ctx_fts, ?2) \
+                         FROM ctx_fts WHERE ctx_fts MATCH ?1",
+                    )
+                    .unwrap();
+                let rows: Vec<(i64, f64, f64)> = st
+                    .query_map(params![text, hits], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap();
+                assert!(!rows.is_empty(), "{query}");
+                for (id, bm25, ours) in rows {
+                    assert!(
+                        (bm25 - ours).abs() < 1e-9,
+                        "{query} row {id}: bm25 {bm25}, jr_rank {ours}"
+                    );
+                }
+                let (found, _) = search(conn, &q.fts, &f, 100, 10, 0).unwrap();
+                assert!(found.iter().all(|(_, s)| *s < 0.0), "{query}: {found:?}");
+            }
+        }
+    }
+
+    /// A common phrase's frequency is estimated from its newest matches: the
+    /// share of ids they span.
+    #[test]
+    fn common_phrases_are_estimated_from_their_newest_matches() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        for i in 0..(SAMPLE * 4) {
+            // "backup" in every other message, "스케줄러" in every eighth.
+            let text = match i % 8 {
+                0 => "backup 스케줄러",
+                2 | 4 | 6 => "backup",
+                _ => "other",
+            };
+            insert(
+                conn,
+                &InsertMessage {
+                    channel: "jr",
+                    session: "s",
+                    client: "cli",
+                    role: "user",
+                    content: text,
+                    created_at: from_millis(i as i64),
+                    metadata: None,
+                    hash: &(i as u128).to_be_bytes(),
+                    index_text: &index_text(text),
+                    title: None,
+                },
+            )
+            .unwrap();
+        }
+        let q = parse_query("backup 스케줄러 zeppelin").unwrap();
+        let blob = phrase_hits(conn, &q.fts).unwrap();
+        let v: Vec<f64> = blob
+            .chunks(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(v.len(), 3);
+        assert!((v[0] + 0.5).abs() < 0.01, "{v:?}");
+        assert_eq!(v[1], (SAMPLE / 2) as f64, "{v:?}");
+        assert_eq!(v[2], 0.0);
     }
 }

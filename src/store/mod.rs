@@ -9,6 +9,7 @@ pub mod cards;
 pub mod chains;
 pub mod chat;
 pub mod context;
+pub mod context_rank;
 pub mod counts;
 pub mod external;
 pub mod hub;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../data/migrations/0014_counts.sql"),
     include_str!("../../data/migrations/0015_notify.sql"),
     include_str!("../../data/migrations/0016_run_params.sql"),
+    include_str!("../../data/migrations/0017_tasks_list_index.sql"),
 ];
 
 /// Text as it may be stored: every secret the one redactor knows replaced
@@ -165,6 +167,7 @@ impl Store {
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
         self.migrate()?;
+        context_rank::register(&self.conn)?;
         let app_id: i32 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))?;

@@ -172,43 +172,50 @@ pub fn page(conn: &Connection, q: &TaskQuery, now: DateTime<Utc>) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// `tasks::SELECT` for long lists, the same columns: tags and dependencies
-/// gathered by one ordered aggregate each (no nested sub-select per row), and
-/// dependencies only when the caller shows them (NULL otherwise).
-fn stream_select(deps: bool) -> String {
-    let deps = if deps {
-        "(SELECT group_concat(depends_on, char(31) ORDER BY depends_on) \
-         FROM task_deps WHERE task_id = t.id)"
+/// `tasks::SELECT` for long lists, the same columns. `full` (JSON): every
+/// column, dependencies included. Otherwise only what a table shows (id,
+/// title, status, priority, due, parent, claim, tags; body and source empty,
+/// times 0, no dependencies): all in the open-order index (0017), so the
+/// open list never reads the table. Tags come unordered (no sorter per row)
+/// and are sorted by `stream`.
+fn stream_select(full: bool) -> String {
+    let tags = "(SELECT group_concat(tag, char(31)) FROM task_tags WHERE task_id = t.id)";
+    if full {
+        format!(
+            "SELECT t.id, t.title, t.body, t.status, t.priority, t.due, t.parent, \
+             t.claimed_by, t.source, t.created_at, t.updated_at, t.closed_at, {tags}, \
+             (SELECT group_concat(depends_on, char(31)) FROM task_deps WHERE task_id = t.id) \
+             FROM tasks t"
+        )
     } else {
-        "NULL"
-    };
-    format!(
-        "SELECT t.id, t.title, t.body, t.status, t.priority, t.due, t.parent, \
-         t.claimed_by, t.source, t.created_at, t.updated_at, t.closed_at, \
-         (SELECT group_concat(tag, char(31) ORDER BY tag) FROM task_tags WHERE task_id = t.id), \
-         {deps} FROM tasks t"
-    )
+        format!(
+            "SELECT t.id, t.title, '', t.status, t.priority, t.due, t.parent, \
+             t.claimed_by, '', 0, 0, NULL, {tags}, NULL FROM tasks t"
+        )
+    }
 }
 
 /// Every task of `q` in list order from `q.offset` (at most `limit`; `None`:
 /// all), handed to `each` as SQLite reads it. Nothing is collected, so a list
 /// of any length holds one task in memory; `each` returns false to stop.
-/// Without `deps` the tasks' `depends_on` is left empty (a table that does
-/// not show it skips reading it).
+/// Without `full` only the columns a table shows are read (`stream_select`).
 pub fn stream(
     conn: &Connection,
     q: &TaskQuery,
     limit: Option<usize>,
-    deps: bool,
+    full: bool,
     now: DateTime<Utc>,
     mut each: impl FnMut(Task) -> Result<bool>,
 ) -> Result<()> {
     let limit = limit.map_or(-1, |l| l.min(i64::MAX as usize) as i64);
-    let (sql, args) = ordered(&stream_select(deps), q, now, limit, q.offset as i64);
+    let (sql, args) = ordered(&stream_select(full), q, now, limit, q.offset as i64);
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args))?;
     while let Some(r) = rows.next()? {
-        if !each(row_to_task(r)?)? {
+        let mut t = row_to_task(r)?;
+        t.tags.sort_unstable();
+        t.depends_on.sort_unstable();
+        if !each(t)? {
             break;
         }
     }
@@ -300,5 +307,33 @@ mod tests {
         };
         assert_eq!(q.status_set(), vec![TaskStatus::Pending, TaskStatus::Done]);
         assert_eq!(TaskQuery::default().status_set(), OPEN.to_vec());
+    }
+
+    /// The open list (a table, not JSON) reads only the open-order index:
+    /// no row fetched from the table by id (migration 0017).
+    #[test]
+    fn the_open_list_is_read_from_its_index_alone() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let (sql, args) = ordered(
+            &stream_select(false),
+            &TaskQuery::default(),
+            Utc::now(),
+            -1,
+            0,
+        );
+        let mut st = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let plan: Vec<String> = st
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p == "SCAN t USING COVERING INDEX tasks_open_order"),
+            "{plan:?}"
+        );
     }
 }
