@@ -53,10 +53,21 @@ impl ShellExecutor {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
         super::tree::become_subreaper();
+        // A cgroup per run where it can be had: the shell waits at a gate
+        // until it is in its cgroup (cgroup.rs).
+        let cgroup = super::cgroup::available();
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
-            .arg(&spec.command)
-            .stdin(Stdio::null())
+            .arg(if cgroup {
+                super::cgroup::gated(&spec.command)
+            } else {
+                spec.command.clone()
+            })
+            .stdin(if cgroup {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -112,6 +123,9 @@ impl ShellExecutor {
             Err(e) => return Outcome::failed(format!("cannot start sh: {e}")),
         };
         let pgid = child.id().map(|p| p as i64);
+        if let Some(gate) = child.stdin.take() {
+            open_gate(ctx.run_id, child.id(), gate).await;
+        }
         if let Some(pgid) = pgid {
             let _ = events.send(Event::Spawned { pgid }).await;
         }
@@ -191,6 +205,17 @@ impl ShellExecutor {
             Err(e) => Outcome::failed(format!("lost track of the process: {e}")),
         }
     }
+}
+
+/// Move the gated shell into its run's cgroup (on a blocking thread: the
+/// kernel makes a move wait for an RCU grace period), then let it go on. If
+/// the move fails the shell goes on as well, tracked by its process tree.
+async fn open_gate(run_id: i64, pid: Option<u32>, mut gate: tokio::process::ChildStdin) {
+    use tokio::io::AsyncWriteExt;
+    if let Some(pid) = pid {
+        let _ = tokio::task::spawn_blocking(move || super::cgroup::adopt(run_id, pid)).await;
+    }
+    let _ = gate.write_all(b"\n").await;
 }
 
 /// Read a pipe in large pieces and pass them on whole: the output log cuts
