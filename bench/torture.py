@@ -12,11 +12,17 @@
    beside a job printing ~3 MB/s and a job firing every second: `database is
    locked` failures, tasks lost, the daemon's write transactions over 50 ms
    (from its log) and fires blamed on an absent scheduler;
-4. a 1 GB job of one-byte lines under the daemon: its time in jr against its
-   time alone, the daemon's peak RSS (sampled every 20 ms), the bytes stored
-   under the 1 MiB cap, and the slowest `jr tasks add` while it ran.
+4. a 1 GB job of one-byte lines under the daemon, five times: its time in jr
+   against its time outside jr in the same round (piped to a reader, the
+   baseline; and thrown away to /dev/null), the daemon's peak RSS (sampled
+   every 20 ms), the bytes stored under the 1 MiB cap, and the slowest
+   `jr tasks add` while it ran.
 
-    python3 bench/torture.py [--quick] [--debug]
+5. what a cgroup per run costs a run of `true` (cgroups on against off).
+
+Parts can be run alone: `--only kill9,two,writers,cgroup,big`.
+
+    python3 bench/torture.py [--quick] [--debug] [--no-build] [--only PARTS]
 """
 import json
 import os
@@ -263,6 +269,18 @@ def writers(cli, mcp_calls, chats):
         dm.wait(timeout=30)
         text = open(log, errors="replace").read()
         slow = [int(m) for m in re.findall(r"slow write transaction: held the database's write lock for (\d+) ms", text)]
+        # Who held it: each slow write is logged with its caller (file:line)
+        # and how much of it was the COMMIT (where SQLite runs its automatic
+        # WAL checkpoint, after the write lock is released).
+        callers = {}
+        for line in text.splitlines():
+            if "slow write transaction" in line:
+                m = re.search(r"at=(\S+)", line)
+                k = callers.setdefault(m.group(1) if m else "?", {"n": 0, "mostly_commit": 0})
+                k["n"] += 1
+                c, ms = re.search(r"commit_ms=(\d+)", line), re.search(r" ms=(\d+)", line)
+                if c and ms and int(c.group(1)) * 2 > int(ms.group(1)):
+                    k["mostly_commit"] += 1
         c = sqlite3.connect(env["JR_DB"])
         blamed = c.execute("SELECT count(*) FROM runs WHERE error LIKE '%no scheduler was running%'").fetchone()[0]
         behind = c.execute("SELECT count(*) FROM runs WHERE error LIKE '%scheduler was behind%'").fetchone()[0]
@@ -275,6 +293,7 @@ def writers(cli, mcp_calls, chats):
                 "expected_tasks": cli // 20 * 20 + mcp_calls, "chat_turns": chat_turns,
                 "chat_nonzero_exits": chat_other,
                 "daemon_writes_over_50ms": len(slow), "daemon_longest_write_ms": max(slow, default=0),
+                "slow_write_callers": callers,
                 "tick_fires": ticks, "missed_no_scheduler": blamed, "missed_behind": behind}
 
 
@@ -289,11 +308,14 @@ def rss_of(pid):
     return 0
 
 
-def big_job(size):
+def big_job(size, rounds):
+    """The 1 GB job, `rounds` times, each round interleaved with the same
+    pipeline outside jr twice: its output piped to a reader (`| cat >
+    /dev/null`, the baseline: what capturing anything costs, and how jr
+    reads it) and thrown away (`> /dev/null`: no capture at all)."""
     cmd = f"yes a | head -c {size}"
-    t0 = time.time()
-    subprocess.run(["sh", "-c", cmd + " > /dev/null"], check=True)
-    alone = time.time() - t0
+    outside = {"pipe": cmd + " | cat > /dev/null", "devnull": cmd + " > /dev/null"}
+    times = {"pipe": [], "devnull": [], "jr": []}
     with tempfile.TemporaryDirectory() as d:
         env = make_env(d)
         log = os.path.join(d, "daemon.log")
@@ -301,46 +323,108 @@ def big_job(size):
         dm = daemon(env, log)
         wait("the lease", 20, lambda: holder(env) == dm.pid)
         rss_idle = rss_of(dm.pid)
-        run = jr_json(env, "run", "gig", "--json")["id"]
-        peak, slowest, adds = rss_idle, 0.0, 0
-        done = False
-        while not done:
-            peak = max(peak, rss_of(dm.pid))
-            t = time.time()
-            jr(env, "tasks", "add", f"beside {adds}")
-            slowest = max(slowest, time.time() - t)
-            adds += 1
-            r = jr_json(env, "runs", "show", str(run), "--json")
-            done = r["status"] not in ("queued", "running")
-            time.sleep(0.02)
+        peak, slowest, adds, stored, rows_max, statuses = rss_idle, 0.0, 0, 0, 0, set()
+        for _ in range(rounds):
+            for k, c in outside.items():
+                t0 = time.time()
+                subprocess.run(["sh", "-c", c], check=True)
+                times[k].append(time.time() - t0)
+            run = jr_json(env, "run", "gig", "--json")["id"]
+            done = False
+            while not done:
+                peak = max(peak, rss_of(dm.pid))
+                t = time.time()
+                jr(env, "tasks", "add", f"beside {adds}")
+                slowest = max(slowest, time.time() - t)
+                adds += 1
+                r = jr_json(env, "runs", "show", str(run), "--json")
+                done = r["status"] not in ("queued", "running")
+                time.sleep(0.02)
+            statuses.add(r["status"])
+            times["jr"].append(r["duration_ms"] / 1000)
+            c = sqlite3.connect(env["JR_DB"])
+            rows, text = c.execute("SELECT count(*), coalesce(sum(length(CAST(line AS BLOB))), 0) "
+                                   "FROM run_output WHERE run_id = ?", (run,)).fetchone()
+            c.close()
+            if text + 32 * rows > stored:
+                stored, rows_max = text + 32 * rows, rows
         after = rss_of(dm.pid)
-        c = sqlite3.connect(env["JR_DB"])
-        rows, text = c.execute("SELECT count(*), coalesce(sum(length(CAST(line AS BLOB))), 0) "
-                               "FROM run_output WHERE run_id = ?", (run,)).fetchone()
-        c.close()
         dm.send_signal(signal.SIGTERM)
         dm.wait(timeout=30)
-        return {"bytes": size, "status": r["status"], "alone_s": round(alone, 2),
-                "in_jr_s": round(r["duration_ms"] / 1000, 2),
-                "ratio": round(r["duration_ms"] / 1000 / alone, 2),
-                "rss_idle_mb": round(rss_idle, 1), "rss_peak_mb": round(peak, 1),
-                "rss_after_mb": round(after, 1), "stored_bytes": text + 32 * rows,
-                "stored_rows": rows, "slowest_task_add_ms": round(slowest * 1000),
-                "task_adds_during": adds}
+
+    def ratios(base):
+        rs = sorted(j / b for j, b in zip(times["jr"], times[base]))
+        return [round(rs[len(rs) // 2], 2), round(rs[0], 2), round(rs[-1], 2)]
+    med = {k: round(sorted(v)[len(v) // 2], 2) for k, v in times.items()}
+    return {"bytes": size, "rounds": rounds, "statuses": sorted(statuses),
+            "in_jr_s": med["jr"], "piped_s": med["pipe"], "devnull_s": med["devnull"],
+            "ratio_to_piped": ratios("pipe"), "ratio_to_devnull": ratios("devnull"),
+            "rss_idle_mb": round(rss_idle, 1), "rss_peak_mb": round(peak, 1),
+            "rss_after_mb": round(after, 1), "stored_bytes_max": stored,
+            "stored_rows": rows_max, "slowest_task_add_ms": round(slowest * 1000),
+            "task_adds_during": adds}
+
+
+def cgroup_cost(runs, rounds):
+    """What a cgroup per run costs a run: `cat /proc/self/cgroup` run `runs`
+    times, one after another, by a daemon with cgroups on and one with them
+    off, interleaved round by round; the median of each run's recorded
+    duration (spawn, the move into the cgroup, the gate, the end), and how
+    many runs of the daemon with cgroups on saw themselves in one."""
+    med = {"on": [], "off": []}
+    inside = {"on": 0, "off": 0}
+    for _ in range(rounds):
+        for mode in ("on", "off"):
+            with tempfile.TemporaryDirectory() as d:
+                env = make_env(d, "cgroups = false\n" if mode == "off" else "")
+                log = os.path.join(d, "daemon.log")
+                jr(env, "jobs", "add", "where", "--overlap", "allow", "--command", "cat /proc/self/cgroup")
+                dm = daemon(env, log)
+                wait("the lease", 20, lambda: holder(env) == dm.pid)
+                for _ in range(runs):
+                    run = jr_json(env, "run", "where", "--json")["id"]
+                    # One at a time: each run's move is an isolated one (the
+                    # slow case; a burst shares the kernel's grace period).
+                    wait("the run", 20, lambda: jr_json(env, "runs", "show", str(run), "--json")
+                         ["status"] not in ("queued", "running"), step=0.005)
+                c = sqlite3.connect(env["JR_DB"])
+                ds = sorted(r[0] for r in c.execute("SELECT duration_ms FROM runs WHERE job = 'where'"))
+                inside[mode] += c.execute("SELECT count(DISTINCT run_id) FROM run_output "
+                                          "WHERE line LIKE '0::%/jr-%/run-%'").fetchone()[0]
+                c.close()
+                med[mode].append(ds[len(ds) // 2])
+                dm.send_signal(signal.SIGTERM)
+                dm.wait(timeout=30)
+    on, off = sorted(med["on"]), sorted(med["off"])
+    return {"runs": runs * rounds, "run_ms_cgroups_on": on[len(on) // 2],
+            "run_ms_cgroups_off": off[len(off) // 2], "on_min_max": [on[0], on[-1]],
+            "off_min_max": [off[0], off[-1]], "runs_in_a_cgroup_on": inside["on"],
+            "runs_in_a_cgroup_off": inside["off"]}
 
 
 def main():
     if "--debug" not in sys.argv:
         build()
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+    want = lambda k: only is None or k in only  # noqa: E731
     out = {}
-    out["kill9"] = kill9_trials(5 if QUICK else 20)
-    print(json.dumps({"kill9": out["kill9"]}), flush=True)
-    out["two_daemons"] = two_daemons(2 if QUICK else 5)
-    print(json.dumps({"two_daemons": out["two_daemons"]}), flush=True)
-    out["writers"] = writers(200 if QUICK else 2000, 100 if QUICK else 500, 40 if QUICK else 200)
-    print(json.dumps({"writers": out["writers"]}), flush=True)
-    out["big_job"] = big_job(100_000_000 if QUICK else 1_000_000_000)
-    print(json.dumps({"big_job": out["big_job"]}), flush=True)
+    if want("kill9"):
+        out["kill9"] = kill9_trials(5 if QUICK else 20)
+        print(json.dumps({"kill9": out["kill9"]}), flush=True)
+    if want("two"):
+        out["two_daemons"] = two_daemons(2 if QUICK else 5)
+        print(json.dumps({"two_daemons": out["two_daemons"]}), flush=True)
+    if want("writers"):
+        out["writers"] = writers(200 if QUICK else 2000, 100 if QUICK else 500, 40 if QUICK else 200)
+        print(json.dumps({"writers": out["writers"]}), flush=True)
+    if want("cgroup"):
+        out["cgroup"] = cgroup_cost(10 if QUICK else 30, 2 if QUICK else 3)
+        print(json.dumps({"cgroup": out["cgroup"]}), flush=True)
+    if want("big"):
+        out["big_job"] = big_job(100_000_000 if QUICK else 1_000_000_000, 3 if QUICK else 5)
+        print(json.dumps({"big_job": out["big_job"]}), flush=True)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,9 @@ pub struct SchedulerConfig {
     /// Runs of one job executing at once, for jobs with `overlap = "allow"`
     /// (other jobs run one at a time).
     pub per_job: usize,
+    /// A cgroup v2 per run where the cgroup tree is writable (exec/cgroup.rs);
+    /// false: only the process tree (group, environment, subreaper).
+    pub cgroups: bool,
 }
 
 /// Runs executing at once by default: four per core (at least 4, at most
@@ -163,6 +166,7 @@ impl Default for SchedulerConfig {
             lease_ttl: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(10),
             misfire_grace: Duration::from_secs(3600),
+            cgroups: true,
         }
     }
 }

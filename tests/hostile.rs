@@ -740,3 +740,158 @@ fn cancel_and_timeout_under_the_daemon_reach_detached_processes() {
     });
     gone_within(&env, 5, &["sleep", "37.6"]);
 }
+
+/// The cgroup2 folder this test process is in, if cgroups can be made there
+/// (root, or a delegated subtree); None elsewhere (the fallback is then what
+/// every other test of this file exercises).
+fn writable_cgroup() -> Option<std::path::PathBuf> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mount = info.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        (post.split(' ').next()? == "cgroup2").then(|| pre.split(' ').nth(4).map(String::from))?
+    })?;
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let rel = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))?
+        .trim()
+        .to_string();
+    let dir = std::path::Path::new(&mount).join(rel.trim_start_matches('/'));
+    let probe = dir.join(format!("jr-probe-{}", std::process::id()));
+    std::fs::create_dir(&probe).ok()?;
+    let kill = probe.join("cgroup.kill").exists();
+    std::fs::remove_dir(&probe).ok()?;
+    kill.then_some(dir)
+}
+
+/// The cgroup of run `id` of the jr process `pid`, if there is one.
+fn run_cgroup(own: &std::path::Path, pid: i32, id: i64) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(own.join(format!("jr-{pid}")))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("run-{id}-")))
+        })
+}
+
+/// A daemon-like child: double-forked, in a session of its own, with an
+/// empty environment and its streams closed. Neither its group, its
+/// environment nor its parent (jr, the subreaper) ties it to its run; only
+/// the run's cgroup does.
+fn daemonlike(tag: &str) -> String {
+    format!("env -i setsid sh -c 'sleep {tag} </dev/null >/dev/null 2>&1 &'")
+}
+
+#[test]
+fn a_cgroup_per_run_ends_detached_and_double_forked_children() {
+    let Some(own) = writable_cgroup() else {
+        eprintln!("no writable cgroup2 here: only the fallback is tested");
+        return;
+    };
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\n");
+    let cmd = |a: &str, b: &str| format!("{}; setsid sleep {b} & sleep 30", daemonlike(a));
+    env.ok(&[
+        "jobs",
+        "add",
+        "t",
+        "--timeout",
+        "3s",
+        "--command",
+        &cmd("38.1", "38.2"),
+    ]);
+    env.ok(&["jobs", "add", "c", "--command", &cmd("38.3", "38.4")]);
+    env.ok(&[
+        "jobs",
+        "add",
+        "e",
+        "--command",
+        &format!("{}; echo done", daemonlike("38.5")),
+    ]);
+    let d = env.daemon();
+
+    // Timeout: the run's cgroup holds both escapees, and they end with it.
+    let id = env.json(&["run", "t", "--json"])["id"].as_i64().unwrap();
+    let (a, b) = env.wait_until("both detached sleeps", 10, || {
+        let a = alive_with_cmdline(&["sleep", "38.1"]);
+        let b = alive_with_cmdline(&["sleep", "38.2"]);
+        (!a.is_empty() && !b.is_empty()).then(|| (a[0], b[0]))
+    });
+    let cg = run_cgroup(&own, d.pid(), id).expect("the run has a cgroup");
+    let procs = std::fs::read_to_string(cg.join("cgroup.procs")).unwrap();
+    for p in [a, b] {
+        assert!(
+            procs.split_whitespace().any(|x| x == p.to_string()),
+            "{p} not in {procs}"
+        );
+    }
+    env.wait_until("the run to time out", 20, || {
+        (env.run_obj(id)["status"] == "timeout").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "38.1"]);
+    gone_within(&env, 5, &["sleep", "38.2"]);
+    env.wait_until("the cgroup to be removed", 5, || {
+        (!cg.exists()).then_some(())
+    });
+
+    // Cancel.
+    let id = env.json(&["run", "c", "--json"])["id"].as_i64().unwrap();
+    env.wait_until("the detached sleeps", 10, || {
+        (!alive_with_cmdline(&["sleep", "38.3"]).is_empty()
+            && !alive_with_cmdline(&["sleep", "38.4"]).is_empty())
+        .then_some(())
+    });
+    env.ok(&["runs", "cancel", &id.to_string()]);
+    env.wait_until("the run to be cancelled", 15, || {
+        (env.run_obj(id)["status"] == "cancelled").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "38.3"]);
+    gone_within(&env, 5, &["sleep", "38.4"]);
+
+    // A run that ends on its own: what it left running goes too.
+    let id = env.json(&["run", "e", "--json"])["id"].as_i64().unwrap();
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "38.5"]);
+    env.wait_until("no run cgroup left", 5, || {
+        let n = std::fs::read_dir(own.join(format!("jr-{}", d.pid())))
+            .map(|r| r.flatten().filter(|e| e.path().is_dir()).count())
+            .unwrap_or(0);
+        (n == 0).then_some(())
+    });
+}
+
+#[test]
+fn with_cgroups_off_the_process_tree_still_ends_detached_children() {
+    let own = writable_cgroup();
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\ncgroups = false\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "slow",
+        "--timeout",
+        "2s",
+        "--command",
+        "setsid sleep 38.6 & sleep 30",
+    ]);
+    let d = env.daemon();
+    let id = env.json(&["run", "slow", "--json"])["id"].as_i64().unwrap();
+    env.wait_until("the detached sleep", 10, || {
+        (!alive_with_cmdline(&["sleep", "38.6"]).is_empty()).then_some(())
+    });
+    if let Some(own) = &own {
+        assert!(
+            run_cgroup(own, d.pid(), id).is_none() && !own.join(format!("jr-{}", d.pid())).exists(),
+            "cgroups = false made a cgroup"
+        );
+    }
+    env.wait_until("the run to time out", 20, || {
+        (env.run_obj(id)["status"] == "timeout").then_some(())
+    });
+    gone_within(&env, 5, &["sleep", "38.6"]);
+}

@@ -169,6 +169,7 @@ impl Ctx {
             .join("jr");
         let mut config = Config::load(&config_path)?;
         resolve_llm(&mut config.llm);
+        crate::exec::cgroup::set_enabled(config.scheduler.cgroups);
         let clock = match std::env::var("JR_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(
                 chrono::DateTime::parse_from_rfc3339(&s)

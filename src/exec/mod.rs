@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod ambient;
+pub mod cgroup;
 pub mod dagster;
 pub mod result_file;
 pub mod shell;

@@ -53,10 +53,21 @@ impl ShellExecutor {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
         super::tree::become_subreaper();
+        // A cgroup per run where it can be had: the shell waits at a gate
+        // until it is in its cgroup (cgroup.rs).
+        let cgroup = super::cgroup::available();
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
-            .arg(&spec.command)
-            .stdin(Stdio::null())
+            .arg(if cgroup {
+                super::cgroup::gated(&spec.command)
+            } else {
+                spec.command.clone()
+            })
+            .stdin(if cgroup {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -112,6 +123,9 @@ impl ShellExecutor {
             Err(e) => return Outcome::failed(format!("cannot start sh: {e}")),
         };
         let pgid = child.id().map(|p| p as i64);
+        if let Some(gate) = child.stdin.take() {
+            open_gate(ctx.run_id, child.id(), gate).await;
+        }
         if let Some(pgid) = pgid {
             let _ = events.send(Event::Spawned { pgid }).await;
         }
@@ -193,34 +207,67 @@ impl ShellExecutor {
     }
 }
 
+/// Move the gated shell into its run's cgroup (on a blocking thread: the
+/// kernel makes a move wait for an RCU grace period), then let it go on. If
+/// the move fails the shell goes on as well, tracked by its process tree.
+async fn open_gate(run_id: i64, pid: Option<u32>, mut gate: tokio::process::ChildStdin) {
+    use tokio::io::AsyncWriteExt;
+    if let Some(pid) = pid {
+        let _ = tokio::task::spawn_blocking(move || super::cgroup::adopt(run_id, pid)).await;
+    }
+    let _ = gate.write_all(b"\n").await;
+}
+
 /// Read a pipe in large pieces and pass them on whole: the output log cuts
 /// lines and keeps only what fits the cap, so a job is never slowed by per
 /// line work here. A quiet job (most of them) costs a small buffer and no
 /// pipe resize; once a read fills the buffer the job is printing fast: the
-/// buffer grows to 128 KiB and the pipe to 1 MiB, so a fast writer blocks
-/// less.
+/// buffer grows to `READ_BUF`, the pipe to the system's most (up to 4 MiB)
+/// so a fast writer blocks less, and each read takes what else is already
+/// in the pipe before the piece is passed on. A large piece is passed on as
+/// read, in its own buffer (no copy); a small one is copied out and the
+/// buffer kept.
 async fn pump<R: AsyncRead + Unpin + std::os::fd::AsRawFd>(
     pipe: Option<R>,
     stream: Stream,
     events: Events,
 ) {
+    use futures_util::FutureExt;
     let Some(mut pipe) = pipe else { return };
-    let mut buf = vec![0u8; FIRST_BUF];
+    let mut buf: Vec<u8> = Vec::with_capacity(FIRST_BUF);
+    let mut fast = false;
     loop {
-        let n = match pipe.read(&mut buf).await {
+        // read_buf reads into the spare capacity (never zero-filled).
+        match pipe.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(n) => n,
+            Ok(_) => {}
+        }
+        if fast {
+            // What the writer put in meanwhile, without waiting for more.
+            while buf.len() < buf.capacity() {
+                match pipe.read_buf(&mut buf).now_or_never() {
+                    Some(Ok(n)) if n > 0 => {}
+                    _ => break,
+                }
+            }
+        }
+        let full = buf.len() == buf.capacity();
+        let bytes = if buf.len() >= buf.capacity() / 2 {
+            std::mem::replace(
+                &mut buf,
+                Vec::with_capacity(if fast { READ_BUF } else { FIRST_BUF }),
+            )
+        } else {
+            let b = buf.clone();
+            buf.clear();
+            b
         };
         // A closed receiver means nobody records output any more; keep
         // draining the pipe so the child is not blocked on a full pipe.
-        let _ = events
-            .send(Event::Chunk {
-                stream,
-                bytes: buf[..n].to_vec(),
-            })
-            .await;
-        if n == buf.len() && buf.len() < READ_BUF {
-            buf = vec![0u8; READ_BUF];
+        let _ = events.send(Event::Chunk { stream, bytes }).await;
+        if full && !fast {
+            fast = true;
+            buf = Vec::with_capacity(READ_BUF);
             widen(&pipe);
         }
     }
@@ -233,16 +280,25 @@ const PIPES_CLOSE: Duration = Duration::from_millis(50);
 
 /// The first reads: up to 4 KiB (what most jobs print in all).
 const FIRST_BUF: usize = 4 * 1024;
-/// One read: up to 128 KiB.
-const READ_BUF: usize = 128 * 1024;
+/// One read of a fast writer: up to 256 KiB.
+const READ_BUF: usize = 256 * 1024;
 
+/// The pipe's buffer as large as the system allows (at most 4 MiB).
 fn widen<R: std::os::fd::AsRawFd>(pipe: &R) {
     #[cfg(target_os = "linux")]
     {
         use nix::fcntl::{FcntlArg, fcntl};
+        static MAX: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+        let max = *MAX.get_or_init(|| {
+            std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+                .unwrap_or(1 << 20)
+                .clamp(64 * 1024, 4 << 20)
+        });
         // SAFETY: the fd belongs to `pipe`, which outlives this call.
         let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(pipe.as_raw_fd()) };
-        let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(1 << 20));
+        let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(max));
     }
 }
 

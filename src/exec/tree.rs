@@ -7,6 +7,8 @@
 //! `JR_JOB` every process of it inherits, and by descent from either. A run
 //! that ended on its own is swept for such leftovers by one thread, a
 //! batch of ended runs at a time (`sweep_soon`).
+//! Where a run has a cgroup (`cgroup.rs`), its members are the cgroup's
+//! processes and ending it is one `cgroup.kill`; this is the fallback.
 //! Linux only: elsewhere only the process group is signalled.
 
 use std::collections::{HashMap, HashSet};
@@ -43,6 +45,9 @@ struct Proc {
 impl RunTree {
     /// Every live process of the run (never this process or init).
     pub fn members(&self) -> Vec<Pid> {
+        if let Some(cg) = self.cgroup() {
+            return super::cgroup::procs(&cg);
+        }
         if let Some(found) = self.members_after_group() {
             return found;
         }
@@ -132,9 +137,23 @@ impl RunTree {
         any
     }
 
+    /// The run's cgroup, if it has one.
+    fn cgroup(&self) -> Option<std::path::PathBuf> {
+        super::cgroup::of(self.run_id, self.pgid)
+    }
+
     /// SIGKILL everything left, then reap those that became our children
     /// (orphans re-parented to this subreaper), so none stays a zombie.
+    /// A run with a cgroup: `cgroup.kill`, and the cgroup goes.
     pub fn kill_all(&self) {
+        if let Some(cg) = self.cgroup() {
+            super::cgroup::remove(&cg);
+            if let Some(g) = self.pgid.filter(|g| *g > 1) {
+                let _ = killpg(Pid::from_raw(g as i32), Signal::SIGKILL);
+            }
+            reap_orphans();
+            return;
+        }
         let left = self.members();
         if let Some(g) = self.pgid.filter(|g| *g > 1) {
             let _ = killpg(Pid::from_raw(g as i32), Signal::SIGKILL);
@@ -184,6 +203,7 @@ pub fn sweep_now() {
     if !trees.is_empty() {
         sweep(&trees);
     }
+    super::cgroup::tidy();
 }
 
 fn sweeper() {
@@ -204,6 +224,15 @@ fn sweeper() {
 /// was re-parented to this subreaper: it is among this process's children
 /// (or descends from one), found by its group or its `JR_RUN_ID`/`JR_JOB`.
 fn sweep(trees: &[RunTree]) {
+    // Runs with a cgroup: one cgroup.kill each, and the cgroup goes.
+    let (with, trees): (Vec<&RunTree>, Vec<&RunTree>) =
+        trees.iter().partition(|t| t.cgroup().is_some());
+    for t in &with {
+        t.kill_all();
+    }
+    if trees.is_empty() {
+        return;
+    }
     let Some(kids) = children_of(std::process::id() as i32) else {
         // No children lists in /proc: each tree the slow way.
         for t in trees {

@@ -70,6 +70,26 @@ pub const WRITE_WAIT: Duration = Duration::from_secs(60);
 /// A write transaction held longer than this is logged as slow.
 pub const SLOW_WRITE: Duration = Duration::from_millis(50);
 
+thread_local! {
+    /// A commit on this thread left the WAL past `WAL_CHECKPOINT_PAGES`.
+    static CHECKPOINT_DUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// SQLite's own threshold for its automatic checkpoint (1,000 pages).
+const WAL_CHECKPOINT_PAGES: std::ffi::c_int = 1000;
+
+/// The WAL hook (it replaces SQLite's automatic checkpoint, which ran in
+/// COMMIT and made a write look as if it held the lock for a checkpoint's
+/// length): a checkpoint is marked due; `Store::write` runs it after its
+/// transaction. A commit outside `write` only marks it; the next `write`
+/// of any process sees the WAL's size again and checkpoints.
+fn wal_due(_: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Result<()> {
+    if pages >= WAL_CHECKPOINT_PAGES {
+        CHECKPOINT_DUE.with(|c| c.set(true));
+    }
+    Ok(())
+}
+
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
@@ -163,6 +183,9 @@ impl Store {
         self.conn
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| Error::config(format!("{where_} cannot be used: {e}")).hint(hint()))?;
+        // Instead of SQLite's automatic checkpoint inside COMMIT: `write`
+        // checkpoints after its transaction (see `wal_due`).
+        self.conn.wal_hook(Some(wal_due));
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
@@ -248,15 +271,26 @@ impl Store {
         let tx = self.begin_immediate()?;
         let held = std::time::Instant::now();
         let out = f(&tx)?;
+        let body = held.elapsed();
         tx.commit()?;
         let took = held.elapsed();
         if took > SLOW_WRITE {
             tracing::warn!(
                 ms = took.as_millis() as u64,
+                // The commit's share (a WAL checkpoint runs in it).
+                commit_ms = (took - body).as_millis() as u64,
                 at = %caller,
                 "slow write transaction: held the database's write lock for {} ms",
                 took.as_millis()
             );
+        }
+        // The WAL grew past SQLite's checkpoint threshold: copy it back now,
+        // after the transaction and outside its timing (a PASSIVE checkpoint
+        // holds no write lock: other writers go on meanwhile).
+        if CHECKPOINT_DUE.with(|c| c.replace(false)) {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
         Ok(out)
     }

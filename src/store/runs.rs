@@ -287,11 +287,21 @@ pub fn append_output(conn: &Connection, id: i64, lines: &[OutputLine]) -> Result
     Ok(())
 }
 
-/// Drop the stored tail (lines from `from_seq` on) before it is rewritten.
-pub fn truncate_output(conn: &Connection, id: i64, from_seq: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM run_output WHERE run_id = ?1 AND seq >= ?2")?
-        .execute(params![id, from_seq])?;
-    Ok(())
+/// Drop at most `limit` stored lines with `from <= seq < to` (the oldest
+/// first); returns how many went.
+pub fn delete_output_range(
+    conn: &Connection,
+    id: i64,
+    from: i64,
+    to: i64,
+    limit: usize,
+) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM run_output WHERE run_id = ?1 AND seq IN \
+             (SELECT seq FROM run_output WHERE run_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq LIMIT ?4)",
+        )?
+        .execute(params![id, from, to, limit as i64])?)
 }
 
 /// Output lines with seq > `after`, in order, at most `limit`.
