@@ -118,8 +118,8 @@ pub struct Scheduler {
     /// first WAL write, possibly before the writer's commit is visible.
     burst: u8,
     /// When this scheduler last wrote: the file watch fires on its own
-    /// writes too, and such an echo needs one look soon (see `look_by`),
-    /// not a burst at once.
+    /// writes too, and such an echo needs a look at once and one more soon
+    /// (see `look_by`), not a burst of five.
     own_write: Option<Instant>,
     /// Look whether another process wrote by then at the latest (or with
     /// an earlier pass that goes to the database anyway).
@@ -270,14 +270,17 @@ impl Scheduler {
                     self.recheck = true;
                 }
                 _ = tokio::time::sleep_until(wake) => self.look = true,
-                _ = changed.notified() => match self.echo() {
-                    // The look waits for the last of a wave of echoes.
-                    true => self.look_by = Some(Instant::now() + ECHO_LOOK),
-                    false => {
-                        self.look = true;
-                        self.burst = 5;
+                _ = changed.notified() => {
+                    // At once: it may be another process's write (`jr run`
+                    // just after a run of this scheduler ended).
+                    self.look = true;
+                    match self.echo() {
+                        // Once more after the last of a wave of echoes, in
+                        // case a write among them was not yet visible.
+                        true => self.look_by = Some(Instant::now() + ECHO_LOOK),
+                        false => self.burst = 5,
                     }
-                },
+                }
             }
         }
         self.shutdown().await;
@@ -651,7 +654,7 @@ impl Scheduler {
     }
 
     /// A file event just after this scheduler wrote: most likely its own
-    /// write (a look at `data_version` soon tells).
+    /// write (a look at `data_version` tells).
     fn echo(&self) -> bool {
         self.own_write.is_some_and(|t| t.elapsed() < ECHO)
     }
