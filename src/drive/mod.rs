@@ -97,8 +97,11 @@ pub struct Scheduler {
     ender: Option<runner::Ender>,
     end_rx: Option<runner::EndQueue>,
     ends: runner::PendingEnds,
-    done_tx: mpsc::UnboundedSender<i64>,
-    done_rx: mpsc::UnboundedReceiver<i64>,
+    /// Runs that ended, and whether their end may have queued more (a
+    /// retry, chained runs): written by this process's own connection, which
+    /// `data_version` does not show, so the queue is looked at again.
+    done_tx: mpsc::UnboundedSender<(i64, bool)>,
+    done_rx: mpsc::UnboundedReceiver<(i64, bool)>,
     next_heartbeat: Instant,
     next_prune: Instant,
     /// Earliest backoff of a queued retry.
@@ -244,12 +247,12 @@ impl Scheduler {
             let wake = self.next_wake();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(id) = self.done_rx.recv() => {
-                    self.done(id);
+                Some((id, more)) = self.done_rx.recv() => {
+                    self.done(id, more);
                     // Every run that ended meanwhile frees its slot before
                     // the next pass: one claim fills them all.
-                    while let Ok(id) = self.done_rx.try_recv() {
-                        self.done(id);
+                    while let Ok((id, more)) = self.done_rx.try_recv() {
+                        self.done(id, more);
                     }
                 }
                 // The slot is free, and taken again when the run's end is
@@ -575,11 +578,11 @@ impl Scheduler {
     }
 
     /// A run ended and its end is written: its slot is free if its work's
-    /// end did not free it already, and a run of the same job that waited
-    /// for it may start.
-    fn done(&mut self, id: i64) {
+    /// end did not free it already, a run of the same job that waited for
+    /// it may start, and a run its end queued (`more`) may be due.
+    fn done(&mut self, id: i64, more: bool) {
         self.in_flight.remove(&id);
-        if self.live.remove(&id).is_some() || self.blocked {
+        if self.live.remove(&id).is_some() || self.blocked || more {
             self.recheck = true;
         }
     }
@@ -626,6 +629,12 @@ impl Scheduler {
         tokio::spawn(async move {
             let id = run.id;
             let name = job.name.clone();
+            // A success of a job that chains nothing and works on no task
+            // queues nothing.
+            let quiet = job.on_success.is_empty()
+                && job.on_failure.is_empty()
+                && job.takes_tasks.is_none()
+                && run.task_id.is_none();
             let status = match &ender {
                 Some(ends) => {
                     runner::execute_batched(db, run, job, cap, stopper, ends, exited).await
@@ -633,7 +642,8 @@ impl Scheduler {
                 None => runner::execute(db, run, job, cap, stopper).await,
             };
             tracing::info!(job = %name, run = id, %status, "finished");
-            let _ = done.send(id);
+            let more = !(quiet && status == crate::domain::RunStatus::Success);
+            let _ = done.send((id, more));
         });
     }
 
@@ -649,7 +659,7 @@ impl Scheduler {
             let name = job.name.clone();
             let status = runner::resume(db, run, job, x, cap, stopper).await;
             tracing::info!(job = %name, run = id, %status, "finished");
-            let _ = done.send(id);
+            let _ = done.send((id, true));
         });
     }
 
@@ -697,7 +707,7 @@ impl Scheduler {
             let deadline = Instant::now() + self.s.shutdown_grace;
             while !self.in_flight.is_empty() {
                 tokio::select! {
-                    Some(id) = self.done_rx.recv() => { self.in_flight.remove(&id); }
+                    Some((id, _)) = self.done_rx.recv() => { self.in_flight.remove(&id); }
                     Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => self.write_ends().await,
                     _ = tokio::time::sleep_until(deadline) => break,
                 }
@@ -709,7 +719,7 @@ impl Scheduler {
             let mut deadline = Instant::now() + Duration::from_secs(10);
             while !self.in_flight.is_empty() {
                 tokio::select! {
-                    Some(id) = self.done_rx.recv() => {
+                    Some((id, _)) = self.done_rx.recv() => {
                         self.in_flight.remove(&id);
                         deadline = Instant::now() + Duration::from_secs(10);
                     }
