@@ -273,17 +273,24 @@ impl Scheduler {
                     self.recheck = true;
                 }
                 _ = tokio::time::sleep_until(wake) => self.look = true,
-                _ = changed.notified() => {
-                    // At once: it may be another process's write (`jr run`
-                    // just after a run of this scheduler ended).
-                    self.look = true;
-                    match self.echo() {
-                        // Once more after the last of a wave of echoes, in
-                        // case a write among them was not yet visible.
-                        true => self.look_by = Some(Instant::now() + ECHO_LOOK),
-                        false => self.burst = 5,
+                _ = changed.notified() => match self.echo() {
+                    // Another process's write, most likely: at once, and
+                    // four more times 10 ms apart.
+                    false => {
+                        self.look = true;
+                        self.burst = 5;
                     }
-                }
+                    // Its own write, most likely. While its runs go, once
+                    // after the last of the wave (passes that go to the
+                    // database anyway look meanwhile): a look per echo
+                    // would double the trips of a burst. Otherwise at once
+                    // as well (`jr run` just after a run of this scheduler
+                    // ended).
+                    true => {
+                        self.look |= self.in_flight.is_empty();
+                        self.look_by = Some(Instant::now() + ECHO_LOOK);
+                    }
+                },
             }
         }
         self.shutdown().await;
