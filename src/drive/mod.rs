@@ -3,8 +3,10 @@
 //! lease, sleeps until the next fire across all enabled jobs, records each
 //! fire under a unique (job, fire time) key, starts queued runs within the
 //! concurrency limit, and notices other processes' changes through an inotify
-//! watch on the database, confirmed by SQLite's `data_version` (with a slow
-//! poll as the fallback). Fires themselves are never polled for.
+//! watch on the database, confirmed by SQLite's `data_version` (a poll only
+//! where no watch can be had). Fires themselves are never polled for: idle,
+//! it sleeps until the next fire, another process's write or the lease's
+//! heartbeat.
 
 mod late;
 pub mod runner;
@@ -28,6 +30,12 @@ pub use runner::{StopReason, Stopper};
 
 /// A run whose work ends within this is cheap (see `free_slots`).
 const CHEAP_RUN: Duration = Duration::from_millis(100);
+/// A file event this soon after the scheduler's own write is taken for its
+/// echo.
+const ECHO: Duration = Duration::from_millis(100);
+/// An echo is looked at this long after the last of its wave (passes that
+/// go to the database meanwhile look as well).
+const ECHO_LOOK: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -42,7 +50,8 @@ pub struct Settings {
     pub keep_per_job: usize,
     pub keep_days: u32,
     /// How often other processes' changes are looked for without a file
-    /// watch (with one, this is only a safety net).
+    /// watch (with one, the watch wakes the scheduler, and every heartbeat
+    /// looks as well).
     pub poll: Duration,
 }
 
@@ -58,7 +67,7 @@ impl Settings {
             output_cap: cfg.runs.output_cap,
             keep_per_job: cfg.runs.keep_per_job,
             keep_days: cfg.runs.keep_days,
-            poll: Duration::from_secs(10),
+            poll: Duration::from_millis(250),
         }
     }
 }
@@ -83,21 +92,41 @@ pub struct Scheduler {
     exited_rx: mpsc::UnboundedReceiver<i64>,
     /// Recent runs' time from start to their work's end, smoothed.
     recent_run: Option<Duration>,
-    /// Records the ends of this scheduler's runs, in batches.
+    /// Where this scheduler's runs send their ends; they are written in
+    /// batches, with the claims of the runs taking their slots.
     ender: Option<runner::Ender>,
-    done_tx: mpsc::UnboundedSender<i64>,
-    done_rx: mpsc::UnboundedReceiver<i64>,
+    end_rx: Option<runner::EndQueue>,
+    ends: runner::PendingEnds,
+    /// Runs that ended, and whether their end may have queued more (a
+    /// retry, chained runs): written by this process's own connection, which
+    /// `data_version` does not show, so the queue is looked at again.
+    done_tx: mpsc::UnboundedSender<(i64, bool)>,
+    done_rx: mpsc::UnboundedReceiver<(i64, bool)>,
     next_heartbeat: Instant,
     next_prune: Instant,
     /// Earliest backoff of a queued retry.
     next_retry: Option<DateTime<Utc>>,
     /// Look at queued runs again on the next pass.
     recheck: bool,
+    /// A queued run waited for its job's running one at the last claim:
+    /// a run's end written may let it start.
+    blocked: bool,
+    /// Look whether another process wrote on the next pass (a file event,
+    /// a timer, the heartbeat); a wake for this scheduler's own runs does
+    /// not need to.
+    look: bool,
     /// Wakes the loop when another process writes the database.
     watch: Option<crate::engine::watch::DbWatch>,
     /// Quick re-checks left after a file event: the event comes with the
     /// first WAL write, possibly before the writer's commit is visible.
     burst: u8,
+    /// When this scheduler last wrote: the file watch fires on its own
+    /// writes too, and such an echo needs a look at once and one more soon
+    /// (see `look_by`), not a burst of five.
+    own_write: Option<Instant>,
+    /// Look whether another process wrote by then at the latest (or with
+    /// an earlier pass that goes to the database anyway).
+    look_by: Option<Instant>,
     /// Since when this process has held the lease without a break: a fire
     /// after it that is reached late was missed by a scheduler that was
     /// behind, not absent.
@@ -134,14 +163,20 @@ impl Scheduler {
             exited_rx,
             recent_run: None,
             ender: None,
+            end_rx: None,
+            ends: runner::PendingEnds::default(),
             done_tx,
             done_rx,
             next_heartbeat: Instant::now(),
             next_prune: Instant::now() + Duration::from_secs(60),
             next_retry: None,
             recheck: true,
+            blocked: false,
+            look: true,
             watch: None,
             burst: 0,
+            own_write: None,
+            look_by: None,
             awake_since: None,
             last_pass: None,
         }
@@ -160,9 +195,10 @@ impl Scheduler {
             .call(|e| Ok(e.store().path().map(|p| p.to_path_buf())))
             .await?;
         self.watch = path.as_deref().and_then(crate::engine::watch::watch);
-        self.ender = Some(runner::Ender::start(self.db.clone()));
+        let (ender, end_rx) = runner::Ender::channel();
+        self.ender = Some(ender);
+        self.end_rx = Some(end_rx);
         if self.watch.is_none() {
-            self.s.poll = self.s.poll.min(Duration::from_millis(250));
             tracing::warn!(
                 "no file watch on the database; polling every {:?}",
                 self.s.poll
@@ -206,29 +242,55 @@ impl Scheduler {
             {
                 tracing::error!("scheduler: {e}");
             }
+            // Not holding the lease (or the pass failed): the ends still go.
+            self.write_ends().await;
             let wake = self.next_wake();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(id) = self.done_rx.recv() => {
-                    self.in_flight.remove(&id);
-                    self.live.remove(&id);
+                Some((id, more)) = self.done_rx.recv() => {
+                    self.done(id, more);
                     // Every run that ended meanwhile frees its slot before
                     // the next pass: one claim fills them all.
-                    while let Ok(id) = self.done_rx.try_recv() {
-                        self.in_flight.remove(&id);
-                        self.live.remove(&id);
+                    while let Ok((id, more)) = self.done_rx.try_recv() {
+                        self.done(id, more);
                     }
-                    self.recheck = true;
                 }
+                // The slot is free, and taken again when the run's end is
+                // written (just after): one trip for both.
                 Some(id) = self.exited_rx.recv() => {
                     self.exited(id);
                     while let Ok(id) = self.exited_rx.try_recv() {
                         self.exited(id);
                     }
+                }
+                Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => {
+                    while let Ok(id) = self.exited_rx.try_recv() {
+                        self.exited(id);
+                    }
+                    if let Some(q) = self.end_rx.as_mut() {
+                        q.drain(&mut self.ends);
+                    }
                     self.recheck = true;
                 }
-                _ = tokio::time::sleep_until(wake) => {}
-                _ = changed.notified() => self.burst = 5,
+                _ = tokio::time::sleep_until(wake) => self.look = true,
+                _ = changed.notified() => match self.echo() {
+                    // Another process's write, most likely: at once, and
+                    // four more times 10 ms apart.
+                    false => {
+                        self.look = true;
+                        self.burst = 5;
+                    }
+                    // Its own write, most likely. While its runs go, once
+                    // after the last of the wave (passes that go to the
+                    // database anyway look meanwhile): a look per echo
+                    // would double the trips of a burst. Otherwise at once
+                    // as well (`jr run` just after a run of this scheduler
+                    // ended).
+                    true => {
+                        self.look |= self.in_flight.is_empty();
+                        self.look_by = Some(Instant::now() + ECHO_LOOK);
+                    }
+                },
             }
         }
         self.shutdown().await;
@@ -236,21 +298,47 @@ impl Scheduler {
     }
 
     /// Renew or take the lease; an error only when the database cannot be
-    /// written at all (anything passing is logged and retried).
+    /// written at all (anything passing is logged and retried). One trip to
+    /// the database: the lease, and the runs a gone process left behind.
     async fn heartbeat(&mut self) -> Result<()> {
-        self.next_heartbeat = Instant::now() + self.s.lease_ttl / 3;
         let (me, role, ttl) = (
             self.me.clone(),
             self.s.role.clone(),
             chrono::Duration::from_std(self.s.lease_ttl).unwrap_or_default(),
         );
-        let before = self.db.call(|e| e.lease()).await.ok().flatten();
-        match self
+        self.own_write = Some(Instant::now());
+        let beat = self
             .db
-            .call(move |e| e.acquire_lease(&me, &role, ttl))
-            .await
-        {
-            Ok(true) => {
+            .call(move |e| {
+                let before = e.lease().ok().flatten();
+                if !e.acquire_lease(&me, &role, ttl)? {
+                    return Ok(None);
+                }
+                let seen = e.data_version().ok();
+                // Runs following a Dagster run are resumed, not lost; runs
+                // of a process that is gone are lost.
+                let previous = before.filter(|l| l.holder != me.holder).map(|l| l.holder);
+                let adopted = e.adopt_external(&me, previous.as_deref());
+                let lost = e.mark_lost(&me, previous.as_deref());
+                Ok(Some((adopted, lost, seen)))
+            })
+            .await;
+        self.own_write = Some(Instant::now());
+        // The holder renews when half the lease is left: a late renewal
+        // still has `lease_ttl`/2 to spare. The others look every third,
+        // so a holder that froze is taken over soon after its lease ends.
+        self.next_heartbeat = Instant::now()
+            + match beat {
+                Ok(Some(_)) => self.s.lease_ttl / 2,
+                _ => self.s.lease_ttl / 3,
+            };
+        match beat {
+            Ok(Some((adopted, lost, seen))) => {
+                // Nothing written by another process since the last look:
+                // the pass after this heartbeat need not look again.
+                if seen.is_some() && seen == self.data_version && self.holding {
+                    self.look = false;
+                }
                 if !self.holding {
                     tracing::info!(holder = %self.me.holder, "took the scheduler lease");
                     self.jobs_rev = None;
@@ -259,16 +347,7 @@ impl Scheduler {
                     self.last_pass = None;
                 }
                 self.holding = true;
-                let previous = before
-                    .filter(|l| l.holder != self.me.holder)
-                    .map(|l| l.holder);
-                // Runs following a Dagster run are resumed, not lost.
-                let (me, prev) = (self.me.clone(), previous.clone());
-                match self
-                    .db
-                    .call(move |e| e.adopt_external(&me, prev.as_deref()))
-                    .await
-                {
+                match adopted {
                     Ok(adopted) => {
                         for (run, job, x) in adopted {
                             self.spawn_resume(run, job, x);
@@ -276,12 +355,7 @@ impl Scheduler {
                     }
                     Err(e) => tracing::error!("resuming runs of external work: {e}"),
                 }
-                let me = self.me.clone();
-                match self
-                    .db
-                    .call(move |e| e.mark_lost(&me, previous.as_deref()))
-                    .await
-                {
+                match lost {
                     Ok(lost) => {
                         stop_orphans(&lost, &self.me);
                         for r in &lost {
@@ -291,7 +365,7 @@ impl Scheduler {
                     Err(e) => tracing::error!("checking for lost runs: {e}"),
                 }
             }
-            Ok(false) => {
+            Ok(None) => {
                 if self.holding {
                     tracing::warn!("lost the scheduler lease to another process; no longer firing");
                 }
@@ -318,39 +392,70 @@ impl Scheduler {
         if self.next_retry.is_some_and(|t| t <= Utc::now()) {
             self.recheck = true;
         }
-        // One trip to the database per pass: whether another process wrote
-        // (then: job changes, cancel requests) and, when slots are free and
-        // there may be work, the queued runs that start now.
+        // One trip to the database per pass: the ends of runs that ended,
+        // whether another process wrote (then: job changes, cancel
+        // requests) and, when slots are free and there may be work, the
+        // queued runs that start now.
         let known = self.data_version;
         let free = self.free_slots();
+        let due_look = self.look_by.is_some_and(|t| t <= Instant::now());
+        if due_look {
+            self.look_by = None;
+        }
+        let look = std::mem::take(&mut self.look) || due_look || self.watch.is_none();
+        let claim = self.recheck && free > 0;
+        if !(look || claim || !self.ends.is_empty()) {
+            // Woken for this scheduler's own runs, with nothing to claim
+            // or write: no trip to the database.
+            return self.fire_due().await;
+        }
+        // Going to the database anyway: a look costs nothing more (the
+        // one due after the echoes still follows).
+        let look = look || self.look_by.is_some();
         let recheck = std::mem::take(&mut self.recheck);
         let (me, per_job) = (self.me.clone(), self.s.per_job);
-        let pass = self
+        let (rows, acks) = self.ends.take();
+        let writes = !rows.is_empty() || (recheck && free > 0);
+        let plan = Pass {
+            look,
+            known,
+            free,
+            recheck,
+            per_job,
+        };
+        let call = self
             .db
-            .call(move |e| {
-                let dv = e.data_version()?;
-                let changed = known != Some(dv);
-                let seen = match changed {
-                    true => Some((e.jobs_revision()?, e.cancel_requests(&me)?)),
-                    false => None,
-                };
-                let claimed = match free > 0 && (recheck || changed) {
-                    true => Some(e.claim_startable(&me, free, per_job)?),
-                    false => None,
-                };
-                Ok((dv, seen, claimed))
-            })
+            .call(move |e| Ok(one_pass(e, &rows, &plan, &me)))
             .await;
+        if writes {
+            self.own_write = Some(Instant::now());
+        }
+        let pass = match call {
+            Ok((written, pass)) => {
+                if let Some(w) = written {
+                    acks.send(w);
+                }
+                pass
+            }
+            Err(e) => {
+                acks.send(Err(e.clone()));
+                Err(e)
+            }
+        };
         let (dv, seen, claimed) = match pass {
             Ok(p) => p,
             Err(e) => {
                 self.recheck = recheck;
+                self.look = look;
                 return Err(e);
             }
         };
-        self.data_version = Some(dv);
-        if let Some((runs, wake)) = claimed {
+        if let Some(dv) = dv {
+            self.data_version = Some(dv);
+        }
+        if let Some((runs, wake, blocked)) = claimed {
             self.next_retry = wake;
+            self.blocked = blocked;
             for (run, job) in runs {
                 self.spawn_run(run, job);
             }
@@ -371,6 +476,19 @@ impl Scheduler {
             self.start_queued().await?;
         }
         Ok(())
+    }
+
+    /// Write the ends received, apart from a pass (this process does not
+    /// hold the lease, or the pass failed).
+    async fn write_ends(&mut self) {
+        if self.ends.is_empty() {
+            return;
+        }
+        let (rows, acks) = self.ends.take();
+        let written = self.db.call(move |e| runner::write_ends(e, &rows)).await;
+        self.own_write = Some(Instant::now());
+        acks.send(written);
+        self.recheck = true;
     }
 
     async fn reload_jobs(&mut self) -> Result<()> {
@@ -454,15 +572,26 @@ impl Scheduler {
         }
         let me = self.me.clone();
         let per_job = self.s.per_job;
-        let (runs, wake) = self
+        let (runs, wake, blocked) = self
             .db
             .call(move |e| e.claim_startable(&me, slots, per_job))
             .await?;
         self.next_retry = wake;
+        self.blocked = blocked;
         for (run, job) in runs {
             self.spawn_run(run, job);
         }
         Ok(())
+    }
+
+    /// A run ended and its end is written: its slot is free if its work's
+    /// end did not free it already, a run of the same job that waited for
+    /// it may start, and a run its end queued (`more`) may be due.
+    fn done(&mut self, id: i64, more: bool) {
+        self.in_flight.remove(&id);
+        if self.live.remove(&id).is_some() || self.blocked || more {
+            self.recheck = true;
+        }
     }
 
     /// A run's work ended: its slot is free, and its time tells how cheap
@@ -507,6 +636,12 @@ impl Scheduler {
         tokio::spawn(async move {
             let id = run.id;
             let name = job.name.clone();
+            // A success of a job that chains nothing and works on no task
+            // queues nothing.
+            let quiet = job.on_success.is_empty()
+                && job.on_failure.is_empty()
+                && job.takes_tasks.is_none()
+                && run.task_id.is_none();
             let status = match &ender {
                 Some(ends) => {
                     runner::execute_batched(db, run, job, cap, stopper, ends, exited).await
@@ -514,7 +649,8 @@ impl Scheduler {
                 None => runner::execute(db, run, job, cap, stopper).await,
             };
             tracing::info!(job = %name, run = id, %status, "finished");
-            let _ = done.send(id);
+            let more = !(quiet && status == crate::domain::RunStatus::Success);
+            let _ = done.send((id, more));
         });
     }
 
@@ -530,8 +666,14 @@ impl Scheduler {
             let name = job.name.clone();
             let status = runner::resume(db, run, job, x, cap, stopper).await;
             tracing::info!(job = %name, run = id, %status, "finished");
-            let _ = done.send(id);
+            let _ = done.send((id, true));
         });
+    }
+
+    /// A file event just after this scheduler wrote: most likely its own
+    /// write (a look at `data_version` tells).
+    fn echo(&self) -> bool {
+        self.own_write.is_some_and(|t| t.elapsed() < ECHO)
     }
 
     fn next_wake(&self) -> Instant {
@@ -539,9 +681,16 @@ impl Scheduler {
         let now = Instant::now();
         let mut wake = self.next_heartbeat;
         if self.holding {
-            wake = wake.min(now + self.s.poll);
+            // Asleep until the next fire, a file event or the heartbeat;
+            // without a file watch, a poll.
+            if self.watch.is_none() {
+                wake = wake.min(now + self.s.poll);
+            }
             if self.burst > 0 {
                 wake = wake.min(now + Duration::from_millis(10));
+            }
+            if let Some(t) = self.look_by {
+                wake = wake.min(t);
             }
             let soonest = self
                 .due
@@ -561,22 +710,28 @@ impl Scheduler {
     async fn shutdown(mut self) {
         if !self.in_flight.is_empty() {
             tracing::info!(running = self.in_flight.len(), grace = ?self.s.shutdown_grace, "waiting for running runs");
+            // Runs still end meanwhile: their ends are written here.
             let deadline = Instant::now() + self.s.shutdown_grace;
             while !self.in_flight.is_empty() {
                 tokio::select! {
-                    Some(id) = self.done_rx.recv() => { self.in_flight.remove(&id); }
+                    Some((id, _)) = self.done_rx.recv() => { self.in_flight.remove(&id); }
+                    Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => self.write_ends().await,
                     _ = tokio::time::sleep_until(deadline) => break,
                 }
             }
             for s in self.in_flight.values() {
                 s.stop(StopReason::Shutdown);
             }
+            // Up to 10 s for each run to go after its stop.
+            let mut deadline = Instant::now() + Duration::from_secs(10);
             while !self.in_flight.is_empty() {
-                match tokio::time::timeout(Duration::from_secs(10), self.done_rx.recv()).await {
-                    Ok(Some(id)) => {
+                tokio::select! {
+                    Some((id, _)) = self.done_rx.recv() => {
                         self.in_flight.remove(&id);
+                        deadline = Instant::now() + Duration::from_secs(10);
                     }
-                    _ => break,
+                    Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => self.write_ends().await,
+                    _ = tokio::time::sleep_until(deadline) => break,
                 }
             }
         }
@@ -589,6 +744,80 @@ impl Scheduler {
                 tracing::info!("released the scheduler lease");
             }
         }
+    }
+}
+
+/// What one pass found (on the database thread): `data_version` when it
+/// looked, job changes and cancel requests when another process wrote, and
+/// the runs it claimed.
+type Seen = (
+    Option<i64>,
+    Option<(i64, Vec<i64>)>,
+    Option<crate::engine::runs::Startable>,
+);
+
+/// What one pass is to do.
+struct Pass {
+    look: bool,
+    known: Option<i64>,
+    free: usize,
+    recheck: bool,
+    per_job: usize,
+}
+
+/// One pass on the database thread: look whether another process wrote
+/// (when due), then write the ends of runs and claim the runs that take
+/// their slots, in one transaction. Returns whether each end was written
+/// (none without ends) apart from what the pass found, so a failed look or
+/// claim never loses an end: the ends are then written on their own.
+fn one_pass(
+    e: &crate::engine::Engine,
+    rows: &[runner::EndRow],
+    p: &Pass,
+    me: &Me,
+) -> (Option<Result<Vec<bool>>>, Result<Seen>) {
+    let ends = runner::end_rows(rows);
+    let alone = |ends: &[(i64, crate::store::runs::Finish<'_>, Option<bool>)]| {
+        (!ends.is_empty()).then(|| e.finish_runs_settling(ends))
+    };
+    let (dv, changed, seen) = match look(e, p, me) {
+        Ok(l) => l,
+        Err(err) => return (alone(&ends), Err(err)),
+    };
+    if p.free == 0 || !(p.recheck || changed) {
+        return (alone(&ends), Ok((dv, seen, None)));
+    }
+    match e.end_and_claim(&ends, me, p.free, p.per_job) {
+        Ok((ended, claimed)) => (
+            (!ends.is_empty()).then_some(Ok(ended)),
+            Ok((dv, seen, Some(claimed))),
+        ),
+        Err(err) => (alone(&ends), Err(err)),
+    }
+}
+
+/// `data_version` (when a look is due), whether it changed, and then the
+/// jobs revision and the cancel requests.
+type Looked = (Option<i64>, bool, Option<(i64, Vec<i64>)>);
+
+fn look(e: &crate::engine::Engine, p: &Pass, me: &Me) -> Result<Looked> {
+    let dv = match p.look {
+        true => Some(e.data_version()?),
+        false => None,
+    };
+    let changed = dv.is_some() && dv != p.known;
+    let seen = match changed {
+        true => Some((e.jobs_revision()?, e.cancel_requests(me)?)),
+        false => None,
+    };
+    Ok((dv, changed, seen))
+}
+
+/// The next run end for the scheduler's loop (never, before it starts).
+async fn recv_end(q: &mut Option<runner::EndQueue>, into: &mut runner::PendingEnds) -> Option<()> {
+    match q {
+        Some(q) => q.recv(into).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -90,7 +90,7 @@ pub async fn execute_batched(
 }
 
 /// A run's end, owned, on its way to the database.
-struct EndRow {
+pub struct EndRow {
     id: i64,
     status: RunStatus,
     exit_code: Option<i32>,
@@ -101,62 +101,112 @@ struct EndRow {
 
 type Written = tokio::sync::oneshot::Sender<crate::error::Result<bool>>;
 
-/// Records the ends of runs in batches: whatever ended while the previous
-/// batch was being written goes in the next one, in one transaction. A
-/// burst of short runs costs one commit (and one trip to the database
-/// thread) per batch, not one per run; a lone run is written at once.
+/// Where the scheduler's runs send their ends. The scheduler writes them
+/// in batches, together with the claim of the runs that take their slots:
+/// a burst of short runs costs one trip to the database thread (and one
+/// write transaction each for the ends and the claims) per batch, not one
+/// per run.
 #[derive(Clone)]
 pub struct Ender(mpsc::UnboundedSender<(EndRow, Written)>);
 
+/// The scheduler's side of `Ender`.
+pub struct EndQueue(mpsc::UnboundedReceiver<(EndRow, Written)>);
+
+/// Ends received, not yet written.
+#[derive(Default)]
+pub struct PendingEnds {
+    rows: Vec<EndRow>,
+    acks: Vec<Written>,
+}
+
 impl Ender {
-    pub fn start(db: Shared) -> Ender {
-        let (tx, mut rx) = mpsc::unbounded_channel::<(EndRow, Written)>();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < ENDS_PER_TX {
-                    match rx.try_recv() {
-                        Ok(e) => batch.push(e),
-                        Err(_) => break,
-                    }
-                }
-                let (rows, acks): (Vec<EndRow>, Vec<Written>) = batch.into_iter().unzip();
-                let written = db
-                    .call(move |e| {
-                        let ends: Vec<(i64, Finish<'_>, Option<bool>)> = rows
-                            .iter()
-                            .map(|r| {
-                                let f = Finish {
-                                    status: r.status,
-                                    exit_code: r.exit_code,
-                                    error: r.error.as_deref(),
-                                    result: r.result.as_deref(),
-                                };
-                                (r.id, f, Some(r.retry))
-                            })
-                            .collect();
-                        e.finish_runs_settling(&ends)
-                    })
-                    .await;
-                match written {
-                    Ok(ended) => {
-                        for (ack, ok) in acks.into_iter().zip(ended) {
-                            let _ = ack.send(Ok(ok));
-                        }
-                    }
-                    Err(err) => {
-                        for ack in acks {
-                            let _ = ack.send(Err(err.clone()));
-                        }
-                    }
-                }
-            }
-        });
-        Ender(tx)
+    pub fn channel() -> (Ender, EndQueue) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Ender(tx), EndQueue(rx))
     }
 }
 
-/// Most run ends written in one transaction.
+impl EndQueue {
+    /// Wait for a run's end; then take what else has arrived (up to a
+    /// batch). None when every `Ender` is gone.
+    pub async fn recv(&mut self, into: &mut PendingEnds) -> Option<()> {
+        let first = self.0.recv().await?;
+        into.push(first);
+        self.drain(into);
+        Some(())
+    }
+
+    /// Take the ends that have arrived, without waiting (up to a batch).
+    pub fn drain(&mut self, into: &mut PendingEnds) {
+        while into.rows.len() < ENDS_PER_TX {
+            match self.0.try_recv() {
+                Ok(e) => into.push(e),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+impl PendingEnds {
+    fn push(&mut self, (row, ack): (EndRow, Written)) {
+        self.rows.push(row);
+        self.acks.push(ack);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows to write, and their acknowledgements for after.
+    pub fn take(&mut self) -> (Vec<EndRow>, EndAcks) {
+        (
+            std::mem::take(&mut self.rows),
+            EndAcks(std::mem::take(&mut self.acks)),
+        )
+    }
+}
+
+/// Tells each run whether its end was written.
+pub struct EndAcks(Vec<Written>);
+
+impl EndAcks {
+    pub fn send(self, written: crate::error::Result<Vec<bool>>) {
+        match written {
+            Ok(ended) => {
+                for (ack, ok) in self.0.into_iter().zip(ended) {
+                    let _ = ack.send(Ok(ok));
+                }
+            }
+            Err(err) => {
+                for ack in self.0 {
+                    let _ = ack.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Write run ends in one transaction (on the database thread).
+pub fn write_ends(e: &crate::engine::Engine, rows: &[EndRow]) -> crate::error::Result<Vec<bool>> {
+    e.finish_runs_settling(&end_rows(rows))
+}
+
+/// The ends as the engine takes them.
+pub fn end_rows(rows: &[EndRow]) -> Vec<(i64, Finish<'_>, Option<bool>)> {
+    rows.iter()
+        .map(|r| {
+            let f = Finish {
+                status: r.status,
+                exit_code: r.exit_code,
+                error: r.error.as_deref(),
+                result: r.result.as_deref(),
+            };
+            (r.id, f, Some(r.retry))
+        })
+        .collect()
+}
+
+/// Most run ends taken in one batch.
 const ENDS_PER_TX: usize = 64;
 
 /// Follow again a run whose work runs elsewhere (a Dagster run), after the

@@ -15,7 +15,10 @@ use crate::store::lease::{self, Lease};
 use crate::store::runs::{self as repo, Finish, NewRun, RunFilter};
 
 /// Runs claimed to start now, and the earliest backoff still ahead.
-pub type Startable = (Vec<(Run, Job)>, Option<DateTime<Utc>>);
+/// Runs claimed to start now, the earliest backoff of a queued retry, and
+/// whether a queued run waited for its job's running one (it may start once
+/// that one's end is written).
+pub type Startable = (Vec<(Run, Job)>, Option<DateTime<Utc>>, bool);
 
 /// What recording a job's fires needs of it: a few bytes, not the whole
 /// job, so a scheduler watching 10,000 jobs keeps 10,000 of these.
@@ -439,12 +442,37 @@ impl Engine {
     /// O(n) over all passes. Returns them and, when fewer than `slots` could
     /// start, the earliest `not_before` still ahead.
     pub fn claim_startable(&self, me: &Me, slots: usize, per_job: usize) -> Result<Startable> {
-        if slots == 0 {
-            return Ok((Vec::new(), None));
+        self.end_and_claim(&[], me, slots, per_job)
+            .map(|(_, claimed)| claimed)
+    }
+
+    /// Record the ends of runs (as `finish_runs_settling`) and claim the
+    /// runs that start in their slots (as `claim_startable`), in one
+    /// transaction: a burst of short runs costs one commit per batch.
+    /// Returns whether each run was ended, and the claim.
+    pub fn end_and_claim(
+        &self,
+        ends: &[(i64, Finish<'_>, Option<bool>)],
+        me: &Me,
+        slots: usize,
+        per_job: usize,
+    ) -> Result<(Vec<bool>, Startable)> {
+        if slots == 0 && ends.is_empty() {
+            return Ok((Vec::new(), (Vec::new(), None, false)));
         }
         let now = self.now();
         let per_job = per_job.max(1);
-        let (out, short) = self.store.write(|tx| {
+        let (ended, out, short, blocked) = self.store.write(|tx| {
+            // Ends first: a run of the same job that waited for one of
+            // them is claimed below.
+            let ended = ends
+                .iter()
+                .map(|(id, f, retry)| finish_in(tx, *id, f, *retry, now))
+                .collect::<Result<Vec<bool>>>()?;
+            if slots == 0 {
+                return Ok((ended, Vec::new(), false, false));
+            }
+            let mut blocked = false;
             let candidates = repo::startable(tx, now, slots, per_job)?;
             let short = candidates.len() < slots;
             let mut running: std::collections::HashMap<i64, usize> = Default::default();
@@ -487,6 +515,7 @@ impl Engine {
                     None => repo::running_of_job(tx, job.id)?,
                 };
                 if n >= limit {
+                    blocked = true;
                     continue;
                 }
                 if !repo::claim(tx, r.id, &me.holder, me.pid, &me.host, now)? {
@@ -500,14 +529,14 @@ impl Engine {
                 r.owner_host = Some(me.host.clone());
                 out.push((r, job));
             }
-            Ok((out, short))
+            Ok((ended, out, short, blocked))
         })?;
         let wake = if short {
             repo::next_backoff(self.store.conn(), now)?
         } else {
             None
         };
-        Ok((out, wake))
+        Ok((ended, (out, wake, blocked)))
     }
 
     pub fn set_run_pgid(&self, id: i64, pgid: Option<i64>) -> Result<()> {

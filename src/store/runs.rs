@@ -425,16 +425,17 @@ pub fn startable(
 ) -> Result<Vec<Run>> {
     let mut st = conn.prepare_cached(&format!(
         "{SELECT} WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?1) \
-         AND coalesce((SELECT CASE WHEN j.overlap = 'allow' THEN ?3 ELSE 1 END \
+         AND coalesce((SELECT CASE WHEN j.overlap = 'allow' THEN ?2 ELSE 1 END \
                        FROM jobs j WHERE j.id = runs.job_id), 1) \
              > (SELECT count(*) FROM runs x WHERE x.job_id = runs.job_id AND x.status = 'running') \
-         ORDER BY id LIMIT ?2"
+         ORDER BY id"
     ))?;
-    let rows = st.query_map(
-        params![to_millis(now), limit as i64, per_job as i64],
-        row_to_run,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    // No `LIMIT ?`: SQLite re-prepares a statement whose LIMIT parameter
+    // changed (it plans with the value), and the number of free slots
+    // changes at every claim. The index gives the rows in order, so
+    // stepping stops after `limit` of them just the same.
+    let rows = st.query_map(params![to_millis(now), per_job as i64], row_to_run)?;
+    Ok(rows.take(limit).collect::<rusqlite::Result<_>>()?)
 }
 
 /// The earliest backoff of a queued run still ahead of `now`.
