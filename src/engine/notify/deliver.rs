@@ -74,6 +74,12 @@ pub async fn run(db: Shared, holder: String, stop: CancellationToken) {
         {
             tracing::warn!(targets = ?g, "notifications owed to targets no longer configured were dropped");
         }
+        // With no target configured nothing new can be owed (runs queue
+        // nothing): once what an old config left is given up, stop, so an
+        // idle daemon does not wake for this.
+        if n.targets.is_empty() {
+            break;
+        }
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = wake.changed() => {}
