@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What the jr binary weighs (issue 14): the release build's size (profile
-in Cargo.toml: fat LTO, one codegen unit, symbols stripped) beside
-Taskwarrior's `task` (Debian's package, installed here when missing), and
+in Cargo.toml: fat LTO, one codegen unit, symbols stripped, dependencies
+optimised for size; packed relative relocations from build.rs) beside
+Taskwarrior's `task` (Debian's package, installed here when missing), its
+sections (`size -A`: code, read-only data, unwind tables, relocations), and
 what each crate costs in it, measured by `cargo bloat --crates` (installed
 from crates.io when missing) on the same profile with symbols kept
 (`[profile.bloat]`: a second build, in target/bloat).
@@ -34,6 +36,31 @@ def crates(n=18):
     return [(c["name"], c["size"]) for c in data["crates"]], data["text-section-size"], data["file-size"]
 
 
+def sections(path, floor=16 * 1024):
+    """[(section, bytes)] of the binary's sections of `floor` bytes or more,
+    biggest first, from binutils' `size -A`."""
+    out = subprocess.run(["size", "-A", path], check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit() and int(parts[1]) >= floor:
+            rows.append((parts[0], int(parts[1])))
+    return sorted(rows, key=lambda r: -r[1])
+
+
+WHAT = {
+    ".text": "machine code",
+    ".rodata": "constants, strings, tables",
+    ".data.rel.ro": "vtables and pointer tables (fixed up at load)",
+    ".eh_frame": "unwind tables (panic = unwind)",
+    ".gcc_except_table": "landing pads of unwinding",
+    ".eh_frame_hdr": "unwind table index",
+    ".rela.dyn": "relocations (PIE)",
+    ".relr.dyn": "packed relative relocations (PIE)",
+    ".data": "mutable statics",
+}
+
+
 def main():
     apt_install("task", "taskwarrior")
     build()
@@ -44,7 +71,12 @@ def main():
         "|---|---|---|",
         f"| `jr` (release: fat LTO, codegen-units = 1, stripped) | {jr / MB:.1f} MB | {jr / task:.1f}× |",
         f"| `task` (Taskwarrior, Debian's build) | {task / MB:.1f} MB | 1× |",
+        "",
+        "| section of `jr` | what | size |",
+        "|---|---|---|",
     ]
+    for name, size in sections(JR):
+        lines.append(f"| {name} | {WHAT.get(name, '')} | {size / MB:.2f} MB |")
     if "--no-crates" not in sys.argv:
         rows, text, unstripped = crates()
         lines += [

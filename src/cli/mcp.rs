@@ -82,13 +82,15 @@ pub fn run(ctx: &Ctx, a: McpArgs) -> Result<i32> {
         return Ok(0);
     }
     // stdout belongs to JSON-RPC: logs go to stderr only, without colour.
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("JR_LOG").unwrap_or_else(|_| "warn".into());
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .with_env_filter(filter)
+    use tracing_subscriber::prelude::*;
+    let _ = tracing_subscriber::registry()
+        .with(crate::daemon::log_filter(tracing::Level::WARN))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_target(false),
+        )
         .try_init();
     // An unknown group is refused before the engine opens the database.
     groups::tools_of(&served)?;

@@ -63,12 +63,14 @@ fn init_log(state_dir: &std::path::Path) {
     let Ok(file) = crate::files::private_append(&state_dir.join("tui.log")) else {
         return;
     };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("JR_LOG").unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::sync::Mutex::new(file))
-        .with_target(false)
-        .with_ansi(false)
+    use tracing_subscriber::prelude::*;
+    let _ = tracing_subscriber::registry()
+        .with(crate::daemon::log_filter(tracing::Level::INFO))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::sync::Mutex::new(file))
+                .with_target(false)
+                .with_ansi(false),
+        )
         .try_init();
 }

@@ -7,3 +7,12 @@ pub mod llm;
 pub mod mcp;
 pub mod notify;
 pub mod telegram;
+
+/// A reqwest client builder with rustls' ring provider installed for the
+/// process first. reqwest 0.13 (shared with rmcp, one copy in the binary) is
+/// built without a provider of its own (`rustls-no-provider`): ring, not
+/// aws-lc-rs, whose C library would add megabytes. Installing twice is a no-op.
+pub fn http() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}

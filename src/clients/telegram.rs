@@ -116,7 +116,7 @@ impl Client {
     /// A client for the bot with `token` at `api_url`; calls may last
     /// `poll_timeout` plus ten seconds.
     pub fn new(api_url: &str, token: &str, poll_timeout: Duration) -> Result<Client, TgError> {
-        let http = reqwest::Client::builder()
+        let http = crate::clients::http()
             .connect_timeout(Duration::from_secs(10))
             .timeout(poll_timeout + Duration::from_secs(10))
             .build()

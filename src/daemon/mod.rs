@@ -76,13 +76,23 @@ async fn wait_for_signal() -> Result<()> {
     Ok(())
 }
 
+/// What `JR_LOG` lets through: a level (`debug`) or per-target levels
+/// (`warn,jr=debug`); `default` when it is unset or not that syntax.
+/// tracing-subscriber's `Targets` rather than `EnvFilter`, whose span-field
+/// regexes would put the regex engine in the binary a second time (issue 14).
+pub fn log_filter(default: tracing::Level) -> tracing_subscriber::filter::Targets {
+    std::env::var("JR_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(default))
+}
+
 /// Logging for headless use: stderr, plus `log_file` when given. Under
 /// systemd (JOURNAL_STREAM set) no timestamps (journald adds them).
 pub fn init_logging(log_file: Option<&std::path::Path>) -> Result<()> {
     use tracing_subscriber::fmt;
     use tracing_subscriber::prelude::*;
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("JR_LOG").unwrap_or_else(|_| "info".into());
+    let filter = log_filter(tracing::Level::INFO);
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)

@@ -70,7 +70,7 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::clients::http()
             .default_headers(headers)
             .connect_timeout(s.connect_timeout)
             .timeout(s.request_timeout)

@@ -286,7 +286,7 @@ impl Llm {
         }
         // A total timeout would cut long answers: connect and per-read only.
         // The read timeout here is the outer bound; each phase has its own.
-        let http = reqwest::Client::builder()
+        let http = crate::clients::http()
             .connect_timeout(cfg.connect_timeout)
             .read_timeout(cfg.read_timeout.max(cfg.load_timeout) + Duration::from_secs(5))
             .build()

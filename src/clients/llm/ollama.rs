@@ -1,6 +1,6 @@
 //! Ollama. Requests are built with ollama-rs's types (`ChatMessageRequest`,
-//! `ModelOptions`, `FormatType`, `KeepAlive`) and `/api/tags` goes through
-//! ollama-rs; the streaming reply is read here, because ollama-rs 0.3.6 drops
+//! `ModelOptions`, `FormatType`, `KeepAlive`) and `/api/tags` is read into
+//! its `LocalModel`; the streaming reply is read here, because ollama-rs 0.3.6 drops
 //! a chunk holding a split multi-byte character, swallows a mid-stream
 //! `{"error"}` line (printing it to stderr), loses the token counts when one
 //! metric is missing and hides the HTTP status. `/api/version` and `/api/ps`
@@ -8,11 +8,10 @@
 
 use std::time::Duration;
 
-use ollama_rs::Ollama;
 use ollama_rs::generation::chat::request::ChatMessageRequest;
 use ollama_rs::generation::chat::{ChatMessage, MessageRole};
 use ollama_rs::generation::parameters::{FormatType, JsonStructure, KeepAlive};
-use ollama_rs::models::ModelOptions;
+use ollama_rs::models::{LocalModel, ModelOptions};
 use serde::{Deserialize, Serialize};
 
 use super::lines::{LineBuffer, LineError};
@@ -433,34 +432,19 @@ pub async fn loaded(llm: &Llm) -> Result<Vec<Loaded>, LlmError> {
     Ok(serde_json::from_value(v.get("models").cloned().unwrap_or_default()).unwrap_or_default())
 }
 
-/// An ollama-rs client on jr's own HTTP client (its timeouts and proxy).
-fn rs_client(llm: &Llm, url: &str) -> Result<Ollama, LlmError> {
-    let parsed = reqwest::Url::parse(&format!("{url}/"))
-        .map_err(|e| LlmError::new(LlmErrorKind::Config, format!("llm.ollama_url {url:?}: {e}")))?;
-    Ok(Ollama::builder()
-        .url(parsed)
-        .reqwest_client(llm.http().clone())
-        .build())
-}
-
-/// Installed models (`/api/tags`, through ollama-rs).
+/// Installed models: `/api/tags` on jr's own HTTP client (its timeouts and
+/// proxy), read into ollama-rs's `LocalModel`, what its `list_local_models`
+/// returns. Not through that client: it is built on reqwest 0.12, and one
+/// reqwest (0.13, rmcp's) in the binary is 0.3 MB less (issue 14).
 pub async fn installed(llm: &Llm) -> Result<Vec<Installed>, LlmError> {
     let url = base(llm);
-    let client = rs_client(llm, &url)?;
-    let list = tokio::time::timeout(llm.read_timeout(), client.list_local_models())
-        .await
-        .map_err(|_| {
-            LlmError::new(
-                LlmErrorKind::Timeout,
-                format!("Ollama at {url} did not answer /api/tags"),
-            )
-        })?
-        .map_err(|e| {
-            LlmError::new(
-                LlmErrorKind::Protocol,
-                format!("Ollama at {url}: listing models failed: {e}"),
-            )
-        })?;
+    let mut v = get_json(llm, "/api/tags").await?;
+    let list: Vec<LocalModel> = serde_json::from_value(v["models"].take()).map_err(|e| {
+        LlmError::new(
+            LlmErrorKind::Protocol,
+            format!("Ollama at {url}: listing models failed: {e}"),
+        )
+    })?;
     Ok(list
         .into_iter()
         .map(|m| Installed {
@@ -471,30 +455,14 @@ pub async fn installed(llm: &Llm) -> Result<Vec<Installed>, LlmError> {
         .collect())
 }
 
-/// Version, installed models (`/api/tags` through ollama-rs) and loaded ones.
+/// Version, installed models (`/api/tags`) and loaded ones.
 pub async fn health(llm: &Llm) -> Result<Health, LlmError> {
     let url = base(llm);
     let version = get_json(llm, "/api/version").await?["version"]
         .as_str()
         .unwrap_or("?")
         .to_string();
-    let client = rs_client(llm, &url)?;
-    let installed = client
-        .list_local_models()
-        .await
-        .map_err(|e| {
-            LlmError::new(
-                LlmErrorKind::Protocol,
-                format!("Ollama at {url}: listing models failed: {e}"),
-            )
-        })?
-        .into_iter()
-        .map(|m| Installed {
-            name: m.name,
-            size: m.size,
-            modified_at: m.modified_at,
-        })
-        .collect();
+    let installed = installed(llm).await?;
     let loaded = loaded(llm).await?;
     Ok(Health {
         url,

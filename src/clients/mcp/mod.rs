@@ -221,7 +221,7 @@ impl Server {
     async fn http(spec: &Spec, url: &str) -> Result<Server, McpError> {
         use rmcp::transport::StreamableHttpClientTransport;
         // rmcp's reqwest is built without a TLS provider of its own.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = crate::clients::http();
         let transport = StreamableHttpClientTransport::from_uri(url.to_string());
         let client = ().serve(transport).await.map_err(|e| {
             McpError::new(format!(

@@ -92,7 +92,7 @@ pub async fn run(db: Shared, holder: String, stop: CancellationToken) {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::clients::http()
         .connect_timeout(Duration::from_secs(10))
         .build()
         .unwrap_or_default()
