@@ -103,7 +103,11 @@ def env_for(d):
     cfg = os.path.join(d, "config.toml")
     with open(cfg, "w") as f:
         f.write('[scheduler]\nlease_ttl = "15s"\n')
-    return {"PATH": os.environ["PATH"], "HOME": d, "JR_DB": os.path.join(d, "jr.db"), "JR_CONFIG": cfg, "TZ": "UTC"}
+    env = {"PATH": os.environ["PATH"], "HOME": d, "JR_DB": os.path.join(d, "jr.db"), "JR_CONFIG": cfg, "TZ": "UTC"}
+    # `JR_CGROUPS=0 python3 bench/scheduler.py` times jr without a cgroup per run.
+    if "JR_CGROUPS" in os.environ:
+        env["JR_CGROUPS"] = os.environ["JR_CGROUPS"]
+    return env
 
 
 def import_jobs(env, d, n, cron):
