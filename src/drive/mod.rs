@@ -9,6 +9,8 @@
 //! heartbeat.
 
 mod late;
+mod lease;
+mod pass;
 pub mod runner;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,7 +27,8 @@ use crate::engine::runs::{CronCache, FireJob, Me, Watch};
 use crate::engine::shared::Shared;
 use crate::error::Result;
 use crate::schedule::fires::{self, FireAction};
-use late::{behind, stop_orphans};
+use late::behind;
+use pass::{Pass, one_pass};
 pub use runner::{StopReason, Stopper};
 
 /// A run whose work ends within this is cheap (see `free_slots`).
@@ -294,96 +297,6 @@ impl Scheduler {
             }
         }
         self.shutdown().await;
-        Ok(())
-    }
-
-    /// Renew or take the lease; an error only when the database cannot be
-    /// written at all (anything passing is logged and retried). One trip to
-    /// the database: the lease, and the runs a gone process left behind.
-    async fn heartbeat(&mut self) -> Result<()> {
-        let (me, role, ttl) = (
-            self.me.clone(),
-            self.s.role.clone(),
-            chrono::Duration::from_std(self.s.lease_ttl).unwrap_or_default(),
-        );
-        self.own_write = Some(Instant::now());
-        let beat = self
-            .db
-            .call(move |e| {
-                let before = e.lease().ok().flatten();
-                if !e.acquire_lease(&me, &role, ttl)? {
-                    return Ok(None);
-                }
-                let seen = e.data_version().ok();
-                // Runs following a Dagster run are resumed, not lost; runs
-                // of a process that is gone are lost.
-                let previous = before.filter(|l| l.holder != me.holder).map(|l| l.holder);
-                let adopted = e.adopt_external(&me, previous.as_deref());
-                let lost = e.mark_lost(&me, previous.as_deref());
-                Ok(Some((adopted, lost, seen)))
-            })
-            .await;
-        self.own_write = Some(Instant::now());
-        // The holder renews when half the lease is left: a late renewal
-        // still has `lease_ttl`/2 to spare. The others look every third,
-        // so a holder that froze is taken over soon after its lease ends.
-        self.next_heartbeat = Instant::now()
-            + match beat {
-                Ok(Some(_)) => self.s.lease_ttl / 2,
-                _ => self.s.lease_ttl / 3,
-            };
-        match beat {
-            Ok(Some((adopted, lost, seen))) => {
-                // Nothing written by another process since the last look:
-                // the pass after this heartbeat need not look again.
-                if seen.is_some() && seen == self.data_version && self.holding {
-                    self.look = false;
-                }
-                if !self.holding {
-                    tracing::info!(holder = %self.me.holder, "took the scheduler lease");
-                    self.jobs_rev = None;
-                    self.recheck = true;
-                    self.awake_since = Some(Utc::now());
-                    self.last_pass = None;
-                }
-                self.holding = true;
-                match adopted {
-                    Ok(adopted) => {
-                        for (run, job, x) in adopted {
-                            self.spawn_resume(run, job, x);
-                        }
-                    }
-                    Err(e) => tracing::error!("resuming runs of external work: {e}"),
-                }
-                match lost {
-                    Ok(lost) => {
-                        stop_orphans(&lost, &self.me);
-                        for r in &lost {
-                            runner::notify_lost(&self.db, r.id).await;
-                        }
-                    }
-                    Err(e) => tracing::error!("checking for lost runs: {e}"),
-                }
-            }
-            Ok(None) => {
-                if self.holding {
-                    tracing::warn!("lost the scheduler lease to another process; no longer firing");
-                }
-                self.holding = false;
-                self.awake_since = None;
-            }
-            Err(e) if e.kind == crate::error::ErrorKind::Unwritable => return Err(e),
-            Err(e) => tracing::error!("scheduler lease: {e}"),
-        }
-        if self.holding && Instant::now() >= self.next_prune {
-            self.next_prune = Instant::now() + Duration::from_secs(3600);
-            let (keep, days) = (self.s.keep_per_job, self.s.keep_days);
-            match self.db.call(move |e| e.prune_runs(keep, days)).await {
-                Ok(n) if n > 0 => tracing::info!("pruned {n} old runs"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("pruning runs: {e}"),
-            }
-        }
         Ok(())
     }
 
@@ -706,111 +619,6 @@ impl Scheduler {
         }
         wake
     }
-
-    async fn shutdown(mut self) {
-        if !self.in_flight.is_empty() {
-            tracing::info!(running = self.in_flight.len(), grace = ?self.s.shutdown_grace, "waiting for running runs");
-            // Runs still end meanwhile: their ends are written here.
-            let deadline = Instant::now() + self.s.shutdown_grace;
-            while !self.in_flight.is_empty() {
-                tokio::select! {
-                    Some((id, _)) = self.done_rx.recv() => { self.in_flight.remove(&id); }
-                    Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => self.write_ends().await,
-                    _ = tokio::time::sleep_until(deadline) => break,
-                }
-            }
-            for s in self.in_flight.values() {
-                s.stop(StopReason::Shutdown);
-            }
-            // Up to 10 s for each run to go after its stop.
-            let mut deadline = Instant::now() + Duration::from_secs(10);
-            while !self.in_flight.is_empty() {
-                tokio::select! {
-                    Some((id, _)) = self.done_rx.recv() => {
-                        self.in_flight.remove(&id);
-                        deadline = Instant::now() + Duration::from_secs(10);
-                    }
-                    Some(()) = recv_end(&mut self.end_rx, &mut self.ends) => self.write_ends().await,
-                    _ = tokio::time::sleep_until(deadline) => break,
-                }
-            }
-        }
-        let _ = tokio::task::spawn_blocking(crate::exec::tree::sweep_now).await;
-        if self.holding {
-            let me = self.me.clone();
-            if let Err(e) = self.db.call(move |e| e.release_lease(&me)).await {
-                tracing::warn!("releasing the lease: {e}");
-            } else {
-                tracing::info!("released the scheduler lease");
-            }
-        }
-    }
-}
-
-/// What one pass found (on the database thread): `data_version` when it
-/// looked, job changes and cancel requests when another process wrote, and
-/// the runs it claimed.
-type Seen = (
-    Option<i64>,
-    Option<(i64, Vec<i64>)>,
-    Option<crate::engine::runs::Startable>,
-);
-
-/// What one pass is to do.
-struct Pass {
-    look: bool,
-    known: Option<i64>,
-    free: usize,
-    recheck: bool,
-    per_job: usize,
-}
-
-/// One pass on the database thread: look whether another process wrote
-/// (when due), then write the ends of runs and claim the runs that take
-/// their slots, in one transaction. Returns whether each end was written
-/// (none without ends) apart from what the pass found, so a failed look or
-/// claim never loses an end: the ends are then written on their own.
-fn one_pass(
-    e: &crate::engine::Engine,
-    rows: &[runner::EndRow],
-    p: &Pass,
-    me: &Me,
-) -> (Option<Result<Vec<bool>>>, Result<Seen>) {
-    let ends = runner::end_rows(rows);
-    let alone = |ends: &[(i64, crate::store::runs::Finish<'_>, Option<bool>)]| {
-        (!ends.is_empty()).then(|| e.finish_runs_settling(ends))
-    };
-    let (dv, changed, seen) = match look(e, p, me) {
-        Ok(l) => l,
-        Err(err) => return (alone(&ends), Err(err)),
-    };
-    if p.free == 0 || !(p.recheck || changed) {
-        return (alone(&ends), Ok((dv, seen, None)));
-    }
-    match e.end_and_claim(&ends, me, p.free, p.per_job) {
-        Ok((ended, claimed)) => (
-            (!ends.is_empty()).then_some(Ok(ended)),
-            Ok((dv, seen, Some(claimed))),
-        ),
-        Err(err) => (alone(&ends), Err(err)),
-    }
-}
-
-/// `data_version` (when a look is due), whether it changed, and then the
-/// jobs revision and the cancel requests.
-type Looked = (Option<i64>, bool, Option<(i64, Vec<i64>)>);
-
-fn look(e: &crate::engine::Engine, p: &Pass, me: &Me) -> Result<Looked> {
-    let dv = match p.look {
-        true => Some(e.data_version()?),
-        false => None,
-    };
-    let changed = dv.is_some() && dv != p.known;
-    let seen = match changed {
-        true => Some((e.jobs_revision()?, e.cancel_requests(me)?)),
-        false => None,
-    };
-    Ok((dv, changed, seen))
 }
 
 /// The next run end for the scheduler's loop (never, before it starts).
