@@ -355,34 +355,9 @@ impl Engine {
             }
             Intent::Complex { title } => match d.route {
                 Route::Escalate => {
-                    let (handled, why) = match (esc, ko) {
-                        (EscalationBudget::Spent, true) => (
-                            Handled::P0BudgetSpent,
-                            "긴급하지만 오늘 클라우드 모델 예산을 다 써서 p0로 호스트 에이전트에게 넘깁니다",
-                        ),
-                        (EscalationBudget::Spent, false) => (
-                            Handled::P0BudgetSpent,
-                            "urgent, but today's cloud-model budget is spent, so it is filed as p0 for the host agent",
-                        ),
-                        (EscalationBudget::Failed, true) => (
-                            Handled::P0CloudFailed,
-                            "긴급하지만 클라우드 모델 호출이 실패해 p0로 호스트 에이전트에게 넘깁니다",
-                        ),
-                        (EscalationBudget::Failed, false) => (
-                            Handled::P0CloudFailed,
-                            "urgent, but the cloud model failed, so it is filed as p0 for the host agent",
-                        ),
-                        (_, true) => (
-                            Handled::P0NoCloudModel,
-                            "긴급하지만 클라우드 모델이 설정되어 있지 않아([gateway] escalate_model) p0로 호스트 에이전트에게 넘깁니다",
-                        ),
-                        (_, false) => (
-                            Handled::P0NoCloudModel,
-                            "urgent, but no cloud model is configured ([gateway] escalate_model), so it is filed as p0 for the host agent",
-                        ),
-                    };
+                    let (handled, why) = escalated_to_p0(esc, ko, true);
                     out.handled = handled;
-                    self.defer(msg, title, Priority(0), dry, out, why, ko)?
+                    self.defer(msg, title, Priority(0), dry, out, &why, ko)?
                 }
                 _ => {
                     out.handled = Handled::Deferred;
@@ -617,4 +592,36 @@ fn forbidden_why(what: Forbidden, ko: bool) -> &'static str {
         (Forbidden::Code, true) => "게이트웨이는 코드를 작성하지 않습니다",
         (Forbidden::Code, false) => "the gateway does not write code",
     }
+}
+
+/// An urgent message the cloud model could not take, filed as p0: how it
+/// was handled and why, in the user's language; `to_host` when the work
+/// itself goes to the host agent (complex work, not a refusal).
+pub(super) fn escalated_to_p0(esc: EscalationBudget, ko: bool, to_host: bool) -> (Handled, String) {
+    let (handled, reason) = match (esc, ko) {
+        (EscalationBudget::Spent, true) => {
+            (Handled::P0BudgetSpent, "오늘 클라우드 모델 예산을 다 써서")
+        }
+        (EscalationBudget::Spent, false) => (
+            Handled::P0BudgetSpent,
+            "today's cloud-model budget is spent",
+        ),
+        (EscalationBudget::Failed, true) => (Handled::P0CloudFailed, "클라우드 모델 호출이 실패해"),
+        (EscalationBudget::Failed, false) => (Handled::P0CloudFailed, "the cloud model failed"),
+        (_, true) => (
+            Handled::P0NoCloudModel,
+            "클라우드 모델이 설정되어 있지 않아([gateway] escalate_model)",
+        ),
+        (_, false) => (
+            Handled::P0NoCloudModel,
+            "no cloud model is configured ([gateway] escalate_model)",
+        ),
+    };
+    let why = match (ko, to_host) {
+        (true, true) => format!("긴급하지만 {reason} p0로 호스트 에이전트에게 넘깁니다"),
+        (true, false) => format!("긴급하지만 {reason} p0로 넘깁니다"),
+        (false, true) => format!("urgent, but {reason}, so it is filed as p0 for the host agent"),
+        (false, false) => format!("urgent, but {reason}: filed as p0"),
+    };
+    (handled, why)
 }

@@ -3,7 +3,7 @@
 //! deferral (a task for later), with why, in the user's language.
 
 use super::Engine;
-use super::gateway::{ChatReply, EscalationBudget, Handled};
+use super::gateway::{ChatReply, EscalationBudget, Handled, escalated_to_p0};
 use crate::domain::{NewTask, Priority, Source};
 use crate::error::Result;
 use crate::router::Route;
@@ -27,32 +27,7 @@ impl Engine {
             out.handled = Handled::Deferred;
             return self.defer(msg, title, Priority::DEFAULT, dry, out, why, ko);
         }
-        let (handled, more) = match (esc, ko) {
-            (EscalationBudget::Spent, true) => (
-                Handled::P0BudgetSpent,
-                "긴급하지만 오늘 클라우드 모델 예산을 다 써서 p0로 넘깁니다",
-            ),
-            (EscalationBudget::Spent, false) => (
-                Handled::P0BudgetSpent,
-                "urgent, but today's cloud-model budget is spent: filed as p0",
-            ),
-            (EscalationBudget::Failed, true) => (
-                Handled::P0CloudFailed,
-                "긴급하지만 클라우드 모델 호출이 실패해 p0로 넘깁니다",
-            ),
-            (EscalationBudget::Failed, false) => (
-                Handled::P0CloudFailed,
-                "urgent, but the cloud model failed: filed as p0",
-            ),
-            (_, true) => (
-                Handled::P0NoCloudModel,
-                "긴급하지만 클라우드 모델이 설정되어 있지 않아 p0로 넘깁니다",
-            ),
-            (_, false) => (
-                Handled::P0NoCloudModel,
-                "urgent, but no cloud model is configured: filed as p0",
-            ),
-        };
+        let (handled, more) = escalated_to_p0(esc, ko, false);
         out.handled = handled;
         self.defer(
             msg,
