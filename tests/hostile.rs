@@ -655,6 +655,62 @@ fn a_noisy_job_is_captured_fast_within_the_cap_in_stored_bytes() {
     assert!(run["output_cut"].as_i64().unwrap() > 38_000_000, "{run}");
 }
 
+/// Names of the daemon's threads.
+fn threads(pid: i32) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|c| c.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_fast_job_is_read_on_a_thread_of_its_own_that_ends_with_it() {
+    let env = Env::new();
+    env.ok(&["jobs", "add", "quiet", "--command", "echo hi; sleep 2"]);
+    env.ok(&[
+        "jobs",
+        "add",
+        "fast",
+        "--command",
+        "yes abc | head -c 20000000; echo FAST-END; sleep 2",
+    ]);
+    let d = env.daemon();
+    let readers = || {
+        threads(d.pid())
+            .into_iter()
+            .filter(|t| t == "jr-out" || t == "jr-err")
+            .count()
+    };
+    // A quiet job (most jobs, a burst of `true`) costs no thread.
+    env.ok(&["run", "quiet"]);
+    env.wait_until("the quiet job's line", 20, || {
+        env.ok(&["runs", "logs", "1"]).contains("hi").then_some(())
+    });
+    assert_eq!(readers(), 0, "{:?}", threads(d.pid()));
+    env.wait_until("the quiet run's end", 20, || {
+        (env.runs("quiet")[0]["status"] == "success").then_some(())
+    });
+    // A fast one gets a reader thread while its pipe is open, and only then.
+    env.ok(&["run", "fast"]);
+    env.wait_until("a reader thread", 20, || (readers() == 1).then_some(()));
+    env.wait_until("the fast run's end", 30, || {
+        (env.runs("fast")[0]["status"] == "success").then_some(())
+    });
+    env.wait_until("the reader thread's end", 5, || {
+        (readers() == 0).then_some(())
+    });
+    let run = &env.runs("fast")[0];
+    assert_eq!(run["output_bytes"], 20_000_000 + 9, "{run}");
+    let logs = env.ok(&["runs", "logs", "2"]);
+    assert!(
+        logs.trim_end().ends_with("abc\nFAST-END"),
+        "{}",
+        &logs[logs.len() - 100..]
+    );
+}
+
 #[test]
 fn detached_processes_that_end_early_are_not_left_as_zombies() {
     let env = Env::new();

@@ -24,6 +24,7 @@ pub mod job_def;
 pub mod jobs;
 pub mod notify;
 pub mod output_log;
+pub mod output_piece;
 pub mod pages;
 pub mod run_params;
 pub mod runs;

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
+use super::output_piece::Piece;
 use crate::domain::OutputLine;
 
 /// Longest line kept whole; longer ones are split.
@@ -56,12 +57,14 @@ pub struct CappedLog {
     reported_cut: u64,
 }
 
-/// Whole lines (each ending in '\n') that arrived together.
+/// Whole lines (each ending in '\n') that arrived together: a piece as
+/// read (no copy) from `start` on.
 #[derive(Debug)]
 struct Seg {
     stream: &'static str,
     at: DateTime<Utc>,
-    bytes: Vec<u8>,
+    piece: Piece,
+    start: usize,
     lines: u64,
     /// Where `bytes` starts in everything the tail received: seqs of tail
     /// lines are `tail_base + offset of the line`, so they only grow.
@@ -69,8 +72,12 @@ struct Seg {
 }
 
 impl Seg {
+    fn bytes(&self) -> &[u8] {
+        &self.piece[self.start..]
+    }
+
     fn cost(&self) -> u64 {
-        self.bytes.len() as u64 - self.lines + self.lines * LINE_COST
+        self.bytes().len() as u64 - self.lines + self.lines * LINE_COST
     }
 }
 
@@ -90,8 +97,7 @@ pub fn cost(l: &OutputLine) -> u64 {
 }
 
 fn newlines(b: &[u8]) -> u64 {
-    // memchr's count: SIMD where the CPU has it (a count per 32 bytes).
-    memchr::memchr_iter(b'\n', b).count() as u64
+    super::output_piece::count_newlines(b)
 }
 
 fn stream_index(stream: &str) -> usize {
@@ -152,35 +158,50 @@ impl CappedLog {
             self.head_end = Some(self.next_seq - 1);
             let mut bytes = line.line.into_bytes();
             bytes.push(b'\n');
-            self.append_seg(static_stream(stream), at, bytes);
+            self.append_seg(static_stream(stream), at, bytes.into(), 0);
             return;
         }
         let mut bytes = text.into_bytes();
         bytes.push(b'\n');
-        self.append_seg(static_stream(stream), at, bytes);
+        self.append_seg(static_stream(stream), at, bytes.into(), 0);
     }
 
     /// Bytes as read from a pipe (`out` or `err`): lines are cut here, a
     /// line split across reads is joined, one longer than `MAX_LINE` split.
-    pub fn push_bytes(&mut self, stream: &str, mut bytes: Vec<u8>, at: DateTime<Utc>) {
+    pub fn push_bytes(&mut self, stream: &str, bytes: impl Into<Piece>, at: DateTime<Utc>) {
+        let mut bytes: Piece = bytes.into();
         let s = stream_index(stream);
         let name = static_stream(stream);
-        // The head is full and no line is pending: the chunk's whole lines
-        // become a segment as they are, with no copy.
-        if self.head_end.is_some() && self.carry[s].is_empty() {
+        // The head is full: the piece's whole lines become a segment as
+        // they are (no copy; the line pending from the last piece, ended
+        // by this one's first newline, one of its own).
+        if self.head_end.is_some() {
             self.total_bytes += bytes.len() as u64;
             match memchr::memrchr(b'\n', &bytes) {
-                Some(i) => {
-                    self.carry[s].extend_from_slice(&bytes[i + 1..]);
-                    bytes.truncate(i + 1);
-                    self.append_seg(name, at, bytes);
+                Some(last) => {
+                    let mut start = 0;
+                    let mut lines = bytes.newlines();
+                    if !self.carry[s].is_empty() {
+                        let first = memchr::memchr(b'\n', &bytes).unwrap_or(last);
+                        let mut line = std::mem::take(&mut self.carry[s]);
+                        line.extend_from_slice(&bytes[..=first]);
+                        self.append_seg(name, at, line.into(), 0);
+                        start = first + 1;
+                        lines = lines.map(|n| n - 1);
+                    }
+                    self.carry[s].extend_from_slice(&bytes[last + 1..]);
+                    bytes.cut_after_last_newline(last + 1);
+                    if start < bytes.len() {
+                        let lines = lines.unwrap_or_else(|| newlines(&bytes[start..]));
+                        self.append_counted(name, at, bytes, start, lines);
+                    }
                 }
-                None => self.carry[s] = bytes,
+                None => self.carry[s].extend_from_slice(&bytes),
             }
             if self.carry[s].len() >= MAX_LINE {
                 let mut seg = std::mem::take(&mut self.carry[s]);
                 seg.push(b'\n');
-                self.append_seg(name, at, seg);
+                self.append_seg(name, at, seg.into(), 0);
             }
             return;
         }
@@ -214,14 +235,14 @@ impl CappedLog {
                 let mut seg = std::mem::take(&mut self.carry[s]);
                 seg.extend_from_slice(&rest[..=i]);
                 self.carry[s].extend_from_slice(&rest[i + 1..]);
-                self.append_seg(name, at, seg);
+                self.append_seg(name, at, seg.into(), 0);
             }
             None => self.carry[s].extend_from_slice(rest),
         }
         if self.carry[s].len() >= MAX_LINE {
             let mut seg = std::mem::take(&mut self.carry[s]);
             seg.push(b'\n');
-            self.append_seg(name, at, seg);
+            self.append_seg(name, at, seg.into(), 0);
         }
     }
 
@@ -237,7 +258,7 @@ impl CappedLog {
         } else {
             let mut seg = line;
             seg.push(b'\n');
-            self.append_seg(static_stream(stream), at, seg);
+            self.append_seg(static_stream(stream), at, seg.into(), 0);
         }
     }
 
@@ -256,15 +277,29 @@ impl CappedLog {
     }
 
     /// Whole lines into the tail (their bytes are counted by the caller).
-    fn append_seg(&mut self, stream: &'static str, at: DateTime<Utc>, bytes: Vec<u8>) {
+    fn append_seg(&mut self, stream: &'static str, at: DateTime<Utc>, piece: Piece, start: usize) {
+        let lines = newlines(&piece[start..]);
+        self.append_counted(stream, at, piece, start, lines);
+    }
+
+    /// `append_seg` with the newlines of `piece[start..]` known.
+    fn append_counted(
+        &mut self,
+        stream: &'static str,
+        at: DateTime<Utc>,
+        piece: Piece,
+        start: usize,
+        lines: u64,
+    ) {
         let seg = Seg {
             stream,
             at,
-            lines: newlines(&bytes),
+            lines,
             offset: self.tail_offset,
-            bytes,
+            piece,
+            start,
         };
-        self.tail_offset += seg.bytes.len() as u64;
+        self.tail_offset += seg.bytes().len() as u64;
         self.tail_cost += seg.cost();
         self.tail.push_back(seg);
         self.tail_dirty = true;
@@ -277,7 +312,7 @@ impl CappedLog {
                 break;
             };
             self.tail_cost -= old.cost();
-            self.cut_bytes += old.bytes.len() as u64;
+            self.cut_bytes += old.bytes().len() as u64;
             self.cut_lines += old.lines;
         }
     }
@@ -336,10 +371,11 @@ impl CappedLog {
             for seg in self.tail.iter().rev() {
                 if full {
                     cut_lines += seg.lines;
-                    cut_bytes += seg.bytes.len() as u64;
+                    cut_bytes += seg.bytes().len() as u64;
                     continue;
                 }
-                let body = &seg.bytes[..seg.bytes.len().saturating_sub(1)];
+                let bytes = seg.bytes();
+                let body = &bytes[..bytes.len().saturating_sub(1)];
                 let mut end = body.len();
                 let mut starts: Vec<usize> = Vec::new();
                 loop {
@@ -347,7 +383,7 @@ impl CappedLog {
                     let c = (end - start) as u64 + LINE_COST;
                     if c > budget {
                         full = true;
-                        let dropped = &seg.bytes[..end.min(seg.bytes.len())];
+                        let dropped = &bytes[..end.min(bytes.len())];
                         cut_lines += newlines(dropped) + 1;
                         cut_bytes += end as u64 + 1;
                         break;
@@ -493,7 +529,7 @@ mod tests {
                     last_tail_seq = last;
                 }
             }
-            assert!(log.tail.iter().map(|s| s.bytes.len()).sum::<usize>() < 2 * cap as usize);
+            assert!(log.tail.iter().map(|s| s.bytes().len()).sum::<usize>() < 2 * cap as usize);
         }
         let f = log.flush();
         appended.extend(f.append);
@@ -564,5 +600,47 @@ mod tests {
             .map(|l| l.line.len())
             .sum();
         assert_eq!(xs, 20_000, "the long line is kept in pieces");
+    }
+
+    /// Pieces counted and lent by a fast reader store exactly what the same
+    /// bytes as plain chunks store, lines split across pieces included, and
+    /// their buffers go home as they fall out of the tail.
+    #[test]
+    fn counted_pieces_store_what_plain_chunks_store() {
+        use crate::engine::output_piece::{Piece, Pool};
+        let cap = 64 * 1024;
+        let text: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| format!("{}{}\n", "x".repeat((i % 13) as usize), i).into_bytes())
+            .collect();
+        let at = Utc::now();
+        let (mut plain, mut lent) = (CappedLog::new(cap), CappedLog::new(cap));
+        let pool = Pool::new(8 * 1024);
+        let mut pos = 0;
+        let mut k = 0usize;
+        while pos < text.len() {
+            // Pieces of 1 byte to 8 KiB, cut anywhere (mid-line mostly).
+            let n = (1 + k * 7919 % 8192).min(text.len() - pos);
+            k += 1;
+            plain.push_bytes("out", text[pos..pos + n].to_vec(), at);
+            let mut b = pool.take();
+            b.extend_from_slice(&text[pos..pos + n]);
+            lent.push_bytes("out", Piece::counted(b, Some(pool.clone())), at);
+            pos += n;
+        }
+        plain.end_stream("out", at);
+        lent.end_stream("out", at);
+        let (a, b) = (plain.flush(), lent.flush());
+        let lines = |f: &Flush| -> Vec<(i64, String)> {
+            f.append
+                .iter()
+                .chain(f.tail.as_ref().map(|t| &t.1).into_iter().flatten())
+                .map(|l| (l.seq, l.line.clone()))
+                .collect()
+        };
+        assert_eq!(lines(&a), lines(&b));
+        assert_eq!((a.total_bytes, a.cut_bytes), (b.total_bytes, b.cut_bytes));
+        assert!(a.cut_bytes > 0, "the cap was reached");
+        assert!(lines(&b).last().unwrap().1.ends_with("39999"));
+        assert!(pool.waiting() > 0, "buffers came back to the pool");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod ambient;
+pub mod capture;
 pub mod cgroup;
 pub mod dagster;
 pub mod result_file;
@@ -91,7 +92,7 @@ pub enum Event {
     /// keeps only what fits the cap (a noisy job costs no work per line).
     Chunk {
         stream: Stream,
-        bytes: Vec<u8>,
+        bytes: crate::engine::output_piece::Piece,
     },
     /// A pipe reached its end: its unfinished last line is a line.
     Closed(Stream),

@@ -1,6 +1,6 @@
 //! The `shell` kind: `sh -c COMMAND` in its own process group, stdin from
-//! /dev/null, stdout and stderr read line by line (bounded, so a job that
-//! prints without newlines cannot grow memory). Stopping it signals the
+//! /dev/null, stdout and stderr read in large pieces (`capture.rs`; lines
+//! are cut, bounded, by the output log). Stopping it signals the
 //! run's whole tree (`tree.rs`: the group, and processes that left it, such
 //! as `setsid sleep 37 &`); when the shell ends, what is left in its group
 //! is killed at once, a process outside it that holds the pipes before they
@@ -12,7 +12,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
@@ -134,8 +133,16 @@ impl ShellExecutor {
             job: ctx.job.name.clone(),
             pgid,
         };
-        let out = tokio::spawn(pump(child.stdout.take(), Stream::Out, events.clone()));
-        let err = tokio::spawn(pump(child.stderr.take(), Stream::Err, events.clone()));
+        let out = tokio::spawn(super::capture::pump(
+            child.stdout.take(),
+            Stream::Out,
+            events.clone(),
+        ));
+        let err = tokio::spawn(super::capture::pump(
+            child.stderr.take(),
+            Stream::Err,
+            events.clone(),
+        ));
 
         let mut stopped = false;
         let status = tokio::select! {
@@ -215,89 +222,9 @@ async fn open_gate(run_id: i64, pid: Option<u32>, mut gate: tokio::process::Chil
     let _ = gate.write_all(b"\n").await;
 }
 
-/// Read a pipe in large pieces and pass them on whole: the output log cuts
-/// lines and keeps only what fits the cap, so a job is never slowed by per
-/// line work here. A quiet job (most of them) costs a small buffer and no
-/// pipe resize; once a read fills the buffer the job is printing fast: the
-/// buffer grows to `READ_BUF`, the pipe to the system's most (up to 4 MiB)
-/// so a fast writer blocks less, and each read takes what else is already
-/// in the pipe before the piece is passed on. A large piece is passed on as
-/// read, in its own buffer (no copy); a small one is copied out and the
-/// buffer kept.
-async fn pump<R: AsyncRead + Unpin + std::os::fd::AsRawFd>(
-    pipe: Option<R>,
-    stream: Stream,
-    events: Events,
-) {
-    use futures_util::FutureExt;
-    let Some(mut pipe) = pipe else { return };
-    let mut buf: Vec<u8> = Vec::with_capacity(FIRST_BUF);
-    let mut fast = false;
-    loop {
-        // read_buf reads into the spare capacity (never zero-filled).
-        match pipe.read_buf(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if fast {
-            // What the writer put in meanwhile, without waiting for more.
-            while buf.len() < buf.capacity() {
-                match pipe.read_buf(&mut buf).now_or_never() {
-                    Some(Ok(n)) if n > 0 => {}
-                    _ => break,
-                }
-            }
-        }
-        let full = buf.len() == buf.capacity();
-        let bytes = if buf.len() >= buf.capacity() / 2 {
-            std::mem::replace(
-                &mut buf,
-                Vec::with_capacity(if fast { READ_BUF } else { FIRST_BUF }),
-            )
-        } else {
-            let b = buf.clone();
-            buf.clear();
-            b
-        };
-        // A closed receiver means nobody records output any more; keep
-        // draining the pipe so the child is not blocked on a full pipe.
-        let _ = events.send(Event::Chunk { stream, bytes }).await;
-        if full && !fast {
-            fast = true;
-            buf = Vec::with_capacity(READ_BUF);
-            widen(&pipe);
-        }
-    }
-    let _ = events.send(Event::Closed(stream)).await;
-}
-
 /// How long the pipes may take to close after the shell ended, before jr
 /// looks for a process outside the group that holds them open.
 const PIPES_CLOSE: Duration = Duration::from_millis(50);
-
-/// The first reads: up to 4 KiB (what most jobs print in all).
-const FIRST_BUF: usize = 4 * 1024;
-/// One read of a fast writer: up to 256 KiB.
-const READ_BUF: usize = 256 * 1024;
-
-/// The pipe's buffer as large as the system allows (at most 4 MiB).
-fn widen<R: std::os::fd::AsRawFd>(pipe: &R) {
-    #[cfg(target_os = "linux")]
-    {
-        use nix::fcntl::{FcntlArg, fcntl};
-        static MAX: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
-        let max = *MAX.get_or_init(|| {
-            std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-                .ok()
-                .and_then(|s| s.trim().parse::<i32>().ok())
-                .unwrap_or(1 << 20)
-                .clamp(64 * 1024, 4 << 20)
-        });
-        // SAFETY: the fd belongs to `pipe`, which outlives this call.
-        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(pipe.as_raw_fd()) };
-        let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(max));
-    }
-}
 
 /// An environment value stays under Linux's 128 KiB per-string limit.
 fn cap_env(s: &str) -> &str {
