@@ -277,11 +277,44 @@ pub fn set_output_size(conn: &Connection, id: i64, bytes: i64, cut: i64) -> Resu
     Ok(())
 }
 
+/// Store output lines (a line with a stored seq replaces it), `ROWS` to a
+/// statement: a noisy run stores thousands of short lines at its end, and
+/// one statement per row spent more on the statement than on the row.
 pub fn append_output(conn: &Connection, id: i64, lines: &[OutputLine]) -> Result<()> {
+    const ROWS: usize = 16;
+    let mut groups = lines.chunks_exact(ROWS);
+    if groups.len() > 0 {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        // Placeholders only: every value is bound.
+        let sql = SQL.get_or_init(|| {
+            let rows: Vec<String> = (0..ROWS)
+                .map(|k| {
+                    let b = 2 + 4 * k;
+                    format!("(?1, ?{}, ?{}, ?{}, ?{})", b, b + 1, b + 2, b + 3)
+                })
+                .collect();
+            format!(
+                "INSERT OR REPLACE INTO run_output (run_id, seq, at, stream, line) VALUES {}",
+                rows.join(", ")
+            )
+        });
+        let mut st = conn.prepare_cached(sql)?;
+        for group in &mut groups {
+            st.raw_bind_parameter(1, id)?;
+            for (k, l) in group.iter().enumerate() {
+                let b = 2 + 4 * k;
+                st.raw_bind_parameter(b, l.seq)?;
+                st.raw_bind_parameter(b + 1, to_millis(l.at))?;
+                st.raw_bind_parameter(b + 2, &l.stream)?;
+                st.raw_bind_parameter(b + 3, &l.line)?;
+            }
+            st.raw_execute()?;
+        }
+    }
     let mut st = conn.prepare_cached(
         "INSERT OR REPLACE INTO run_output (run_id, seq, at, stream, line) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for l in lines {
+    for l in groups.remainder() {
         st.execute(params![id, l.seq, to_millis(l.at), l.stream, l.line])?;
     }
     Ok(())
@@ -474,4 +507,57 @@ pub fn set_params(
     conn.prepare_cached("UPDATE runs SET params = ?2 WHERE id = ?1")?
         .execute(params![id, text])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_lines_are_stored_in_groups_and_the_rest_one_by_one() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let c = store.conn();
+        c.execute(
+            "INSERT INTO runs (id, job, status, trigger, queued_at) VALUES (7, 'j', 'running', 'manual', 0)",
+            [],
+        )
+        .unwrap();
+        let at = from_millis(1_700_000_000_123);
+        let line = |seq: i64, text: &str| OutputLine {
+            seq,
+            at,
+            stream: if seq % 3 == 0 { "err" } else { "out" }.into(),
+            line: text.into(),
+        };
+        // 37 lines: two groups of 16 and 5 alone; Korean and an empty line.
+        let first: Vec<OutputLine> = (1..=37)
+            .map(|i| {
+                line(
+                    i,
+                    &if i == 5 {
+                        String::new()
+                    } else {
+                        format!("줄 {i}")
+                    },
+                )
+            })
+            .collect();
+        append_output(c, 7, &first).unwrap();
+        let stored = output(c, 7, 0, 100).unwrap();
+        assert_eq!(stored.len(), 37);
+        for (a, b) in stored.iter().zip(&first) {
+            assert_eq!(
+                (a.seq, a.at, &a.stream, &a.line),
+                (b.seq, b.at, &b.stream, &b.line)
+            );
+        }
+        // A line with a stored seq replaces it (a rewritten tail).
+        let again: Vec<OutputLine> = (30..=50).map(|i| line(i, &format!("new {i}"))).collect();
+        append_output(c, 7, &again).unwrap();
+        let stored = output(c, 7, 0, 100).unwrap();
+        assert_eq!(stored.len(), 50);
+        assert_eq!(stored[28].line, "줄 29");
+        assert_eq!(stored[29].line, "new 30");
+        assert_eq!(stored[49].line, "new 50");
+    }
 }
