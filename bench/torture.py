@@ -14,9 +14,10 @@
    (from its log) and fires blamed on an absent scheduler;
 4. a 1 GB job of one-byte lines under the daemon, five times: its time in jr
    against its time outside jr in the same round (piped to a reader, the
-   baseline; and thrown away to /dev/null), the daemon's peak RSS (sampled
-   every 20 ms), the bytes stored under the 1 MiB cap, and the slowest
-   `jr tasks add` while it ran.
+   baseline; and thrown away to /dev/null), CPU times beside (the daemon's
+   own, and each whole pipeline's), the daemon's peak RSS (sampled every
+   20 ms), the bytes stored under the 1 MiB cap, and the slowest `jr tasks
+   add` while it ran.
 
 5. what a cgroup per run costs a run of `true` (cgroups on against off).
 
@@ -27,6 +28,7 @@ Parts can be run alone: `--only kill9,two,writers,cgroup,big`.
 import json
 import os
 import re
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -308,14 +310,36 @@ def rss_of(pid):
     return 0
 
 
+def cpu_of(pid):
+    """CPU seconds of a process: its own (all threads) and with its reaped
+    children (a run's `sh`, and the `yes` and `head` that sh reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    own = (int(st[11]) + int(st[12])) / hz
+    return own, own + (int(st[13]) + int(st[14])) / hz
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def big_job(size, rounds):
     """The 1 GB job, `rounds` times, each round interleaved with the same
     pipeline outside jr twice: its output piped to a reader (`| cat >
     /dev/null`, the baseline: what capturing anything costs, and how jr
-    reads it) and thrown away (`> /dev/null`: no capture at all)."""
+    reads it) and thrown away (`> /dev/null`: no capture at all). Beside
+    wall times, CPU times (less moved by other work on the machine): the
+    daemon's own per run, and the whole pipeline's (the job's processes
+    with jr's, or with `cat`'s)."""
     cmd = f"yes a | head -c {size}"
     outside = {"pipe": cmd + " | cat > /dev/null", "devnull": cmd + " > /dev/null"}
     times = {"pipe": [], "devnull": [], "jr": []}
+    cpu = {"pipe": [], "devnull": [], "jr": [], "jr_own": []}
     with tempfile.TemporaryDirectory() as d:
         env = make_env(d)
         log = os.path.join(d, "daemon.log")
@@ -326,9 +350,11 @@ def big_job(size, rounds):
         peak, slowest, adds, stored, rows_max, statuses = rss_idle, 0.0, 0, 0, 0, set()
         for _ in range(rounds):
             for k, c in outside.items():
-                t0 = time.time()
+                t0, c0 = time.time(), children_cpu()
                 subprocess.run(["sh", "-c", c], check=True)
                 times[k].append(time.time() - t0)
+                cpu[k].append(children_cpu() - c0)
+            own0, all0 = cpu_of(dm.pid)
             run = jr_json(env, "run", "gig", "--json")["id"]
             done = False
             while not done:
@@ -341,6 +367,9 @@ def big_job(size, rounds):
                 done = r["status"] not in ("queued", "running")
                 time.sleep(0.02)
             statuses.add(r["status"])
+            own1, all1 = cpu_of(dm.pid)
+            cpu["jr_own"].append(own1 - own0)
+            cpu["jr"].append(all1 - all0)
             times["jr"].append(r["duration_ms"] / 1000)
             c = sqlite3.connect(env["JR_DB"])
             rows, text = c.execute("SELECT count(*), coalesce(sum(length(CAST(line AS BLOB))), 0) "
@@ -356,9 +385,15 @@ def big_job(size, rounds):
         rs = sorted(j / b for j, b in zip(times["jr"], times[base]))
         return [round(rs[len(rs) // 2], 2), round(rs[0], 2), round(rs[-1], 2)]
     med = {k: round(sorted(v)[len(v) // 2], 2) for k, v in times.items()}
+    mcpu = {k: round(sorted(v)[len(v) // 2], 2) for k, v in cpu.items()}
     return {"bytes": size, "rounds": rounds, "statuses": sorted(statuses),
             "in_jr_s": med["jr"], "piped_s": med["pipe"], "devnull_s": med["devnull"],
             "ratio_to_piped": ratios("pipe"), "ratio_to_devnull": ratios("devnull"),
+            "rounds_in_jr_s": [round(t, 2) for t in times["jr"]],
+            "rounds_piped_s": [round(t, 2) for t in times["pipe"]],
+            "rounds_devnull_s": [round(t, 2) for t in times["devnull"]],
+            "cpu_s_jr_own": mcpu["jr_own"], "cpu_s_pipeline_in_jr": mcpu["jr"],
+            "cpu_s_pipeline_piped": mcpu["pipe"], "cpu_s_pipeline_devnull": mcpu["devnull"],
             "rss_idle_mb": round(rss_idle, 1), "rss_peak_mb": round(peak, 1),
             "rss_after_mb": round(after, 1), "stored_bytes_max": stored,
             "stored_rows": rows_max, "slowest_task_add_ms": round(slowest * 1000),
