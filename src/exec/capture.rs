@@ -110,10 +110,8 @@ fn fast(
 /// holds `CHUNK / 2` or has held them `HOLD`.
 fn read_fast(fd: OwnedFd, stream: Stream, events: &Events) {
     // The descriptor shares tokio's open file: non-blocking until now.
-    if blocking(&fd).is_err() {
-        // Cannot happen on a pipe; a spin is no way to read one either.
-        tracing::warn!("cannot read a fast job's {} blocking", stream.as_str());
-    }
+    // (Should that fail, an empty pipe is waited for with poll below.)
+    let _ = blocking(&fd);
     let mut nap = Nap::new(widen(&fd));
     let pool = Pool::new(CHUNK);
     let send = |buf: &mut Vec<u8>| {
@@ -138,6 +136,10 @@ fn read_fast(fd: OwnedFd, stream: Stream, events: &Events) {
                 Ok(0) => return,
                 Ok(_) => held = Instant::now(),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    wait_readable(&fd);
+                    continue;
+                }
                 Err(_) => return,
             }
         } else {
@@ -244,6 +246,17 @@ fn waiting(fd: &OwnedFd) -> Waiting {
     } else {
         Waiting::Nothing
     }
+}
+
+/// Until the pipe has bytes or no writer (for a descriptor left non-blocking).
+fn wait_readable(fd: &OwnedFd) {
+    let mut p = nix::libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: nix::libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd, valid for the call; no timeout.
+    unsafe { nix::libc::poll(&mut p, 1, -1) };
 }
 
 fn blocking(fd: &OwnedFd) -> nix::Result<()> {
