@@ -378,7 +378,8 @@ def main():
     def ratio(key, n, field):
         j = [r[field] for r in results[("jr", key, n)]]
         a = [r[field] for r in results[("aps", key, n)]]
-        return [jv / av if av > 0 else float("inf") for jv, av in zip(j, a)]
+        # Both at zero (an idle minute with no CPU at all on either side): even.
+        return [jv / av if av > 0 else (1.0 if jv == 0 else float("inf")) for jv, av in zip(j, a)]
 
     out = []
     print(f"\njr (release) beside APScheduler {version}, {ROUNDS} interleaved rounds; median (min–max)\n")
