@@ -496,7 +496,11 @@ impl Scheduler {
         let per_job = self.s.per_job;
         let (runs, wake, blocked) = self
             .db
-            .call(move |e| e.claim_startable(&me, slots, per_job))
+            .call(move |e| {
+                let s = e.claim_startable(&me, slots, per_job)?;
+                pass::premake_cgroups(&s.0);
+                Ok(s)
+            })
             .await?;
         self.next_retry = wake;
         self.blocked = blocked;

@@ -55,12 +55,25 @@ pub(super) fn one_pass(
         return (alone(&ends), Ok(Ok((dv, seen, None))));
     }
     match e.end_and_claim(&ends, me, p.free, p.per_job) {
-        Ok((ended, claimed)) => (
-            (!ends.is_empty()).then_some(Ok(ended)),
-            Ok(Ok((dv, seen, Some(claimed)))),
-        ),
+        Ok((ended, claimed)) => {
+            premake_cgroups(&claimed.0);
+            (
+                (!ends.is_empty()).then_some(Ok(ended)),
+                Ok(Ok((dv, seen, Some(claimed)))),
+            )
+        }
         Err(err) => (alone(&ends), Err(err)),
     }
+}
+
+/// The cgroups of the shell runs just claimed, made here on the database
+/// thread rather than on an async worker (exec::cgroup::premake).
+pub(super) fn premake_cgroups(runs: &[(crate::domain::Run, crate::domain::Job)]) {
+    crate::exec::cgroup::premake(
+        runs.iter()
+            .filter(|(_, j)| matches!(j.spec, crate::domain::JobSpec::Shell(_)))
+            .map(|(r, _)| r.id),
+    );
 }
 
 /// `data_version` (when a look is due), whether it changed, and then the

@@ -15,8 +15,9 @@
 //! controller, so the daemon may stay in its own cgroup beside the children
 //! it creates.
 //!
-//! The cgroup is made before the spawn and the shell moves itself into it
-//! as its first command (`joining`), before it can start anything: std's
+//! The cgroup is made before the spawn (for a claimed run, on the database
+//! thread right after the claim: `premake`) and the shell moves itself into
+//! it as its first command (`joining`), before it can start anything: std's
 //! fast `posix_spawn` path is kept, and jr neither waits for the move (the
 //! kernel makes a move wait for an RCU grace period when the machine was
 //! idle) nor hops to another thread for it. A run's cgroup is removed by
@@ -27,9 +28,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -140,9 +141,45 @@ pub fn available() -> bool {
     base().is_some()
 }
 
+/// Cgroups made ahead for runs about to start (`premake`): (run id, folder).
+static PREMADE: Mutex<Vec<(i64, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Make the cgroups of shell runs just claimed, on the thread that claimed
+/// them (the database thread, which may block): a `mkdir` waits for the
+/// kernel's cgroup lock, which another run's shell holds while its move
+/// waits for an RCU grace period (milliseconds after a quiet spell), and
+/// an async worker must not wait for that.
+pub fn premake(run_ids: impl IntoIterator<Item = i64>) {
+    if base().is_none() {
+        return;
+    }
+    let made: Vec<(i64, PathBuf)> = run_ids
+        .into_iter()
+        .filter_map(|id| make(id).map(|d| (id, d)))
+        .collect();
+    if !made.is_empty() {
+        PREMADE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(made);
+    }
+}
+
+/// The cgroup for run `run_id`: the one made ahead by `premake`, else a
+/// new one (None: the fallback).
+pub fn for_run(run_id: i64) -> Option<PathBuf> {
+    {
+        let mut pre = PREMADE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = pre.iter().position(|(id, _)| *id == run_id) {
+            return Some(pre.swap_remove(i).1);
+        }
+    }
+    make(run_id)
+}
+
 /// A new, empty cgroup for run `run_id` (None: the fallback). One `mkdir`,
 /// made before the spawn: the shell joins it itself (`joining`).
-pub fn make(run_id: i64) -> Option<PathBuf> {
+fn make(run_id: i64) -> Option<PathBuf> {
     static SEQ: AtomicU64 = AtomicU64::new(1);
     let base = base()?;
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
@@ -256,6 +293,10 @@ pub fn remove(dir: &Path) -> bool {
 /// run` in the foreground): its folder goes if no run cgroup is left in it
 /// (a later run makes it again).
 pub fn tidy() {
+    // Made ahead for runs that never got to their spawn.
+    for (_, dir) in std::mem::take(&mut *PREMADE.lock().unwrap_or_else(|p| p.into_inner())) {
+        let _ = std::fs::remove_dir(dir);
+    }
     if let Some(base) = BASE_MADE.get().and_then(|b| b.as_deref()) {
         let _ = std::fs::remove_dir(base);
     }
@@ -311,11 +352,13 @@ mod tests {
         let dir = Path::new("/nonexistent/it's \"here\" $HOME");
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(joining(dir, "echo \"hi $LINENO\"; exit 3"))
+            .arg(joining(dir, "echo hi; nosuch_jr_command; exit 3"))
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi 1\n");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
         let err = String::from_utf8_lossy(&out.stderr);
+        // The shell's own error names line 1, as without the join.
+        assert!(err.contains("1: nosuch_jr_command"), "{err}");
         assert!(
             err.contains("[jr] could not join the cgroup of this run"),
             "{err}"

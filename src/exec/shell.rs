@@ -55,7 +55,7 @@ impl ShellExecutor {
         super::tree::become_subreaper();
         // A cgroup per run where it can be had: the shell joins it before
         // it runs anything (cgroup.rs).
-        let cgroup = super::cgroup::make(ctx.run_id);
+        let cgroup = super::cgroup::for_run(ctx.run_id);
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(match &cgroup {
