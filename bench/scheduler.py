@@ -8,7 +8,13 @@ interleaved run, on a release build:
    function's first line, which then runs `sh -c true` as jr does), p50 and
    p99; the scheduler process's own CPU time per run (children excluded, for
    both) and its peak RSS;
-2. the scheduler idle for 60 s with 1,000 jobs (none due): CPU and RSS;
+2. the scheduler idle for 60 s with 1,000 jobs (none due), from 15 s after
+   it started (start-up work is not idle): CPU and RSS.
+   Each side runs in a cgroup v2 of its own made by this script (root, or a
+   delegated subtree) and its CPU is `cpu.stat` usage_usec before and after
+   (microseconds; every thread, including ones that ended); where no cgroup
+   can be made, clock ticks of the process (10 ms each), and the table says
+   which;
 3. `jr run JOB` -> run started, with a daemon holding the lease (jr only).
 
 APScheduler runs as its users would set it up for this: a BlockingScheduler,
@@ -17,10 +23,10 @@ its default ThreadPoolExecutor (10 workers), `misfire_grace_time=None` and
 drops most of a 10k burst). It is installed by this script in a venv under
 target/aps-venv (pip, about 10 s the first time).
 
-    python3 bench/scheduler.py [--rounds N] [--quick]
+    python3 bench/scheduler.py [--rounds N] [--quick] [--no-build] [--readme]
 
 Prints each round's figures, then a table of medians with min-max and the
-ratios jr / APScheduler.
+ratios jr / APScheduler; `--readme` puts the table in README.md.
 """
 import datetime as dt
 import json
@@ -33,7 +39,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import JR, ROOT, build  # noqa: E402
+from common import JR, ROOT, build, update_readme  # noqa: E402
 
 VENV = os.path.join(ROOT, "target", "aps-venv")
 APS_PY = os.path.join(VENV, "bin", "python")
@@ -41,6 +47,10 @@ HZ = os.sysconf("SC_CLK_TCK")
 QUICK = "--quick" in sys.argv
 ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else (1 if QUICK else 3)
 IDLE_S = 15 if QUICK else 60
+# Idle is measured from this long after the scheduler took the lease, on
+# both sides: start-up work is not idle (tokio keeps a thread it used at
+# start 10 s before it ends it, one wake-up).
+SETTLE_S = 15
 
 
 def ensure_apscheduler():
@@ -118,9 +128,9 @@ def import_jobs(env, d, n, cron):
     subprocess.run([JR, "jobs", "import", path], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def start_daemon(env, d):
+def start_daemon(env, d, preexec=None):
     log = open(os.path.join(d, "daemon.log"), "w")
-    p = subprocess.Popen([JR, "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    p = subprocess.Popen([JR, "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=preexec)
     deadline = time.time() + 30
     while time.time() < deadline:
         s = json.loads(subprocess.run([JR, "status", "--json"], env=env, capture_output=True, check=True).stdout)
@@ -141,6 +151,71 @@ def status_kib(pid, key):
         if line.startswith(key):
             return int(line.split()[1])
     return 0
+
+
+def own_cgroup():
+    """This process's cgroup v2 folder (mount + path), if cgroup2 is mounted."""
+    try:
+        mounts = open("/proc/self/mountinfo").read().splitlines()
+        rel = next(l[3:] for l in open("/proc/self/cgroup").read().splitlines() if l.startswith("0::"))
+    except (OSError, StopIteration):
+        return None
+    for line in mounts:
+        pre, _, post = line.partition(" - ")
+        if post.split(" ")[0] == "cgroup2":
+            mount = pre.split(" ")[4].replace("\\040", " ")
+            return os.path.join(mount, rel.strip().lstrip("/"))
+    return None
+
+
+class Meter:
+    """CPU of one process and everything under it: a cgroup v2 of its own
+    (`cpu.stat` usage_usec, microseconds), or, where none can be made, the
+    process's own clock ticks (10 ms)."""
+
+    def __init__(self, tag):
+        self.dir = None
+        base = own_cgroup()
+        if base:
+            d = os.path.join(base, f"bench-{tag}-{os.getpid()}")
+            try:
+                os.mkdir(d)
+                self.dir = d
+            except OSError as e:
+                print(f"no cgroup for the idle measure ({d}: {e}); using clock ticks", file=sys.stderr)
+
+    def preexec(self):
+        if self.dir:
+            with open(os.path.join(self.dir, "cgroup.procs"), "w") as f:
+                f.write("0")
+
+    def cpu_s(self, pid):
+        if not self.dir:
+            return own_cpu(pid)
+        for line in open(os.path.join(self.dir, "cpu.stat")):
+            if line.startswith("usage_usec "):
+                return int(line.split()[1]) / 1e6
+        raise SystemExit(f"no usage_usec in {self.dir}/cpu.stat")
+
+    def close(self):
+        if not self.dir:
+            return
+        # Whatever the process made under it (jr's own folder) first.
+        for root, dirs, _ in os.walk(self.dir, topdown=False):
+            for name in dirs:
+                try:
+                    os.rmdir(os.path.join(root, name))
+                except OSError:
+                    pass
+        deadline = time.time() + 5
+        while True:
+            try:
+                os.rmdir(self.dir)
+                return
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
 
 
 def pct(values, q):
@@ -208,29 +283,37 @@ def jr_idle(n=1000):
     with tempfile.TemporaryDirectory() as d:
         env = env_for(d)
         import_jobs(env, d, n, "0 0 1 1 *")
-        p = start_daemon(env, d)
-        time.sleep(3)
-        c0, t0 = own_cpu(p.pid), time.time()
-        time.sleep(IDLE_S)
-        c1, t1 = own_cpu(p.pid), time.time()
-        rss = status_kib(p.pid, "VmRSS") / 1024
-        p.terminate()
-        p.wait(timeout=30)
-        return {"cpu_pct": (c1 - c0) / (t1 - t0) * 100, "rss": rss}
+        m = Meter("jr")
+        try:
+            p = start_daemon(env, d, m.preexec)
+            time.sleep(SETTLE_S)
+            c0, t0 = m.cpu_s(p.pid), time.time()
+            time.sleep(IDLE_S)
+            c1, t1 = m.cpu_s(p.pid), time.time()
+            rss = status_kib(p.pid, "VmRSS") / 1024
+            p.terminate()
+            p.wait(timeout=30)
+        finally:
+            m.close()
+        return {"cpu_pct": (c1 - c0) / (t1 - t0) * 100, "cpu_us": (c1 - c0) * 1e6, "rss": rss}
 
 
 def aps_idle(n=1000):
-    p = subprocess.Popen([APS_PY, "-c", APS_SCRIPT, "idle", str(n), "0"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "ready"
-    time.sleep(3)
-    c0, t0 = own_cpu(p.pid), time.time()
-    time.sleep(IDLE_S)
-    c1, t1 = own_cpu(p.pid), time.time()
-    rss = status_kib(p.pid, "VmRSS") / 1024
-    p.stdin.close()
-    p.wait(timeout=30)
-    return {"cpu_pct": (c1 - c0) / (t1 - t0) * 100, "rss": rss}
+    m = Meter("aps")
+    try:
+        p = subprocess.Popen([APS_PY, "-c", APS_SCRIPT, "idle", str(n), "0"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, preexec_fn=m.preexec)
+        assert p.stdout.readline().strip() == "ready"
+        time.sleep(SETTLE_S)
+        c0, t0 = m.cpu_s(p.pid), time.time()
+        time.sleep(IDLE_S)
+        c1, t1 = m.cpu_s(p.pid), time.time()
+        rss = status_kib(p.pid, "VmRSS") / 1024
+        p.stdin.close()
+        p.wait(timeout=30)
+    finally:
+        m.close()
+    return {"cpu_pct": (c1 - c0) / (t1 - t0) * 100, "cpu_us": (c1 - c0) * 1e6, "rss": rss}
 
 
 def run_latency():
@@ -266,6 +349,9 @@ def main():
     results = {("jr", "burst", n): [] for n in sizes} | {("aps", "burst", n): [] for n in sizes}
     results[("jr", "idle", 0)] = []
     results[("aps", "idle", 0)] = []
+    probe = Meter("probe")
+    idle_how = "cgroup `cpu.stat`" if probe.dir else "clock ticks, 10 ms"
+    probe.close()
     aps_base = {n: aps_setup_cpu(n) for n in sizes}
     for r in range(ROUNDS):
         # Interleaved: jr then APScheduler in even rounds, the other way in odd.
@@ -292,29 +378,38 @@ def main():
     def ratio(key, n, field):
         j = [r[field] for r in results[("jr", key, n)]]
         a = [r[field] for r in results[("aps", key, n)]]
-        return [jv / av if av > 0 else float("inf") for jv, av in zip(j, a)]
+        # Both at zero (an idle minute with no CPU at all on either side): even.
+        return [jv / av if av > 0 else (1.0 if jv == 0 else float("inf")) for jv, av in zip(j, a)]
 
+    out = []
     print(f"\njr (release) beside APScheduler {version}, {ROUNDS} interleaved rounds; median (min–max)\n")
-    print("| workload | figure | jr | APScheduler | jr / APScheduler |")
-    print("|---|---|---|---|---|")
+    out.append("| workload | figure | jr | APScheduler | jr / APScheduler |")
+    out.append("|---|---|---|---|---|")
     for n in sizes:
         for field, name, f in (("p99", "scheduled → started p99", ms), ("p50", "scheduled → started p50", ms),
                                ("cpu_ms_per_run", "scheduler CPU per run", cpu), ("rss", "peak RSS", mib)):
             j = [r[field] for r in results[("jr", "burst", n)]]
             a = [r[field] for r in results[("aps", "burst", n)]]
-            print(f"| {n:,} jobs due at one instant | {name} | {spread(j, f)} | {spread(a, f)} | {spread(ratio('burst', n, field), x)} |")
+            out.append(f"| {n:,} jobs due at one instant | {name} | {spread(j, f)} | {spread(a, f)} | {spread(ratio('burst', n, field), x)} |")
         fires = [r["fires"] for r in results[("jr", "burst", n)]]
         ok = [r["success"] for r in results[("jr", "burst", n)]]
-        print(f"| {n:,} jobs due at one instant | fires recorded / succeeded (jr) | {min(fires):,} / {min(ok):,} | | |")
-    for field, name, f in (("cpu_pct", "CPU", pc), ("rss", "RSS", mib)):
+        out.append(f"| {n:,} jobs due at one instant | fires recorded / succeeded (jr) | {min(fires):,} / {min(ok):,} | | |")
+    us = lambda v: f"{v:,.0f} µs"  # noqa: E731
+    for field, name, f in (("cpu_us", f"CPU in {IDLE_S} s ({idle_how})", us), ("cpu_pct", "CPU", pc),
+                           ("rss", "RSS", mib)):
         j = [r[field] for r in results[("jr", "idle", 0)]]
         a = [r[field] for r in results[("aps", "idle", 0)]]
-        print(f"| idle {IDLE_S} s, 1,000 jobs | {name} | {spread(j, f)} | {spread(a, f)} | {spread(ratio('idle', 0, field), x)} |")
+        out.append(f"| idle {IDLE_S} s, 1,000 jobs | {name} | {spread(j, f)} | {spread(a, f)} | {spread(ratio('idle', 0, field), x)} |")
     if len(sizes) > 1:
         per = [b["cpu_ms_per_run"] / a["cpu_ms_per_run"] for a, b in
                zip(results[("jr", "burst", 1000)], results[("jr", "burst", 10000)])]
-        print(f"| jr CPU per run, 10k ÷ 1k | | {spread(per, x)} | | |")
-    print(f"| `jr run JOB` → started, daemon holding the lease | p50 / p99 | {p50:.0f} / {p99:.0f} ms | | |")
+        out.append(f"| jr CPU per run, 10k ÷ 1k | | {spread(per, x)} | | |")
+    out.append(f"| `jr run JOB` → started, daemon holding the lease | p50 / p99 | {p50:.0f} / {p99:.0f} ms | | |")
+
+    text = "\n".join(out) + "\n"
+    print(text)
+    if "--readme" in sys.argv:
+        update_readme("bench/scheduler.py", text)
 
 
 if __name__ == "__main__":

@@ -951,3 +951,65 @@ fn with_cgroups_off_the_process_tree_still_ends_detached_children() {
     });
     gone_within(&env, 5, &["sleep", "38.6"]);
 }
+
+/// The shell joins its run's cgroup itself, as its first command: the shell
+/// and what it starts are in `jr-<pid>/run-<id>-*` from the start, stdin is
+/// still /dev/null, and a burst of runs leaves no run cgroup behind while
+/// jr's own folder stays until it stops.
+#[test]
+fn a_runs_shell_is_in_its_cgroup_from_its_first_command() {
+    let Some(own) = writable_cgroup() else {
+        eprintln!("no writable cgroup2 here: only the fallback is tested");
+        return;
+    };
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\nconcurrency = 4\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "where",
+        "--command",
+        "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; ls -l /proc/$$/fd/0",
+    ]);
+    env.ok(&["jobs", "add", "quick", "--command", "true"]);
+    let mut d = env.daemon();
+    let id = env.json(&["run", "where", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    let out = env.ok(&["runs", "logs", &id.to_string()]);
+    let want = format!("/jr-{}/run-{id}-", d.pid());
+    assert_eq!(
+        out.lines().filter(|l| l.contains(&want)).count(),
+        2,
+        "the shell and its child in {want}: {out}"
+    );
+    assert!(out.contains("/dev/null"), "stdin is /dev/null: {out}");
+    assert!(!out.contains("[jr] could not join"), "{out}");
+
+    let ids: Vec<i64> = (0..20)
+        .map(|_| {
+            env.json(&["run", "quick", "--json"])["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    env.wait_until("the runs to end", 30, || {
+        ids.iter()
+            .all(|i| env.run_obj(*i)["status"] == "success")
+            .then_some(())
+    });
+    let folder = own.join(format!("jr-{}", d.pid()));
+    env.wait_until("no run cgroup left", 5, || {
+        let n = std::fs::read_dir(&folder)
+            .map(|r| r.flatten().filter(|e| e.path().is_dir()).count())
+            .unwrap_or(0);
+        (n == 0).then_some(())
+    });
+    assert!(folder.is_dir(), "jr's folder stays while it runs");
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(d.wait_exit(30).success(), "{}", d.log_text());
+    assert!(!folder.exists(), "jr's folder goes when it stops");
+}

@@ -484,3 +484,75 @@ fn a_scheduler_that_falls_behind_runs_the_late_fires() {
         .count();
     assert!(late_ran >= 6, "the late fires ran: {:?}", statuses(&runs));
 }
+
+/// The lease row: (pid, seconds from heartbeat to expiry).
+fn lease_row(env: &Env) -> (i64, i64) {
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    c.query_row(
+        "SELECT pid, (expires_at - heartbeat_at) / 1000 FROM scheduler_lease",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// #14: an idle holder holds a long lease (20 × `lease_ttl`) so it need not
+/// wake to renew it every few seconds, and holds a short one again while a
+/// run goes. Stopped (SIGSTOP), it is still taken over at once by a daemon
+/// waiting on this host, well before its long lease ends; resumed, it sees
+/// the lease taken at its next look and stops firing: the new holder runs
+/// what is queued.
+#[test]
+fn an_idle_holder_holds_a_long_lease_and_a_stopped_one_is_taken_over() {
+    let env = Env::new();
+    quick(&env);
+    env.ok(&["jobs", "add", "once", "--command", "sleep 2"]);
+    let a = env.daemon();
+    env.wait_until("a long idle lease", 10, || {
+        (lease_row(&env) == (i64::from(a.pid()), 60)).then_some(())
+    });
+    let id = env.json(&["run", "once", "--json"])["id"].as_i64().unwrap();
+    env.wait_until("a short lease while the run goes", 10, || {
+        (lease_row(&env).1 == 3).then_some(())
+    });
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    env.wait_until("a long lease again", 10, || {
+        (lease_row(&env).1 == 60).then_some(())
+    });
+
+    let b = env.spawn_daemon(&[]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(
+        lease_row(&env).0,
+        i64::from(a.pid()),
+        "b waits while a is alive"
+    );
+    a.signal(Signal::SIGSTOP);
+    let t0 = std::time::Instant::now();
+    env.wait_until("b to take over", 10, || {
+        (lease_row(&env).0 == i64::from(b.pid())).then_some(())
+    });
+    let took = t0.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "taken over in {took:?}"
+    );
+    a.signal(Signal::SIGCONT);
+    env.wait_until("a to see the lease taken", 10, || {
+        a.log_text()
+            .contains("another process took the scheduler lease")
+            .then_some(())
+    });
+    let id = env.json(&["run", "once", "--json"])["id"].as_i64().unwrap();
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    let started = |log: String| {
+        log.lines()
+            .any(|l| l.contains("starting") && l.contains(&format!("run={id} ")))
+    };
+    assert!(started(b.log_text()), "b ran it: {}", b.log_text());
+    assert!(!started(a.log_text()), "a did not: {}", a.log_text());
+}

@@ -88,6 +88,7 @@ pub(super) fn stop_orphans(lost: &[Run], me: &Me) {
                 run_id: r.id,
                 job: r.job.clone(),
                 pgid: r.pgid.filter(|g| *g > 1),
+                cgroup: crate::exec::cgroup::of_lost(r.id, r.owner_pid),
             };
             std::thread::spawn(move || {
                 if tree.signal(Signal::SIGTERM) {

@@ -13,22 +13,37 @@ use super::runner::{self, StopReason};
 use super::{Scheduler, recv_end};
 use crate::error::Result;
 
+/// How long an idle holder holds the lease: 20 × `lease_ttl`, between
+/// `lease_ttl` and 10 minutes (5 minutes at the default 15 s).
+pub(super) fn idle_hold(ttl: Duration) -> Duration {
+    (ttl * 20).min(Duration::from_secs(600)).max(ttl)
+}
+
 impl Scheduler {
     /// Renew or take the lease; an error only when the database cannot be
     /// written at all (anything passing is logged and retried). One trip to
     /// the database: the lease, and the runs a gone process left behind.
     pub(super) async fn heartbeat(&mut self) -> Result<()> {
-        let (me, role, ttl) = (
+        // Idle (no run in flight), the lease is held for `idle_hold`, so an
+        // idle holder wakes for it a few times an hour, not every few
+        // seconds; a holder that died or was stopped is still taken over at
+        // once by another process on this host (`acquire_lease_for`).
+        let hold = match self.in_flight.is_empty() && self.live.is_empty() {
+            true => idle_hold(self.s.lease_ttl),
+            false => self.s.lease_ttl,
+        };
+        let (me, role, ttl, hold_for) = (
             self.me.clone(),
             self.s.role.clone(),
             chrono::Duration::from_std(self.s.lease_ttl).unwrap_or_default(),
+            chrono::Duration::from_std(hold).unwrap_or_default(),
         );
         self.own_write = Some(Instant::now());
         let beat = self
             .db
             .call(move |e| {
                 let before = e.lease().ok().flatten();
-                if !e.acquire_lease(&me, &role, ttl)? {
+                if !e.acquire_lease_for(&me, &role, ttl, hold_for)? {
                     return Ok(None);
                 }
                 let seen = e.data_version().ok();
@@ -41,12 +56,13 @@ impl Scheduler {
             })
             .await;
         self.own_write = Some(Instant::now());
-        // The holder renews when half the lease is left: a late renewal
-        // still has `lease_ttl`/2 to spare. The others look every third,
-        // so a holder that froze is taken over soon after its lease ends.
+        // The holder renews when half of `lease_ttl` is left: a late
+        // renewal still has `lease_ttl`/2 to spare. The others look every
+        // third, so a holder that froze is taken over soon after its lease
+        // ends (at once on this host, once it missed a renewal).
         self.next_heartbeat = Instant::now()
             + match beat {
-                Ok(Some(_)) => self.s.lease_ttl / 2,
+                Ok(Some(_)) => hold - self.s.lease_ttl / 2,
                 _ => self.s.lease_ttl / 3,
             };
         match beat {

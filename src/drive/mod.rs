@@ -221,29 +221,31 @@ impl Scheduler {
             notify_stop,
         ));
         loop {
-            if Instant::now() >= self.next_heartbeat {
-                let was = self.holding;
-                if let Err(e) = self.heartbeat().await {
-                    // Retrying a read-only database forever looks healthy
-                    // from outside: stop, and say why.
-                    tracing::error!("scheduler stopping: {e}");
-                    self.shutdown().await;
-                    return Err(e);
-                }
-                if was != self.holding
-                    && let Some(h) = &holding
-                {
-                    let _ = h.send(if self.holding {
-                        Holding::Yes
-                    } else {
-                        Holding::No
-                    });
-                }
+            let was = self.holding;
+            if Instant::now() >= self.next_heartbeat
+                && let Err(e) = self.heartbeat().await
+            {
+                // Retrying a read-only database forever looks healthy
+                // from outside: stop, and say why.
+                tracing::error!("scheduler stopping: {e}");
+                self.shutdown().await;
+                return Err(e);
             }
             if self.holding
                 && let Err(e) = self.tick().await
             {
                 tracing::error!("scheduler: {e}");
+            }
+            // The heartbeat took or lost the lease, or a pass saw another
+            // process take it.
+            if was != self.holding
+                && let Some(h) = &holding
+            {
+                let _ = h.send(if self.holding {
+                    Holding::Yes
+                } else {
+                    Holding::No
+                });
             }
             // Not holding the lease (or the pass failed): the ends still go.
             self.write_ends().await;
@@ -356,7 +358,14 @@ impl Scheduler {
             }
         };
         let (dv, seen, claimed) = match pass {
-            Ok(p) => p,
+            Ok(Ok(p)) => p,
+            Ok(Err(pass::LeaseLost)) => {
+                tracing::warn!("another process took the scheduler lease; no longer firing");
+                self.holding = false;
+                self.awake_since = None;
+                self.next_heartbeat = Instant::now() + self.s.lease_ttl / 3;
+                return Ok(());
+            }
             Err(e) => {
                 self.recheck = recheck;
                 self.look = look;
@@ -487,7 +496,11 @@ impl Scheduler {
         let per_job = self.s.per_job;
         let (runs, wake, blocked) = self
             .db
-            .call(move |e| e.claim_startable(&me, slots, per_job))
+            .call(move |e| {
+                let s = e.claim_startable(&me, slots, per_job)?;
+                pass::premake_cgroups(&s.0);
+                Ok(s)
+            })
             .await?;
         self.next_retry = wake;
         self.blocked = blocked;
@@ -539,6 +552,7 @@ impl Scheduler {
     }
 
     fn spawn_run(&mut self, run: Run, job: Job) {
+        self.busy();
         let stopper = Stopper::default();
         self.in_flight.insert(run.id, stopper.clone());
         self.live.insert(run.id, Instant::now());
@@ -569,6 +583,7 @@ impl Scheduler {
 
     /// Follow again a run whose jr process is gone (its work runs elsewhere).
     fn spawn_resume(&mut self, run: Run, job: Job, x: crate::domain::external::External) {
+        self.busy();
         let stopper = Stopper::default();
         self.in_flight.insert(run.id, stopper.clone());
         self.live.insert(run.id, Instant::now());
@@ -581,6 +596,14 @@ impl Scheduler {
             tracing::info!(job = %name, run = id, %status, "finished");
             let _ = done.send((id, true));
         });
+    }
+
+    /// A run starts: a long idle lease is renewed soon as a short one, so a
+    /// holder that hangs while its runs go is taken over within `lease_ttl`.
+    fn busy(&mut self) {
+        self.next_heartbeat = self
+            .next_heartbeat
+            .min(Instant::now() + self.s.lease_ttl / 2);
     }
 
     /// A file event just after this scheduler wrote: most likely its own

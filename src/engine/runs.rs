@@ -118,6 +118,19 @@ pub fn pid_alive(pid: i64) -> bool {
     }
 }
 
+/// Whether the process is stopped (SIGSTOP, job control, a debugger's
+/// stop) or a zombie: it exists but cannot act. From /proc; false where
+/// there is none.
+pub fn pid_stopped(pid: i64) -> bool {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which may hold ") ".
+    text.rfind(')')
+        .and_then(|i| text[i + 1..].split_whitespace().next())
+        .is_some_and(|s| matches!(s, "T" | "t" | "Z" | "X"))
+}
+
 /// A running run whose jr process is gone: on this host its pid is dead;
 /// elsewhere it belonged to the lease holder this process took over from.
 pub fn orphaned(r: &Run, me: &Me, previous_holder: Option<&str>) -> bool {
@@ -214,20 +227,40 @@ impl Engine {
         lease::get(self.store.conn())
     }
 
-    /// The lease if its holder is alive (fresh heartbeat, and on this host a live pid).
+    /// The lease if its holder is alive (fresh heartbeat, and on this host a
+    /// live pid that is not stopped).
     pub fn live_lease(&self, me_host: &str) -> Result<Option<Lease>> {
-        Ok(self
-            .lease()?
-            .filter(|l| l.expires_at > self.now() && (l.host != me_host || pid_alive(l.pid))))
+        Ok(self.lease()?.filter(|l| {
+            l.expires_at > self.now()
+                && (l.host != me_host || (pid_alive(l.pid) && !pid_stopped(l.pid)))
+        }))
     }
 
     /// Take or renew the scheduler lease for `ttl`.
     pub fn acquire_lease(&self, me: &Me, role: &str, ttl: Duration) -> Result<bool> {
+        self.acquire_lease_for(me, role, ttl, ttl)
+    }
+
+    /// Take or renew the scheduler lease until `hold` from now (an idle
+    /// holder holds it longer than `ttl`: see drive/lease.rs). Another
+    /// holder on this host is taken over at once when its process is gone,
+    /// and when it is stopped (SIGSTOP, a debugger) and has not renewed for
+    /// half of `ttl` (a busy holder renews that often; an idle one holds a
+    /// long lease and would otherwise keep it, frozen, until it ends).
+    pub fn acquire_lease_for(
+        &self,
+        me: &Me,
+        role: &str,
+        ttl: Duration,
+        hold: Duration,
+    ) -> Result<bool> {
         let now = self.now();
         let current = self.lease()?;
-        let gone = current
-            .as_ref()
-            .is_some_and(|l| l.holder != me.holder && l.host == me.host && !pid_alive(l.pid));
+        let gone = current.as_ref().is_some_and(|l| {
+            l.holder != me.holder
+                && l.host == me.host
+                && (!pid_alive(l.pid) || (now - l.heartbeat_at >= ttl / 2 && pid_stopped(l.pid)))
+        });
         self.store.write(|tx| {
             lease::acquire(
                 tx,
@@ -238,7 +271,7 @@ impl Engine {
                     role,
                 },
                 now,
-                now + ttl,
+                now + hold,
                 gone,
             )
         })

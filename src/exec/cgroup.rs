@@ -8,21 +8,27 @@
 //!
 //! Layout, under the cgroup jr itself runs in (read from /proc/self/cgroup,
 //! the cgroup2 mount from /proc/self/mountinfo):
-//! `<own>/jr-<pid of the jr process>/run-<run id>-<pid of its shell>`. Under
-//! systemd the unit needs `Delegate=yes` (assets/jr.service): jr then owns
-//! its unit's subtree. jr enables no controller, so the daemon may stay in
-//! its own cgroup beside the children it creates.
+//! `<own>/jr-<pid of the jr process>/run-<run id>-<n>` (`n` counts this
+//! process's run cgroups, so a name is never reused while an older one may
+//! still be being removed). Under systemd the unit needs `Delegate=yes`
+//! (assets/jr.service): jr then owns its unit's subtree. jr enables no
+//! controller, so the daemon may stay in its own cgroup beside the children
+//! it creates.
 //!
-//! The shell of a run is moved into its cgroup right after the spawn (std's
-//! fast `posix_spawn` path is kept); until then it waits on a line on its
-//! stdin (`gated`), so nothing it starts can fork before the move. Moving a
-//! process costs the kernel an RCU grace period (~10-20 ms of waiting, not
-//! CPU, on an idle machine; ~20 µs each in a burst), spent on a blocking
-//! thread.
+//! The cgroup is made before the spawn (for a claimed run, on the database
+//! thread right after the claim: `premake`) and the shell moves itself into
+//! it as its first command (`joining`), before it can start anything: std's
+//! fast `posix_spawn` path is kept, and jr neither waits for the move (the
+//! kernel makes a move wait for an RCU grace period when the machine was
+//! idle) nor hops to another thread for it. A run's cgroup is removed by
+//! the sweep after its end (`tree.rs`), many at a time in a burst: `rmdir`
+//! first, and `cgroup.kill` only when something is still in it. jr's own
+//! folder stays while it lives (a burst does not make it again and again)
+//! and goes when it stops (`tidy`).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -37,8 +43,8 @@ pub fn set_enabled(on: bool) {
     DISABLED.store(!on, Ordering::Relaxed);
 }
 
-/// The cgroups of live runs of this process: (run id, shell pid, folder).
-static RUNS: Mutex<Vec<(i64, i64, PathBuf)>> = Mutex::new(Vec::new());
+/// This process's folder, once made (None: cgroups are off here).
+static BASE_MADE: OnceLock<Option<PathBuf>> = OnceLock::new();
 
 fn off_by_env() -> bool {
     static OFF: OnceLock<bool> = OnceLock::new();
@@ -100,110 +106,139 @@ fn unescape(s: &str) -> String {
 /// This process's folder for its runs' cgroups, made (and the leftovers of
 /// jr processes that died cleared) on first use; None where cgroups are
 /// off or not writable.
-fn base() -> Option<PathBuf> {
+fn base() -> Option<&'static Path> {
     if DISABLED.load(Ordering::Relaxed) || off_by_env() {
         return None;
     }
-    static BASE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let own = own()?;
-        clear_stale(own);
-        let dir = own.join(format!("jr-{}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                tracing::debug!(
-                    "no cgroup per run ({}: {e}); using the process tree",
-                    dir.display()
-                );
+    BASE_MADE
+        .get_or_init(|| {
+            let own = own()?;
+            clear_stale(own);
+            let dir = own.join(format!("jr-{}", std::process::id()));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    tracing::debug!(
+                        "no cgroup per run ({}: {e}); using the process tree",
+                        dir.display()
+                    );
+                    return None;
+                }
+            }
+            if !dir.join("cgroup.kill").exists() {
+                tracing::debug!("no cgroup.kill (Linux before 5.14); using the process tree");
+                let _ = std::fs::remove_dir(&dir);
                 return None;
             }
-        }
-        if !dir.join("cgroup.kill").exists() {
-            tracing::debug!("no cgroup.kill (Linux before 5.14); using the process tree");
-            let _ = std::fs::remove_dir(&dir);
-            return None;
-        }
-        Some(dir)
-    })
-    .clone()
+            Some(dir)
+        })
+        .as_deref()
 }
 
-/// Whether runs get a cgroup (the shell is then `gated`).
+/// Whether runs get a cgroup.
 pub fn available() -> bool {
     base().is_some()
 }
 
-/// The command with a gate before it: the shell waits for one line on its
-/// stdin (written once it is in its cgroup), then takes /dev/null as stdin
-/// and runs the command. On the command's first line, so line numbers and
-/// error messages are unchanged.
-pub fn gated(command: &str) -> String {
-    format!("read -r _jr_gate; unset _jr_gate; exec </dev/null; {command}")
+/// Cgroups made ahead for runs about to start (`premake`): (run id, folder).
+static PREMADE: Mutex<Vec<(i64, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Make the cgroups of shell runs just claimed, on the thread that claimed
+/// them (the database thread, which may block): a `mkdir` waits for the
+/// kernel's cgroup lock, which another run's shell holds while its move
+/// waits for an RCU grace period (milliseconds after a quiet spell), and
+/// an async worker must not wait for that.
+pub fn premake(run_ids: impl IntoIterator<Item = i64>) {
+    if base().is_none() {
+        return;
+    }
+    let made: Vec<(i64, PathBuf)> = run_ids
+        .into_iter()
+        .filter_map(|id| make(id).map(|d| (id, d)))
+        .collect();
+    if !made.is_empty() {
+        PREMADE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(made);
+    }
 }
 
-/// Make the run's cgroup and move `pid` (its gated shell) into it; None (the
-/// fallback) if that fails. Blocking: the move waits for the kernel.
-pub fn adopt(run_id: i64, pid: u32) -> Option<PathBuf> {
+/// The cgroup for run `run_id`: the one made ahead by `premake`, else a
+/// new one (None: the fallback).
+pub fn for_run(run_id: i64) -> Option<PathBuf> {
+    {
+        let mut pre = PREMADE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = pre.iter().position(|(id, _)| *id == run_id) {
+            return Some(pre.swap_remove(i).1);
+        }
+    }
+    make(run_id)
+}
+
+/// A new, empty cgroup for run `run_id` (None: the fallback). One `mkdir`,
+/// made before the spawn: the shell joins it itself (`joining`).
+fn make(run_id: i64) -> Option<PathBuf> {
+    static SEQ: AtomicU64 = AtomicU64::new(1);
     let base = base()?;
-    let dir = base.join(format!("run-{run_id}-{pid}"));
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let dir = base.join(format!("run-{run_id}-{n}"));
     let made = match std::fs::create_dir(&dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // The folder went (an earlier `sweep_now` removed it): again.
+            // The folder went (someone removed it): again.
             std::fs::create_dir_all(&dir)
         }
         Err(e) => Err(e),
     };
-    if let Err(e) = made {
-        tracing::debug!(
-            run = run_id,
-            "no cgroup for the run ({}: {e})",
-            dir.display()
-        );
-        return None;
+    match made {
+        Ok(()) => Some(dir),
+        Err(e) => {
+            tracing::debug!(
+                run = run_id,
+                "no cgroup for the run ({}: {e})",
+                dir.display()
+            );
+            None
+        }
     }
-    let moved = std::fs::OpenOptions::new()
-        .write(true)
-        .open(dir.join("cgroup.procs"))
-        .and_then(|mut f| f.write_all(pid.to_string().as_bytes()));
-    if let Err(e) = moved {
-        tracing::debug!(run = run_id, "cannot move the run into its cgroup: {e}");
-        let _ = std::fs::remove_dir(&dir);
-        return None;
-    }
-    RUNS.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push((run_id, i64::from(pid), dir.clone()));
-    Some(dir)
 }
 
-/// The cgroup of a run (by its id and its shell's pid, the group's id):
-/// this process's own record, or, for a run of a jr
-/// process that died (`lost` cleanup), `run-<id>-<pgid>` under any `jr-*`
-/// folder beside this one.
-pub fn of(run_id: i64, pgid: Option<i64>) -> Option<PathBuf> {
+/// The command, after the shell moves itself into `dir` (writing its own
+/// pid, `$$`, to `cgroup.procs`): on the command's first line, so line
+/// numbers and error messages are unchanged. If the move fails the command
+/// runs all the same (tracked by its process tree) and says so on stderr.
+pub fn joining(dir: &Path, command: &str) -> String {
+    let procs = dir.join("cgroup.procs");
+    format!(
+        "{{ echo $$ >{}; }} 2>/dev/null || echo '[jr] could not join the cgroup of this run: processes that leave its group may outlive it' >&2; {command}",
+        quote(&procs.to_string_lossy())
+    )
+}
+
+/// `s` in single quotes for sh.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The cgroup of a lost run of a jr process that died (`owner`, its pid):
+/// `jr-<owner>/run-<id>-*` beside this process's folder (the live runs of
+/// this process carry theirs in their `RunTree`).
+pub fn of_lost(run_id: i64, owner: Option<i64>) -> Option<PathBuf> {
     if DISABLED.load(Ordering::Relaxed) || off_by_env() {
         return None;
     }
-    let pgid = pgid.filter(|g| *g > 1)?;
-    if let Some((_, _, p)) = RUNS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .find(|(r, g, _)| *r == run_id && *g == pgid)
-    {
-        return Some(p.clone());
-    }
-    let own = own()?;
-    let name = format!("run-{run_id}-{pgid}");
-    std::fs::read_dir(own)
+    let owner = owner.filter(|p| *p > 1)?;
+    let prefix = format!("run-{run_id}-");
+    std::fs::read_dir(own()?.join(format!("jr-{owner}")))
         .ok()?
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("jr-"))
-        .map(|e| e.path().join(&name))
-        .find(|p| p.is_dir())
+        .find(|e| {
+            e.file_name().to_string_lossy().starts_with(&prefix)
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
 }
 
 /// The processes in a cgroup.
@@ -217,43 +252,52 @@ pub fn procs(dir: &Path) -> Vec<Pid> {
         .collect()
 }
 
-/// SIGKILL everything in the cgroup (`cgroup.kill`: no process can fork
-/// its way out meanwhile), wait until it is empty, and remove it.
-pub fn remove(dir: &Path) {
-    let populated = || {
-        std::fs::read_to_string(dir.join("cgroup.events"))
-            .map(|t| t.lines().any(|l| l == "populated 1"))
-            .unwrap_or(false)
-    };
-    if populated() {
-        let _ = std::fs::write(dir.join("cgroup.kill"), b"1");
-        let end = Instant::now() + Duration::from_secs(2);
-        while populated() && Instant::now() < end {
-            std::thread::sleep(Duration::from_millis(5));
+/// Remove the cgroup, after SIGKILLing what is still in it (`cgroup.kill`:
+/// no process can fork its way out meanwhile) and waiting until it is
+/// empty. Most runs leave nothing: then it is one `rmdir` (an occupied
+/// cgroup refuses it with EBUSY). Returns whether anything was killed.
+pub fn remove(dir: &Path) -> bool {
+    let killed = match std::fs::remove_dir(dir) {
+        Ok(()) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(_) => {
+            let populated = || {
+                std::fs::read_to_string(dir.join("cgroup.events"))
+                    .map(|t| t.lines().any(|l| l == "populated 1"))
+                    .unwrap_or(false)
+            };
+            let _ = std::fs::write(dir.join("cgroup.kill"), b"1");
+            let end = Instant::now() + Duration::from_secs(2);
+            while populated() && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if let Err(e) = std::fs::remove_dir(dir)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("cannot remove the run's cgroup {}: {e}", dir.display());
+            }
+            true
         }
-    }
-    if let Err(e) = std::fs::remove_dir(dir)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!("cannot remove the run's cgroup {}: {e}", dir.display());
-    }
-    RUNS.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .retain(|(_, _, p)| p != dir);
+    };
     // A lost run's cgroup was in the folder of a jr that died: it goes
     // too once empty.
     if let Some(parent) = dir.parent()
-        && base().as_deref() != Some(parent)
+        && base() != Some(parent)
     {
         let _ = std::fs::remove_dir(parent);
     }
+    killed
 }
 
-/// When this process has no run left: remove its folder (a later run makes
-/// it again), so a `jr run` in the foreground leaves nothing behind.
+/// When this process stops running jobs (a scheduler's shutdown, a `jr
+/// run` in the foreground): its folder goes if no run cgroup is left in it
+/// (a later run makes it again).
 pub fn tidy() {
-    let Some(base) = base() else { return };
-    if RUNS.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+    // Made ahead for runs that never got to their spawn.
+    for (_, dir) in std::mem::take(&mut *PREMADE.lock().unwrap_or_else(|p| p.into_inner())) {
+        let _ = std::fs::remove_dir(dir);
+    }
+    if let Some(base) = BASE_MADE.get().and_then(|b| b.as_deref()) {
         let _ = std::fs::remove_dir(base);
     }
 }
@@ -299,5 +343,27 @@ mod tests {
             Some(PathBuf::from("/sys/fs/cgroup/un ified"))
         );
         assert_eq!(cgroup2_mount("1 2 0:1 / / rw - ext4 /dev/vda rw\n"), None);
+    }
+
+    #[test]
+    fn a_shell_that_cannot_join_says_so_and_runs_the_command() {
+        // A path that is no cgroup (and needs quoting): the join fails,
+        // the command runs all the same, its line number unchanged.
+        let dir = Path::new("/nonexistent/it's \"here\" $HOME");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(joining(dir, "echo hi; nosuch_jr_command; exit 3"))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+        let err = String::from_utf8_lossy(&out.stderr);
+        // The shell's own error names line 1, as without the join.
+        assert!(err.contains("1: nosuch_jr_command"), "{err}");
+        assert!(
+            err.contains("[jr] could not join the cgroup of this run"),
+            "{err}"
+        );
+        assert!(!err.contains("nonexistent"), "{err}");
+        assert_eq!(out.status.code(), Some(3));
     }
 }

@@ -52,21 +52,16 @@ impl ShellExecutor {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
         super::tree::become_subreaper();
-        // A cgroup per run where it can be had: the shell waits at a gate
-        // until it is in its cgroup (cgroup.rs).
-        let cgroup = super::cgroup::available();
+        // A cgroup per run where it can be had: the shell joins it before
+        // it runs anything (cgroup.rs).
+        let cgroup = super::cgroup::for_run(ctx.run_id);
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
-            .arg(if cgroup {
-                super::cgroup::gated(&spec.command)
-            } else {
-                spec.command.clone()
+            .arg(match &cgroup {
+                Some(dir) => super::cgroup::joining(dir, &spec.command),
+                None => spec.command.clone(),
             })
-            .stdin(if cgroup {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -113,18 +108,23 @@ impl ShellExecutor {
         if let Some(dir) = &spec.cwd {
             let dir = expand_home(dir);
             if !std::path::Path::new(&dir).is_dir() {
+                if let Some(cg) = &cgroup {
+                    super::cgroup::remove(cg);
+                }
                 return Outcome::failed(format!("working directory {dir} does not exist"));
             }
             cmd.current_dir(dir);
         }
         let mut child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => return Outcome::failed(format!("cannot start sh: {e}")),
+            Err(e) => {
+                if let Some(cg) = &cgroup {
+                    super::cgroup::remove(cg);
+                }
+                return Outcome::failed(format!("cannot start sh: {e}"));
+            }
         };
         let pgid = child.id().map(|p| p as i64);
-        if let Some(gate) = child.stdin.take() {
-            open_gate(ctx.run_id, child.id(), gate).await;
-        }
         if let Some(pgid) = pgid {
             let _ = events.send(Event::Spawned { pgid }).await;
         }
@@ -132,6 +132,7 @@ impl ShellExecutor {
             run_id: ctx.run_id,
             job: ctx.job.name.clone(),
             pgid,
+            cgroup,
         };
         let out = tokio::spawn(super::capture::pump(
             child.stdout.take(),
@@ -209,17 +210,6 @@ impl ShellExecutor {
             Err(e) => Outcome::failed(format!("lost track of the process: {e}")),
         }
     }
-}
-
-/// Move the gated shell into its run's cgroup (on a blocking thread: the
-/// kernel makes a move wait for an RCU grace period), then let it go on. If
-/// the move fails the shell goes on as well, tracked by its process tree.
-async fn open_gate(run_id: i64, pid: Option<u32>, mut gate: tokio::process::ChildStdin) {
-    use tokio::io::AsyncWriteExt;
-    if let Some(pid) = pid {
-        let _ = tokio::task::spawn_blocking(move || super::cgroup::adopt(run_id, pid)).await;
-    }
-    let _ = gate.write_all(b"\n").await;
 }
 
 /// How long the pipes may take to close after the shell ended, before jr

@@ -33,6 +33,8 @@ pub struct RunTree {
     pub run_id: i64,
     pub job: String,
     pub pgid: Option<i64>,
+    /// The run's cgroup, where it has one (`cgroup.rs`).
+    pub cgroup: Option<std::path::PathBuf>,
 }
 
 struct Proc {
@@ -45,8 +47,15 @@ struct Proc {
 impl RunTree {
     /// Every live process of the run (never this process or init).
     pub fn members(&self) -> Vec<Pid> {
-        if let Some(cg) = self.cgroup() {
-            return super::cgroup::procs(&cg);
+        // An empty cgroup: its shell could not join it (it said so on
+        // stderr), or everything ended; the group and the scan tell.
+        if let Some(found) = self
+            .cgroup
+            .as_deref()
+            .map(super::cgroup::procs)
+            .filter(|p| !p.is_empty())
+        {
+            return found;
         }
         if let Some(found) = self.members_after_group() {
             return found;
@@ -137,17 +146,12 @@ impl RunTree {
         any
     }
 
-    /// The run's cgroup, if it has one.
-    fn cgroup(&self) -> Option<std::path::PathBuf> {
-        super::cgroup::of(self.run_id, self.pgid)
-    }
-
     /// SIGKILL everything left, then reap those that became our children
     /// (orphans re-parented to this subreaper), so none stays a zombie.
     /// A run with a cgroup: `cgroup.kill`, and the cgroup goes.
     pub fn kill_all(&self) {
-        if let Some(cg) = self.cgroup() {
-            super::cgroup::remove(&cg);
+        if let Some(cg) = &self.cgroup {
+            super::cgroup::remove(cg);
             if let Some(g) = self.pgid.filter(|g| *g > 1) {
                 let _ = killpg(Pid::from_raw(g as i32), Signal::SIGKILL);
             }
@@ -197,13 +201,18 @@ pub fn sweep_soon(tree: RunTree) {
 }
 
 /// Sweep now for every run that ended (before a process that ran jobs in
-/// the foreground exits, or a scheduler stops).
+/// the foreground exits, or a scheduler stops); then this process's cgroup
+/// folder goes if it is empty.
 pub fn sweep_now() {
+    sweep_pending();
+    super::cgroup::tidy();
+}
+
+fn sweep_pending() {
     let trees = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|p| p.into_inner()));
     if !trees.is_empty() {
         sweep(&trees);
     }
-    super::cgroup::tidy();
 }
 
 fn sweeper() {
@@ -215,7 +224,7 @@ fn sweeper() {
             }
         }
         std::thread::sleep(SWEEP_AFTER);
-        sweep_now();
+        sweep_pending();
     }
 }
 
@@ -224,13 +233,17 @@ fn sweeper() {
 /// was re-parented to this subreaper: it is among this process's children
 /// (or descends from one), found by its group or its `JR_RUN_ID`/`JR_JOB`.
 fn sweep(trees: &[RunTree]) {
-    // Runs with a cgroup: one cgroup.kill each, and the cgroup goes.
+    // Runs with a cgroup: the cgroup goes (one rmdir for a run that left
+    // nothing; else cgroup.kill first). Zombies of what was killed, and of
+    // detached processes that ended on their own, are reaped once for the
+    // whole batch.
     let (with, trees): (Vec<&RunTree>, Vec<&RunTree>) =
-        trees.iter().partition(|t| t.cgroup().is_some());
-    for t in &with {
-        t.kill_all();
+        trees.iter().partition(|t| t.cgroup.is_some());
+    for cg in with.iter().filter_map(|t| t.cgroup.as_deref()) {
+        super::cgroup::remove(cg);
     }
     if trees.is_empty() {
+        reap_orphans();
         return;
     }
     let Some(kids) = children_of(std::process::id() as i32) else {
@@ -412,6 +425,7 @@ mod tests {
             run_id: 424242,
             job: "tree-test".into(),
             pgid: Some(child.id() as i64),
+            cgroup: None,
         };
         std::thread::sleep(std::time::Duration::from_millis(100));
         let members = t.members();
