@@ -118,6 +118,13 @@ pub fn pid_alive(pid: i64) -> bool {
     }
 }
 
+/// Whether the lease's holder is alive: its lease not expired and, on this
+/// host, its pid running and not stopped (an idle holder keeps a long lease,
+/// so a frozen one is told by its process state).
+pub fn lease_is_live(l: &Lease, now: DateTime<Utc>, me_host: &str) -> bool {
+    l.expires_at > now && (l.host != me_host || (pid_alive(l.pid) && !pid_stopped(l.pid)))
+}
+
 /// Whether the process is stopped (SIGSTOP, job control, a debugger's
 /// stop) or a zombie: it exists but cannot act. From /proc; false where
 /// there is none.
@@ -230,10 +237,8 @@ impl Engine {
     /// The lease if its holder is alive (fresh heartbeat, and on this host a
     /// live pid that is not stopped).
     pub fn live_lease(&self, me_host: &str) -> Result<Option<Lease>> {
-        Ok(self.lease()?.filter(|l| {
-            l.expires_at > self.now()
-                && (l.host != me_host || (pid_alive(l.pid) && !pid_stopped(l.pid)))
-        }))
+        let now = self.now();
+        Ok(self.lease()?.filter(|l| lease_is_live(l, now, me_host)))
     }
 
     /// Take or renew the scheduler lease for `ttl`.

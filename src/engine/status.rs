@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::Engine;
-use super::runs::pid_alive;
+use super::runs::lease_is_live;
 use crate::domain::{Task, TaskStatus, rfc3339};
 use crate::error::Result;
 
@@ -148,7 +148,7 @@ impl Engine {
             })
             .collect();
         let scheduler = self.lease()?.map(|l| SchedulerState {
-            alive: l.expires_at > now && (l.host != my_host || pid_alive(l.pid)),
+            alive: lease_is_live(&l, now, &my_host),
             heartbeat_age_s: (now - l.heartbeat_at).num_seconds(),
             role: l.role,
             pid: l.pid,
