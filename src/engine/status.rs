@@ -148,7 +148,7 @@ impl Engine {
             })
             .collect();
         let scheduler = self.lease()?.map(|l| SchedulerState {
-            alive: lease_is_live(&l, now, &my_host),
+            alive: lease_is_live(&l, now, my_host),
             heartbeat_age_s: (now - l.heartbeat_at).num_seconds(),
             role: l.role,
             pid: l.pid,
