@@ -225,7 +225,7 @@ fn tui_scheduler(
         jr::tui::sched::SchedulerSetup {
             engine: db.live_engine(),
             settings: settings(),
-            me: jr::engine::runs::Me::this_process(),
+            me: jr::engine::lease::Me::this_process(),
         },
         move |ours| {
             let _ = tx.send(ours);
@@ -261,10 +261,10 @@ fn the_tui_schedules_when_nobody_does_and_gives_the_lease_back() {
 fn the_header_names_a_daemon_that_holds_the_lease() {
     let db = Db::new();
     let e = db.live_engine();
-    let me = jr::engine::runs::Me {
+    let me = jr::engine::lease::Me {
         holder: "daemon-1".into(),
         pid: std::process::id(),
-        host: jr::engine::runs::Me::this_process().host,
+        host: jr::engine::lease::Me::this_process().host,
     };
     assert!(
         e.acquire_lease(&me, "daemon", chrono::Duration::seconds(60))

@@ -54,7 +54,7 @@ fn scheduler(db: &Db) -> SchedulerHandle {
         SchedulerSetup {
             engine: db.engine(),
             settings: jr::drive::Settings::from_config(&jr::config::Config::default(), "tui"),
-            me: jr::engine::runs::Me::this_process(),
+            me: jr::engine::lease::Me::this_process(),
         },
         move |ours| {
             let _ = tx.send(ours);

@@ -13,7 +13,7 @@ use crate::clients::llm::Chunk;
 use crate::domain::agent::{AgentRun, AgentRunStatus};
 use crate::domain::{Run, RunStatus, Source};
 use crate::engine::Engine;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::views::TaskRecord;
 use crate::error::{Error, Result};
 

@@ -9,7 +9,7 @@ use super::output::{self, Table, fit, one_line, paint, styled};
 use super::run_style::run_status_style;
 use crate::domain::{OutputLine, Run, RunStatus, Trigger};
 use crate::engine::Engine;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::error::Result;
 use crate::store::runs::RunFilter;
 

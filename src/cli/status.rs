@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::Ctx;
 use super::output::{self, paint};
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::error::Result;
 
 #[derive(Debug, Args)]

@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: TuiArgs) -> Result<i32> {
     let scheduler = crate::tui::sched::SchedulerSetup {
         engine: ctx.engine()?,
         settings: crate::drive::Settings::from_config(&ctx.config, "tui"),
-        me: crate::engine::runs::Me::this_process(),
+        me: crate::engine::lease::Me::this_process(),
     };
     let me = std::env::var("USER")
         .ok()

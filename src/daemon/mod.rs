@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::drive::{Scheduler, Settings};
 use crate::engine::Engine;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::shared::Shared;
 use crate::error::{Error, Result};
 

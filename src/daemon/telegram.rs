@@ -19,7 +19,7 @@ use crate::clients::llm::Llm;
 use crate::clients::telegram::{Client, Incoming, TelegramConfig, TgError, send_all};
 use crate::config::Config;
 use crate::engine::chat::{ChatSetup, turn};
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::shared::Shared;
 
 /// The longest wait between two tries after errors.

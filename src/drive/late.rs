@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::Run;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::schedule::CronSchedule;
 use crate::schedule::fires::{self, FireAction};
 

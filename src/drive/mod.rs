@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::domain::{Job, Run};
-use crate::engine::runs::{CronCache, FireJob, Me, Watch};
+use crate::engine::lease::Me;
+use crate::engine::runs::{CronCache, FireJob, Watch};
 use crate::engine::shared::Shared;
 use crate::error::Result;
 use crate::schedule::fires::{self, FireAction};

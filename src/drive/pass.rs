@@ -3,7 +3,7 @@
 //! in one transaction.
 
 use super::runner;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::error::Result;
 
 /// What one pass found (on the database thread): `data_version` when it

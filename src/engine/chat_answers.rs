@@ -58,7 +58,7 @@ impl Engine {
     }
 
     pub(super) fn status_line(&self, ko: bool) -> Result<String> {
-        let s = self.status(&super::runs::Me::this_process().host)?;
+        let s = self.status(&super::lease::Me::this_process().host)?;
         let tasks: Vec<String> = s.tasks.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let runs: Vec<String> = s.runs_24h.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let sched = match &s.scheduler {

@@ -258,7 +258,7 @@ impl Engine {
             Intent::RunsFailed => self.runs_line(ko, true, &mut out.shown)?,
             Intent::RunsRecent => self.runs_line(ko, false, &mut out.shown)?,
             Intent::Scheduler => {
-                let host = super::runs::Me::this_process().host;
+                let host = super::lease::Me::this_process().host;
                 match self.live_lease(&host)? {
                     Some(l) => format!(
                         "{} {} (pid {}, {})",
@@ -408,7 +408,7 @@ impl Engine {
         let run = self.queue_run_params(job, Trigger::Chat, given)?;
         out.run_id = Some(run.id);
         let job = format!("{job}{with}");
-        let host = super::runs::Me::this_process().host;
+        let host = super::lease::Me::this_process().host;
         let waiting = self.live_lease(&host)?.is_none();
         Ok(match (ko, waiting) {
             (true, false) => format!("{job} 잡을 실행했습니다 (run #{}).", run.id),

@@ -22,6 +22,7 @@ pub mod hub;
 pub mod importers;
 pub mod job_def;
 pub mod jobs;
+pub mod lease;
 pub mod notify;
 pub mod output_log;
 pub mod output_piece;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::Engine;
-use super::runs::lease_is_live;
+use super::lease::lease_is_live;
 use crate::domain::{Task, TaskStatus, rfc3339};
 use crate::error::Result;
 

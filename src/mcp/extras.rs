@@ -9,7 +9,7 @@ use rmcp::model::{
 };
 use serde_json::{Value, json};
 
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::shared::Shared;
 use crate::engine::views::TaskRecord;
 use crate::store::tasks::TaskFilter;

@@ -15,7 +15,7 @@ use crate::domain::context::{NewMessage, parse_since};
 use crate::domain::task::Transition;
 use crate::domain::{Due, NewTask, Priority, RunStatus, Source, TaskStatus, Trigger};
 use crate::engine::context::ContextQuery;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::shared::Shared;
 use crate::engine::views::{TaskDetailOut, TaskRecord};
 use crate::engine::{Engine, TaskEdit};

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::drive::{Holding, Scheduler, Settings};
 use crate::engine::Engine;
-use crate::engine::runs::Me;
+use crate::engine::lease::Me;
 use crate::engine::shared::Shared;
 
 /// What the scheduler thread needs: its own engine (its own connection), the

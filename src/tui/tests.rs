@@ -578,7 +578,7 @@ fn a_dagster_that_hangs_does_not_hold_up_the_worker() {
 #[test]
 fn a_task_is_handed_to_a_job_from_the_picker_and_its_work_opens_a_run() {
     use crate::domain::RunStatus;
-    use crate::engine::runs::Me;
+    use crate::engine::lease::Me;
     use crate::store::runs::Finish;
     let mut h = with_tasks(&["보고서 쓰기"]);
     h.worker

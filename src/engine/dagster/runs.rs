@@ -4,7 +4,7 @@
 //! marking them lost.
 
 use super::super::Engine;
-use super::super::runs::{Me, orphaned};
+use super::super::lease::{Me, orphaned};
 use crate::domain::external::External;
 use crate::domain::{Job, Run, RunStatus};
 use crate::error::Result;

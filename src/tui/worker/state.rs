@@ -31,7 +31,7 @@ impl WorkerState {
         WorkerState {
             engine,
             version: None,
-            host: crate::engine::runs::Me::this_process().host,
+            host: crate::engine::lease::Me::this_process().host,
             gateway: Default::default(),
             chat_llm: None,
             reply: None,
