@@ -154,12 +154,8 @@ fn watch_follows_appended_lines_and_new_sessions() {
     let env = Env::new();
     let dir: PathBuf = env.home().join("codex");
     copy_dir(Path::new(&fixture("codex-sessions")), &dir);
-    let mut watcher = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
+    let mut watcher = env
+        .jr_std()
         .env("NO_COLOR", "1")
         .args(["context", "import", "codex"])
         .arg(&dir)

@@ -412,13 +412,8 @@ fn a_hundred_workers_in_a_hundred_processes_never_take_one_task_twice() {
     let children: Vec<std::process::Child> = names
         .iter()
         .map(|n| {
-            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
-            c.env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("HOME", env.home())
-                .env("JR_DB", env.db())
-                .env("JR_CONFIG", env.config_path())
-                .args(["run", n, "--json"])
+            let mut c = env.jr_std();
+            c.args(["run", n, "--json"])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());

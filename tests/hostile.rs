@@ -284,18 +284,9 @@ fn restricted(env: &Env) -> assert_cmd::Command {
     let mut c = env.cmd();
     if is_root() {
         std::fs::set_permissions(env.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
+        let mut std_cmd = env.jr_std();
         use std::os::unix::process::CommandExt;
-        std_cmd
-            .uid(65534)
-            .gid(65534)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("JR_DB", env.db())
-            .env("JR_CONFIG", env.config_path())
-            .env("TZ", "Asia/Seoul")
-            .env("NO_COLOR", "1");
+        std_cmd.uid(65534).gid(65534).env("NO_COLOR", "1");
         c = assert_cmd::Command::from_std(std_cmd);
     }
     c

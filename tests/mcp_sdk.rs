@@ -23,14 +23,10 @@ fn root() -> PathBuf {
 
 /// Run the steps through the SDK against `jr mcp ARGS`; (init by client, results).
 fn drive(env: &Env, args: &[&str], steps: &[Value]) -> (Value, Vec<Value>) {
-    let mut child = Command::new(common::mcp_venv().join("bin/python"))
+    let mut python = Command::new(common::mcp_venv().join("bin/python"));
+    let mut child = env
+        .isolate(&mut python)
         .arg(root().join("tests/mcp_sdk/drive.py"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
-        .env("TZ", "Asia/Seoul")
         .env("JR_BIN", assert_cmd::cargo::cargo_bin("jr"))
         .env("JR_MCP_ARGS", json!(args).to_string())
         .stdin(Stdio::piped())

@@ -372,14 +372,9 @@ fn two_daemons_never_run_a_fire_twice() {
     ]);
     let _a = env.daemon();
     // The second daemon waits for the lease while the first holds it.
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
+    let mut c = env.jr_std();
     let log = env.home().join("second.log");
-    c.env_clear()
-        .env("JR_DB", env.db())
-        .env("JR_CONFIG", env.config_path())
-        .env("HOME", env.home())
-        .arg("daemon")
-        .stderr(std::fs::File::create(&log).unwrap());
+    c.arg("daemon").stderr(std::fs::File::create(&log).unwrap());
     let mut b = c.spawn().unwrap();
     env.wait_until("six fires", 20, || {
         (env.runs("tick").len() >= 6).then_some(())

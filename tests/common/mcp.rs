@@ -23,13 +23,8 @@ pub struct Mcp {
 impl Mcp {
     /// `jr mcp` on the test's database and config, not yet initialized.
     pub fn start(env: &Env) -> Mcp {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("JR_DB", env.db())
-            .env("JR_CONFIG", env.config_path())
-            .env("TZ", "Asia/Seoul")
+        let mut child = env
+            .jr_std()
             .env("JR_LOG", "debug")
             .arg("mcp")
             .stdin(Stdio::piped())

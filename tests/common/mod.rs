@@ -31,15 +31,28 @@ impl Env {
 
     /// `jr` with nothing from the caller's environment but PATH.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("jr").unwrap();
+        let mut c = Command::from_std(self.jr_std());
+        c.env("NO_COLOR", "1");
+        c
+    }
+
+    /// `jr` as a std `Command` (for a child to spawn and keep), isolated
+    /// as `isolate` says.
+    pub fn jr_std(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"));
+        self.isolate(&mut c);
+        c
+    }
+
+    /// `c` with nothing from the caller's environment but PATH, on this
+    /// test's home, database and config, in Seoul's time zone.
+    pub fn isolate<'a>(&self, c: &'a mut std::process::Command) -> &'a mut std::process::Command {
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .env("JR_DB", self.db())
             .env("JR_CONFIG", self.config_path())
             .env("TZ", "Asia/Seoul")
-            .env("NO_COLOR", "1");
-        c
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -73,13 +86,8 @@ impl Env {
     pub fn spawn_daemon(&self, vars: &[(&str, &str)]) -> Daemon {
         let n = std::fs::read_dir(self.home()).unwrap().count();
         let log = self.home().join(format!("daemon-{n}.log"));
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jr"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.home())
-            .env("JR_DB", self.db())
-            .env("JR_CONFIG", self.config_path())
-            .env("TZ", "Asia/Seoul")
+        let child = self
+            .jr_std()
             .envs(vars.iter().copied())
             .arg("daemon")
             .stdin(std::process::Stdio::null())
