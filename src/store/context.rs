@@ -422,6 +422,30 @@ mod tests {
     use crate::domain::context::text::parse_query;
     use rusqlite_migration::{M, Migrations};
 
+    /// One user message in session "s" of channel "jr", at `at_ms`.
+    fn user_message(
+        conn: &Connection,
+        text: &str,
+        at_ms: i64,
+        hash: &[u8; 16],
+    ) -> Result<Option<i64>> {
+        insert(
+            conn,
+            &InsertMessage {
+                channel: "jr",
+                session: "s",
+                client: "cli",
+                role: "user",
+                content: text,
+                created_at: from_millis(at_ms),
+                metadata: None,
+                hash,
+                index_text: &index_text(text),
+                title: None,
+            },
+        )
+    }
+
     /// A database written before the names went into the index (the index
     /// held only the message text) is searchable by channel and client once
     /// migrated: the migration's hook refills the index.
@@ -483,22 +507,7 @@ mod tests {
         let conn = store.conn();
         for i in 0..3u8 {
             let text = format!("backup {}", "backup ".repeat(usize::from(i)));
-            insert(
-                conn,
-                &InsertMessage {
-                    channel: "jr",
-                    session: "s",
-                    client: "cli",
-                    role: "user",
-                    content: &text,
-                    created_at: from_millis(i64::from(i)),
-                    metadata: None,
-                    hash: &[i; 16],
-                    index_text: &index_text(&text),
-                    title: None,
-                },
-            )
-            .unwrap();
+            user_message(conn, &text, i64::from(i), &[i; 16]).unwrap();
         }
         let q = parse_query("backup").unwrap();
         let f = SearchFilter::default();
@@ -603,22 +612,7 @@ mod tests {
                 2 | 4 | 6 => "backup",
                 _ => "other",
             };
-            insert(
-                conn,
-                &InsertMessage {
-                    channel: "jr",
-                    session: "s",
-                    client: "cli",
-                    role: "user",
-                    content: text,
-                    created_at: from_millis(i as i64),
-                    metadata: None,
-                    hash: &(i as u128).to_be_bytes(),
-                    index_text: &index_text(text),
-                    title: None,
-                },
-            )
-            .unwrap();
+            user_message(conn, text, i as i64, &(i as u128).to_be_bytes()).unwrap();
         }
         let q = parse_query("backup 스케줄러 zeppelin").unwrap();
         let blob = phrase_hits(conn, &q.fts).unwrap();
