@@ -272,6 +272,37 @@ fn jr_databases_are_marked_and_old_ones_still_open() {
     );
 }
 
+/// jr processes started together on a database that does not exist yet (a
+/// watcher and a `jr context stats` beside it, in CI): each one waits for the
+/// one creating it and goes on, none says "database is locked". Before the
+/// fix about 1 process in 50 failed here.
+#[test]
+fn processes_opening_a_new_database_together_all_succeed() {
+    let env = Env::new();
+    for round in 0..30 {
+        let db = env.home().join(format!("together-{round}.db"));
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                env.jr_std()
+                    .env("JR_DB", &db)
+                    .args(["tasks", "list", "--json"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { nix::libc::geteuid() == 0 }

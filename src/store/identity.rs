@@ -51,6 +51,15 @@ pub fn look(path: &Path, migrations: &[&str]) -> Result<Found> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| cannot_read(path, &e))?;
+    // Another jr may be creating it right now.
+    conn.busy_timeout(super::BUSY_TIMEOUT)
+        .map_err(|e| cannot_read(path, &e))?;
+    // One snapshot for the mark, the version and the tables: read one by
+    // one, a migration committing between them showed jr's tables at
+    // user_version 0, "not jr's".
+    let _snapshot = conn
+        .unchecked_transaction()
+        .map_err(|e| cannot_read(path, &e))?;
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(|e| cannot_read(path, &e))?;

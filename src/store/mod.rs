@@ -90,6 +90,54 @@ fn wal_due(_: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Result
     Ok(())
 }
 
+/// SQLite's "busy" or "locked": another connection holds what this one needs.
+trait Busy {
+    fn busy(&self) -> bool;
+}
+
+impl Busy for rusqlite::Error {
+    fn busy(&self) -> bool {
+        matches!(
+            self.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+impl Busy for rusqlite_migration::Error {
+    fn busy(&self) -> bool {
+        matches!(self, rusqlite_migration::Error::RusqliteError { err, .. } if err.busy())
+    }
+}
+
+/// Run `f` again while it fails busy, with a growing, jittered pause, for up
+/// to `wait` in all; then its last error. SQLite's busy handler covers most
+/// waits, but not all (a write lock taken while a crowd writes can starve
+/// one process; a WAL switch or a read upgraded to a write is answered busy
+/// at once to avoid a deadlock).
+fn retry_busy<T, E: Busy>(
+    wait: Duration,
+    mut f: impl FnMut() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let deadline = std::time::Instant::now() + wait;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
+                // Jitter from the clock's low bits: waiters spread out.
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                let jitter =
+                    Duration::from_micros(u64::from(nanos % 1000) * pause.as_millis() as u64);
+                std::thread::sleep(pause + jitter);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            r => return r,
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
@@ -180,9 +228,13 @@ impl Store {
             Some(p) => access_hint(p),
             None => "pass another path with --db or JR_DB".into(),
         };
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| Error::config(format!("{where_} cannot be used: {e}")).hint(hint()))?;
+        // Two jr processes opening a new database at once: the one switching
+        // it to WAL holds it exclusively, and SQLite answers the other's
+        // switch "busy" at once (its busy handler is not asked there).
+        retry_busy(BUSY_TIMEOUT, || {
+            self.conn.pragma_update(None, "journal_mode", "WAL")
+        })
+        .map_err(|e| Error::config(format!("{where_} cannot be used: {e}")).hint(hint()))?;
         // Instead of SQLite's automatic checkpoint inside COMMIT: `write`
         // checkpoints after its transaction (see `wal_due`).
         self.conn.wal_hook(Some(wal_due));
@@ -195,11 +247,13 @@ impl Store {
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))?;
         if app_id != identity::APP_ID {
-            self.conn
-                .pragma_update(None, "application_id", identity::APP_ID)
-                .map_err(|e| {
-                    Error::config(format!("cannot mark {where_} as jr's: {e}")).hint(hint())
-                })?;
+            retry_busy(BUSY_TIMEOUT, || {
+                self.conn
+                    .pragma_update(None, "application_id", identity::APP_ID)
+            })
+            .map_err(|e| {
+                Error::config(format!("cannot mark {where_} as jr's: {e}")).hint(hint())
+            })?;
         }
         Ok(())
     }
@@ -220,7 +274,8 @@ impl Store {
         if on_disk == ours {
             return Ok(());
         }
-        if let Err(e) = migrations().to_latest(&mut self.conn) {
+        let migrated = retry_busy(BUSY_TIMEOUT, || migrations().to_latest(&mut self.conn));
+        if let Err(e) = migrated {
             // Two jr processes creating one database: the other one won.
             let now: i64 = self
                 .conn
@@ -296,29 +351,9 @@ impl Store {
     }
 
     fn begin_immediate(&self) -> Result<Transaction<'_>> {
-        let deadline = std::time::Instant::now() + WRITE_WAIT;
-        let mut pause = Duration::from_millis(2);
-        loop {
-            match Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate) {
-                Ok(tx) => return Ok(tx),
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if matches!(
-                        e.code,
-                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                    ) && std::time::Instant::now() < deadline =>
-                {
-                    // Jitter from the clock's low bits: waiters spread out.
-                    let nanos = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.subsec_nanos());
-                    let jitter =
-                        Duration::from_micros(u64::from(nanos % 1000) * pause.as_millis() as u64);
-                    std::thread::sleep(pause + jitter);
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Ok(retry_busy(WRITE_WAIT, || {
+            Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+        })?)
     }
 
     /// Size of the database file plus its WAL, in bytes.
