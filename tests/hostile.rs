@@ -991,7 +991,8 @@ fn a_runs_shell_is_in_its_cgroup_from_its_first_command() {
         "add",
         "where",
         "--command",
-        "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; ls -l /proc/$$/fd/0",
+        "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; ls -l /proc/$$/fd/0; \
+         echo \"argv: $(tr '\\0' ' ' </proc/$$/cmdline)\"; yes | head -1; echo \"home=$HOME run=$JR_RUN_ID\"",
     ]);
     env.ok(&["jobs", "add", "quick", "--command", "true"]);
     let mut d = env.daemon();
@@ -1010,6 +1011,16 @@ fn a_runs_shell_is_in_its_cgroup_from_its_first_command() {
     );
     assert!(out.contains("/dev/null"), "stdin is /dev/null: {out}");
     assert!(!out.contains("[jr] could not join"), "{out}");
+    // Born in its cgroup (spawn.rs): the shell runs the command as given,
+    // with nothing put before it to move itself.
+    if cfg!(target_arch = "x86_64") {
+        assert!(out.contains("argv: sh -c cat /proc/$$/cgroup;"), "{out}");
+    }
+    // SIGPIPE is back to its default: `yes` ends when `head` does.
+    assert!(out.lines().any(|l| l == "y"), "{out}");
+    // jr's own environment under the run's variables.
+    let home = format!("home={} run={id}", env.home().display());
+    assert!(out.contains(&home), "{home} in {out}");
 
     let ids: Vec<i64> = (0..20)
         .map(|_| {

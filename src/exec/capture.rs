@@ -37,6 +37,7 @@ const NAP_MAX: Duration = Duration::from_millis(1);
 pub trait Pipe: AsyncRead + Unpin + AsRawFd + AsFd + Send + 'static {}
 impl Pipe for tokio::process::ChildStdout {}
 impl Pipe for tokio::process::ChildStderr {}
+impl Pipe for tokio::net::unix::pipe::Receiver {}
 
 /// Read a pipe to its end, passing the bytes on in pieces, then `Closed`.
 pub async fn pump<R: Pipe>(pipe: Option<R>, stream: Stream, events: Events) {

@@ -16,11 +16,12 @@
 //! it creates.
 //!
 //! The cgroup is made before the spawn (for a claimed run, on the database
-//! thread right after the claim: `premake`) and the shell moves itself into
-//! it as its first command (`joining`), before it can start anything: std's
-//! fast `posix_spawn` path is kept, and jr neither waits for the move (the
-//! kernel makes a move wait for an RCU grace period when the machine was
-//! idle) nor hops to another thread for it. A run's cgroup is removed by
+//! thread right after the claim: `premake`) and the shell is born in it
+//! (`spawn.rs`: clone3 with CLONE_INTO_CGROUP, which takes none of the
+//! locks a move takes, no copy of jr's memory). Where the kernel cannot,
+//! the shell moves itself into it as its first command (`joining`), before
+//! it can start anything, started by std's `posix_spawn`; jr neither waits
+//! for the move nor hops to another thread for it. A run's cgroup is removed by
 //! the sweep after its end (`tree.rs`), many at a time in a burst: `rmdir`
 //! first, and `cgroup.kill` only when something is still in it. jr's own
 //! folder stays while it lives (a burst does not make it again and again)
@@ -178,7 +179,8 @@ pub fn for_run(run_id: i64) -> Option<PathBuf> {
 }
 
 /// A new, empty cgroup for run `run_id` (None: the fallback). One `mkdir`,
-/// made before the spawn: the shell joins it itself (`joining`).
+/// made before the spawn: the shell is born in it (`spawn.rs`) or joins it
+/// itself (`joining`).
 fn make(run_id: i64) -> Option<PathBuf> {
     static SEQ: AtomicU64 = AtomicU64::new(1);
     let base = base()?;

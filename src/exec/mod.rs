@@ -10,6 +10,7 @@ pub mod cgroup;
 pub mod dagster;
 pub mod result_file;
 pub mod shell;
+pub mod spawn;
 pub mod tree;
 
 use std::future::Future;

@@ -8,6 +8,7 @@
 //! `JR_RESULT` names a fresh file whose first 4 KiB become the run's result
 //! (`result_file.rs`).
 
+use std::ffi::OsString;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -52,52 +53,50 @@ impl ShellExecutor {
             return Outcome::failed(format!("job {} is not a shell job", ctx.job.name));
         };
         super::tree::become_subreaper();
-        // A cgroup per run where it can be had: the shell joins it before
-        // it runs anything (cgroup.rs).
+        // A cgroup per run where it can be had: the shell is born in it
+        // (spawn.rs), or joins it before it runs anything (cgroup.rs).
         let cgroup = super::cgroup::for_run(ctx.run_id);
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(match &cgroup {
-                Some(dir) => super::cgroup::joining(dir, &spec.command),
-                None => spec.command.clone(),
-            })
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .env("JR_RUN_ID", ctx.run_id.to_string())
-            .env("JR_JOB", &ctx.job.name)
-            .env("JR_ATTEMPT", ctx.attempt.to_string())
-            .env(
-                "JR_SCHEDULED_FOR",
+        // The run's environment over jr's own, in order (a later value wins).
+        let mut vars: Vec<(OsString, OsString)> = vec![
+            ("JR_RUN_ID".into(), ctx.run_id.to_string().into()),
+            ("JR_JOB".into(), ctx.job.name.clone().into()),
+            ("JR_ATTEMPT".into(), ctx.attempt.to_string().into()),
+            (
+                "JR_SCHEDULED_FOR".into(),
                 ctx.scheduled_for
                     .map(|t| t.to_rfc3339())
-                    .unwrap_or_default(),
-            )
-            .envs(&spec.env)
-            // Run parameters, after the job's own environment: the run's value wins.
-            .envs(
-                ctx.params
-                    .iter()
-                    .map(|(k, v)| (crate::domain::params::env_name(k), v)),
-            );
+                    .unwrap_or_default()
+                    .into(),
+            ),
+        ];
+        vars.extend(spec.env.iter().map(|(k, v)| (k.into(), v.into())));
+        // Run parameters, after the job's own environment: the run's value wins.
+        vars.extend(
+            ctx.params
+                .iter()
+                .map(|(k, v)| (crate::domain::params::env_name(k).into(), v.into())),
+        );
         // agents: a chained run sees its upstream (JR_UPSTREAM_*).
         if let Some(up) = &ctx.upstream {
-            cmd.env("JR_UPSTREAM_RUN", up.run.to_string())
-                .env("JR_UPSTREAM_JOB", &up.job)
-                .env("JR_UPSTREAM_STATUS", &up.status)
-                .env("JR_UPSTREAM_RESULT", cap_env(&up.result));
+            vars.extend([
+                ("JR_UPSTREAM_RUN".into(), up.run.to_string().into()),
+                ("JR_UPSTREAM_JOB".into(), up.job.clone().into()),
+                ("JR_UPSTREAM_STATUS".into(), up.status.clone().into()),
+                ("JR_UPSTREAM_RESULT".into(), cap_env(&up.result).into()),
+            ]);
         }
         if let Some(t) = &ctx.task {
-            cmd.env("JR_TASK_ID", t.id.to_string())
-                .env("JR_TASK_TITLE", &t.title)
-                .env("JR_TASK_BODY", cap_env(&t.body));
+            vars.extend([
+                ("JR_TASK_ID".into(), t.id.to_string().into()),
+                ("JR_TASK_TITLE".into(), t.title.clone().into()),
+                ("JR_TASK_BODY".into(), cap_env(&t.body).into()),
+            ]);
         }
         // JR_RESULT: a fresh private file; what the job writes there is the run's result.
         let result_file =
             match super::result_file::ResultFile::create(ctx.result_dir.as_deref(), ctx.run_id) {
                 Ok(f) => {
-                    cmd.env("JR_RESULT", f.path());
+                    vars.push(("JR_RESULT".into(), f.path().into()));
                     Some(f)
                 }
                 Err(e) => {
@@ -105,23 +104,49 @@ impl ShellExecutor {
                     None
                 }
             };
-        if let Some(dir) = &spec.cwd {
-            let dir = expand_home(dir);
-            if !std::path::Path::new(&dir).is_dir() {
-                if let Some(cg) = &cgroup {
-                    super::cgroup::remove(cg);
+        let cwd = match &spec.cwd {
+            Some(dir) => {
+                let dir = expand_home(dir);
+                if !std::path::Path::new(&dir).is_dir() {
+                    if let Some(cg) = &cgroup {
+                        super::cgroup::remove(cg);
+                    }
+                    return Outcome::failed(format!("working directory {dir} does not exist"));
                 }
-                return Outcome::failed(format!("working directory {dir} does not exist"));
+                Some(std::path::PathBuf::from(dir))
             }
-            cmd.current_dir(dir);
-        }
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
+            None => None,
+        };
+        let started = match start(&spec.command, &vars, cwd.as_deref(), cgroup.as_deref()) {
+            Ok(p) => p,
             Err(e) => {
                 if let Some(cg) = &cgroup {
                     super::cgroup::remove(cg);
                 }
                 return Outcome::failed(format!("cannot start sh: {e}"));
+            }
+        };
+        let (mut child, out, err) = match started {
+            Started::Born(s) => (
+                Proc::Born(s.child),
+                tokio::spawn(super::capture::pump(
+                    Some(s.stdout),
+                    Stream::Out,
+                    events.clone(),
+                )),
+                tokio::spawn(super::capture::pump(
+                    Some(s.stderr),
+                    Stream::Err,
+                    events.clone(),
+                )),
+            ),
+            Started::Joins(mut c) => {
+                let (o, e) = (c.stdout.take(), c.stderr.take());
+                (
+                    Proc::Joins(c),
+                    tokio::spawn(super::capture::pump(o, Stream::Out, events.clone())),
+                    tokio::spawn(super::capture::pump(e, Stream::Err, events.clone())),
+                )
             }
         };
         let pgid = child.id().map(|p| p as i64);
@@ -134,16 +159,6 @@ impl ShellExecutor {
             pgid,
             cgroup,
         };
-        let out = tokio::spawn(super::capture::pump(
-            child.stdout.take(),
-            Stream::Out,
-            events.clone(),
-        ));
-        let err = tokio::spawn(super::capture::pump(
-            child.stderr.take(),
-            Stream::Err,
-            events.clone(),
-        ));
 
         let mut stopped = false;
         let status = tokio::select! {
@@ -208,6 +223,105 @@ impl ShellExecutor {
                 }
             }
             Err(e) => Outcome::failed(format!("lost track of the process: {e}")),
+        }
+    }
+}
+
+/// How the shell was started.
+enum Started {
+    /// Born in its run's cgroup (`spawn.rs`).
+    Born(super::spawn::Started),
+    /// Started the portable way: it joins its cgroup (if any) itself.
+    Joins(tokio::process::Child),
+}
+
+/// `sh -c COMMAND` in its own process group, stdin from /dev/null, stdout
+/// and stderr piped, with `vars` over jr's environment: born in `cgroup`
+/// where the kernel can, else joining it as its first command.
+fn start(
+    command: &str,
+    vars: &[(OsString, OsString)],
+    cwd: Option<&std::path::Path>,
+    cgroup: Option<&std::path::Path>,
+) -> std::io::Result<Started> {
+    if let (Some(dir), Some(sh)) = (cgroup, sh_path()) {
+        let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        for (k, v) in vars {
+            match env.iter_mut().find(|(ek, _)| ek == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => env.push((k.clone(), v.clone())),
+            }
+        }
+        let spec = super::spawn::Spec {
+            program: sh,
+            args: &["sh".as_ref(), "-c".as_ref(), command.as_ref()],
+            env: &env,
+            cwd,
+        };
+        match super::spawn::start(&spec, dir) {
+            Ok(s) => return Ok(Started::Born(s)),
+            Err(super::spawn::NotStarted::Failed(e)) => return Err(e),
+            Err(super::spawn::NotStarted::Unsupported) => {}
+        }
+    }
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(match cgroup {
+            Some(dir) => super::cgroup::joining(dir, command),
+            None => command.to_string(),
+        })
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .envs(vars.iter().map(|(k, v)| (k, v)));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    cmd.spawn().map(Started::Joins)
+}
+
+/// Where `sh` is on jr's PATH (looked up once).
+fn sh_path() -> Option<&'static std::path::Path> {
+    static SH: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    SH.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|d| d.join("sh"))
+            .find(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    })
+    .as_deref()
+}
+
+/// The shell's process, however it was started.
+enum Proc {
+    Born(super::spawn::Child),
+    Joins(tokio::process::Child),
+}
+
+impl Proc {
+    fn id(&self) -> Option<u32> {
+        match self {
+            Proc::Born(c) => Some(c.id()),
+            Proc::Joins(c) => c.id(),
+        }
+    }
+
+    async fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        match self {
+            Proc::Born(c) => c.wait().await,
+            Proc::Joins(c) => c.wait().await,
+        }
+    }
+
+    fn start_kill(&mut self) -> std::io::Result<()> {
+        match self {
+            Proc::Born(c) => c.start_kill(),
+            Proc::Joins(c) => c.start_kill(),
         }
     }
 }
