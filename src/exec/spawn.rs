@@ -113,11 +113,21 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
         Ok(x) => x,
         Err(e) => {
             return Err(match e.raw_os_error() {
+                // This kernel cannot (before 5.7), or a filter forbids it.
                 Some(libc::ENOSYS | libc::EINVAL | libc::EPERM | libc::E2BIG) => {
                     UNSUPPORTED.store(true, Ordering::Relaxed);
                     tracing::info!(
                         "clone3 into a cgroup refused ({e}): shells join their run's cgroup themselves"
                     );
+                    NotStarted::Unsupported
+                }
+                // This cgroup will not take it (removed meanwhile, not
+                // writable, a controller's rule): the portable way, which
+                // says so if joining fails too.
+                Some(
+                    libc::EBUSY | libc::EOPNOTSUPP | libc::ENODEV | libc::ENOENT | libc::EACCES,
+                ) => {
+                    tracing::debug!("clone3 into {}: {e}", cgroup.display());
                     NotStarted::Unsupported
                 }
                 _ => NotStarted::Failed(e),
@@ -129,15 +139,22 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
     // (or `execve` itself) failed; the parent thread waited meanwhile.
     let child_err = unsafe { std::ptr::read_volatile(&ctx.err) };
     if child_err != 0 {
-        let mut status = 0;
-        unsafe { libc::waitpid(pid, &mut status, 0) };
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
         return Err(NotStarted::Failed(io::Error::from_raw_os_error(child_err)));
     }
     // SAFETY: the AsyncFd owns the pidfd, open until it is dropped.
+    // It runs: if it cannot be followed, it is ended, not left behind.
+    let abandon = |e: io::Error| {
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+        NotStarted::Failed(e)
+    };
     let pidfd = unsafe { AsyncFd::register_with_interest(pidfd, Interest::READABLE) }
-        .map_err(|e| failed(e.into()))?;
-    let stdout = Receiver::from_owned_fd(out_r).map_err(failed)?;
-    let stderr = Receiver::from_owned_fd(err_r).map_err(failed)?;
+        .map_err(|e| abandon(e.into()))?;
+    let stdout = Receiver::from_owned_fd(out_r).map_err(abandon)?;
+    let stderr = Receiver::from_owned_fd(err_r).map_err(abandon)?;
     Ok(Started {
         child: Child {
             pid,
