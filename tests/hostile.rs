@@ -974,6 +974,51 @@ fn with_cgroups_off_the_process_tree_still_ends_detached_children() {
     gone_within(&env, 5, &["sleep", "38.6"]);
 }
 
+/// Where the kernel cannot start a shell in its cgroup (here forced with
+/// `JR_CLONE3=0`: an older kernel, a seccomp filter, not x86-64), the shell
+/// moves itself in as its first command: it and its child are in the run's
+/// cgroup all the same, and the command's output is unchanged.
+#[test]
+fn without_clone3_the_shell_joins_its_cgroup_itself() {
+    let Some(_) = writable_cgroup() else {
+        return;
+    };
+    let env = Env::new();
+    env.config("[scheduler]\nlease_ttl = \"3s\"\n");
+    env.ok(&[
+        "jobs",
+        "add",
+        "where",
+        "--command",
+        "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; \
+         echo \"argv: $(tr '\\0' ' ' </proc/$$/cmdline)\"",
+    ]);
+    let d = env.daemon_with(&[("JR_CLONE3", "0")]);
+    let id = env.json(&["run", "where", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.wait_until("the run to end", 20, || {
+        (env.run_obj(id)["status"] == "success").then_some(())
+    });
+    let out = env.ok(&["runs", "logs", &id.to_string()]);
+    let want = format!("/jr-{}/run-{id}-", d.pid());
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains(&want) && !l.starts_with("argv:"))
+            .count(),
+        2,
+        "the shell and its child in {want}: {out}"
+    );
+    assert!(
+        out.contains("/cgroup.procs'"),
+        "the join before the command: {out}"
+    );
+    assert!(
+        !out.lines().any(|l| l.starts_with("[jr] could not join")),
+        "{out}"
+    );
+}
+
 /// The shell joins its run's cgroup itself, as its first command: the shell
 /// and what it starts are in `jr-<pid>/run-<id>-*` from the start, stdin is
 /// still /dev/null, and a burst of runs leaves no run cgroup behind while

@@ -16,9 +16,10 @@
 //! std's spawn does. `CLONE_PIDFD` gives the process's pidfd, which tells
 //! tokio when it ended.
 //!
-//! x86-64 Linux 5.7 or later. Elsewhere, or when the kernel refuses
-//! (`ENOSYS` from an old kernel or a seccomp filter, `EINVAL`, `EPERM`),
-//! `start` says so and the caller starts the shell the portable way.
+//! x86-64 Linux 5.7 or later. Elsewhere, when the kernel refuses
+//! (`ENOSYS` from an old kernel or a seccomp filter, `EINVAL`, `EPERM`), or
+//! with `JR_CLONE3=0`, `start` says so and the caller starts the shell the
+//! portable way.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
@@ -65,7 +66,7 @@ static UNSUPPORTED: AtomicBool =
 /// Start `spec` in its own process group, stdin from /dev/null, stdout and
 /// stderr to pipes, inside the cgroup folder `cgroup`.
 pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
-    if UNSUPPORTED.load(Ordering::Relaxed) {
+    if UNSUPPORTED.load(Ordering::Relaxed) || off_by_env() {
         return Err(NotStarted::Unsupported);
     }
     let failed = NotStarted::Failed;
@@ -164,6 +165,12 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
         stdout,
         stderr,
     })
+}
+
+/// `JR_CLONE3=0`: always the portable way (to compare, or to test it).
+fn off_by_env() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("JR_CLONE3").is_some_and(|v| v == "0"))
 }
 
 fn nul_error() -> io::Error {
