@@ -984,16 +984,25 @@ fn without_clone3_the_shell_joins_its_cgroup_itself() {
         return;
     };
     let env = Env::new();
-    env.config("[scheduler]\nlease_ttl = \"3s\"\n");
-    env.ok(&[
-        "jobs",
-        "add",
-        "where",
-        "--command",
+    let (_d, _, out) = run_where(&env, &[("JR_CLONE3", "0")], "true");
+    assert!(
+        out.contains("/cgroup.procs'"),
+        "the join before the command: {out}"
+    );
+}
+
+/// Add and run the job `where`: it prints its shell's cgroup, a child's,
+/// the shell's argv (`argv: …`), then runs `then`. Run under a daemon
+/// with `vars`, it must succeed with the shell and its child in the run's
+/// cgroup, and no word of a failed join. The daemon, the run's id and log.
+fn run_where(env: &Env, vars: &[(&str, &str)], then: &str) -> (common::Daemon, i64, String) {
+    env.config("[scheduler]\nlease_ttl = \"3s\"\nconcurrency = 4\n");
+    let command = format!(
         "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; \
-         echo \"argv: $(tr '\\0' ' ' </proc/$$/cmdline)\"",
-    ]);
-    let d = env.daemon_with(&[("JR_CLONE3", "0")]);
+         echo \"argv: $(tr '\\0' ' ' </proc/$$/cmdline)\"; {then}"
+    );
+    env.ok(&["jobs", "add", "where", "--command", &command]);
+    let d = env.daemon_with(vars);
     let id = env.json(&["run", "where", "--json"])["id"]
         .as_i64()
         .unwrap();
@@ -1010,17 +1019,14 @@ fn without_clone3_the_shell_joins_its_cgroup_itself() {
         "the shell and its child in {want}: {out}"
     );
     assert!(
-        out.contains("/cgroup.procs'"),
-        "the join before the command: {out}"
-    );
-    assert!(
         !out.lines().any(|l| l.starts_with("[jr] could not join")),
         "{out}"
     );
+    (d, id, out)
 }
 
-/// The shell joins its run's cgroup itself, as its first command: the shell
-/// and what it starts are in `jr-<pid>/run-<id>-*` from the start, stdin is
+/// The shell is born in its run's cgroup (spawn.rs): the shell and what it
+/// starts are in `jr-<pid>/run-<id>-*` from the start, stdin is
 /// still /dev/null, and a burst of runs leaves no run cgroup behind while
 /// jr's own folder stays until it stops.
 #[test]
@@ -1030,32 +1036,13 @@ fn a_runs_shell_is_in_its_cgroup_from_its_first_command() {
         return;
     };
     let env = Env::new();
-    env.config("[scheduler]\nlease_ttl = \"3s\"\nconcurrency = 4\n");
-    env.ok(&[
-        "jobs",
-        "add",
-        "where",
-        "--command",
-        "cat /proc/$$/cgroup; sh -c 'cat /proc/$$/cgroup'; ls -l /proc/$$/fd/0; \
-         echo \"argv: $(tr '\\0' ' ' </proc/$$/cmdline)\"; yes | head -1; echo \"home=$HOME run=$JR_RUN_ID\"",
-    ]);
     env.ok(&["jobs", "add", "quick", "--command", "true"]);
-    let mut d = env.daemon();
-    let id = env.json(&["run", "where", "--json"])["id"]
-        .as_i64()
-        .unwrap();
-    env.wait_until("the run to end", 20, || {
-        (env.run_obj(id)["status"] == "success").then_some(())
-    });
-    let out = env.ok(&["runs", "logs", &id.to_string()]);
-    let want = format!("/jr-{}/run-{id}-", d.pid());
-    assert_eq!(
-        out.lines().filter(|l| l.contains(&want)).count(),
-        2,
-        "the shell and its child in {want}: {out}"
+    let (mut d, id, out) = run_where(
+        &env,
+        &[],
+        "ls -l /proc/$$/fd/0; yes | head -1; echo \"home=$HOME run=$JR_RUN_ID\"",
     );
     assert!(out.contains("/dev/null"), "stdin is /dev/null: {out}");
-    assert!(!out.contains("[jr] could not join"), "{out}");
     // Born in its cgroup (spawn.rs): the shell runs the command as given,
     // with nothing put before it to move itself.
     if cfg!(target_arch = "x86_64") {
