@@ -21,6 +21,12 @@
 //! with `JR_CLONE3=0`, `start` says so and the caller starts the shell the
 //! portable way.
 
+// Elsewhere the clone is never tried: its parts are unused there.
+#![cfg_attr(
+    not(all(target_os = "linux", target_arch = "x86_64")),
+    allow(dead_code)
+)]
+
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
