@@ -103,7 +103,8 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
     let (out_r, out_w) = pipe().map_err(failed)?;
     let (err_r, err_w) = pipe().map_err(failed)?;
     let null = dev_null().map_err(failed)?;
-    let dir = open_dir(cgroup).map_err(failed)?;
+    // A cgroup that went meanwhile: the portable way, which says so.
+    let dir = open_dir(cgroup).map_err(|_| NotStarted::Unsupported)?;
     let argv = pointers(&args);
     let envp = pointers(&env);
     let mut ctx = Ctx {
@@ -149,7 +150,6 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
         unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
         return Err(NotStarted::Failed(io::Error::from_raw_os_error(child_err)));
     }
-    // SAFETY: the AsyncFd owns the pidfd, open until it is dropped.
     // It runs: if it cannot be followed, it is ended, not left behind.
     let abandon = |e: io::Error| {
         unsafe {
@@ -158,6 +158,7 @@ pub fn start(spec: &Spec<'_>, cgroup: &Path) -> Result<Started, NotStarted> {
         }
         NotStarted::Failed(e)
     };
+    // SAFETY: the AsyncFd owns the pidfd, open until it is dropped.
     let pidfd = unsafe { AsyncFd::register_with_interest(pidfd, Interest::READABLE) }
         .map_err(|e| abandon(e.into()))?;
     let stdout = Receiver::from_owned_fd(out_r).map_err(abandon)?;
@@ -316,7 +317,9 @@ impl Stack {
         Ok(Stack(p))
     }
 
-    fn top(&self) -> u64 {
+    /// The usable area's lowest byte, as clone3 wants it (it starts the
+    /// child at `low + stack_size`; the stack grows down towards the guard).
+    fn low(&self) -> u64 {
         self.0 as u64 + 4096
     }
 }
@@ -339,7 +342,7 @@ fn clone_into(ctx: &mut Ctx, dir: RawFd) -> io::Result<(libc::pid_t, OwnedFd)> {
         if s.is_none() {
             *s = Some(Stack::new()?);
         }
-        let stack = s.as_ref().map_or(0, Stack::top);
+        let stack = s.as_ref().map_or(0, Stack::low);
         let mut pidfd: libc::c_int = -1;
         let mut args = CloneArgs {
             flags: CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP,
